@@ -1,0 +1,30 @@
+namespace BatchKit;
+
+/// <summary>
+/// Splits a job's input into deterministic partitions. The plan is computed once per run, persisted, and reused by
+/// every resumed attempt of the run.
+/// </summary>
+public interface IPartitioner
+{
+    /// <summary>Computes the partitions of a run.</summary>
+    /// <param name="context">The run being planned.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>The partitions, in a stable order, with unique ids.</returns>
+    ValueTask<IReadOnlyList<Partition>> PlanAsync(PartitionPlanContext context, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Routes single records to a partition. Partitioners that implement it can be used for shuffled partitioning, where
+/// the partition key is not how the input is laid out.
+/// </summary>
+/// <typeparam name="T">The record type.</typeparam>
+public interface IRecordRouter<in T>
+{
+    /// <summary>Gets the number of partitions records are routed to.</summary>
+    int PartitionCount { get; }
+
+    /// <summary>Gets the index of the partition a record belongs to.</summary>
+    /// <param name="record">The record.</param>
+    /// <returns>A value in <c>[0, PartitionCount)</c>, the same for the same record in every process.</returns>
+    int Route(T record);
+}

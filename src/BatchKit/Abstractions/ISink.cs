@@ -1,0 +1,67 @@
+namespace BatchKit;
+
+/// <summary>How a sink makes its writes idempotent.</summary>
+public enum WriteDisposition
+{
+    /// <summary>Insert or update on a key: writing the same record twice leaves one row.</summary>
+    Upsert,
+
+    /// <summary>The partition's slice of the target is replaced atomically when the partition completes.</summary>
+    ReplacePartition,
+
+    /// <summary>
+    /// Records are appended. The sink truncates back to the last checkpoint when a partition resumes, or the side
+    /// effect is guarded by an <c>IdempotencyGuard</c>.
+    /// </summary>
+    Append,
+}
+
+/// <summary>Writes the records of a job.</summary>
+/// <typeparam name="T">The record type.</typeparam>
+public interface ISink<T>
+{
+    /// <summary>Gets how the sink makes writes idempotent.</summary>
+    WriteDisposition Disposition { get; }
+
+    /// <summary>Opens a writer for one partition attempt.</summary>
+    /// <param name="context">The run, the partition, and the sink position saved with the partition's last checkpoint.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>The writer.</returns>
+    ValueTask<ISinkWriter<T>> OpenAsync(SinkContext context, CancellationToken cancellationToken);
+}
+
+/// <summary>Writes the chunks of one partition attempt.</summary>
+/// <typeparam name="T">The record type.</typeparam>
+/// <remarks>Used by one task at a time; not thread-safe.</remarks>
+public interface ISinkWriter<T> : IAsyncDisposable
+{
+    /// <summary>Writes a chunk of records.</summary>
+    /// <param name="records">The records.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>A task that completes when the records have been accepted.</returns>
+    ValueTask WriteAsync(ReadOnlyMemory<T> records, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Makes everything written so far durable and returns the sink's position. The executor stores the position
+    /// in the checkpoint it writes next; a resumed partition receives it as <see cref="SinkContext.ResumePosition"/>.
+    /// </summary>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>The sink-defined position (for example the byte length of a file), or 0 when the sink has none.</returns>
+    ValueTask<long> CommitAsync(CancellationToken cancellationToken);
+
+    /// <summary>Publishes the partition's output once every chunk has been committed (rename a file, swap a slice).</summary>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>A task that completes when the output is published.</returns>
+    /// <remarks>Must be idempotent: a crash after it but before the partition is marked completed repeats it.</remarks>
+    ValueTask CompleteAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>Describes the partition attempt a sink writer is opened for.</summary>
+/// <param name="RunKey">The run.</param>
+/// <param name="Partition">The partition.</param>
+/// <param name="ResumePosition">
+/// The position returned by <see cref="ISinkWriter{T}.CommitAsync"/> before the partition's last checkpoint, or
+/// <see langword="null"/> when the partition starts from its beginning and any earlier partial output of it must be
+/// discarded.
+/// </param>
+public sealed record SinkContext(RunKey RunKey, Partition Partition, long? ResumePosition);
