@@ -1,0 +1,34 @@
+namespace BatchKit;
+
+/// <summary>The unit that moves through a partition's pipeline and is committed together.</summary>
+internal sealed class Chunk<T>
+{
+    public Chunk(T[] items, int count, long firstOrdinal, long readCount, long endPosition, List<ErrorRecordDraft>? errors)
+    {
+        Items = items;
+        Count = count;
+        FirstOrdinal = firstOrdinal;
+        ReadCount = readCount;
+        EndPosition = endPosition;
+        Errors = errors;
+    }
+
+    public T[] Items { get; }
+
+    public int Count { get; }
+
+    /// <summary>The ordinal, within the partition, of the first record read for this chunk.</summary>
+    public long FirstOrdinal { get; }
+
+    /// <summary>Records consumed from the source for this chunk, bad ones included.</summary>
+    public long ReadCount { get; }
+
+    /// <summary>The source position after this chunk: where a resumed partition starts reading.</summary>
+    public long EndPosition { get; }
+
+    public List<ErrorRecordDraft>? Errors { get; }
+
+    public int ErrorCount => Errors?.Count ?? 0;
+
+    public ReadOnlyMemory<T> Memory => new(Items, 0, Count);
+}

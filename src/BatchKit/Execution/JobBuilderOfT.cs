@@ -1,0 +1,264 @@
+using Microsoft.Extensions.Logging;
+
+namespace BatchKit;
+
+/// <summary>
+/// Defines a job in one fluent chain. Steps run in the order they are added; each step can change the record type.
+/// </summary>
+/// <typeparam name="T">The type of the records at this point of the pipeline.</typeparam>
+/// <remarks>
+/// Verbs: <c>AddX</c> appends a step, <c>UseX</c> replaces a component, <c>Configure</c> changes options. Every method
+/// returns a builder so calls can be chained; <see cref="Build"/> validates the whole definition and freezes it.
+/// </remarks>
+public sealed class JobBuilder<T>
+{
+    private readonly JobDraft _draft;
+
+    internal JobBuilder(JobDraft draft) => _draft = draft;
+
+    /// <summary>Sets how the input is split into partitions the source can read directly (natural partitioning).</summary>
+    /// <param name="partitioner">The partitioner.</param>
+    /// <returns>The same builder instance, so calls can be chained.</returns>
+    /// <remarks>With <see cref="ShuffleBy{TPartitioner}"/>, this partitioner splits the input read by the extract stage.</remarks>
+    public JobBuilder<T> PartitionBy(IPartitioner partitioner)
+    {
+        ArgumentNullException.ThrowIfNull(partitioner);
+        Mutable().Partitioner = partitioner;
+        return this;
+    }
+
+    /// <summary>
+    /// Partitions records by a key that is not how the input is laid out (shuffled partitioning): an extract stage reads
+    /// the input once and routes every record to its partition's staging file; the partitions then run from staging.
+    /// </summary>
+    /// <typeparam name="TPartitioner">A partitioner that can route single records, such as <see cref="HashPartitioner{T}"/>.</typeparam>
+    /// <param name="partitioner">The partitioner.</param>
+    /// <param name="serializer">How records are written to staging files; <see langword="null"/> for JSON.</param>
+    /// <returns>The same builder instance, so calls can be chained.</returns>
+    public JobBuilder<T> ShuffleBy<TPartitioner>(TPartitioner partitioner, IStagingSerializer<T>? serializer = null)
+        where TPartitioner : IPartitioner, IRecordRouter<T>
+    {
+        ArgumentNullException.ThrowIfNull(partitioner);
+        var draft = Mutable();
+        if (draft.Stages.Count > 0 || draft.Source!.RecordType != typeof(T))
+        {
+            draft.Problems.Add("ShuffleBy must come right after ReadFrom, before any step.");
+        }
+
+        draft.Shuffle = new ShuffleDefinition<T>(partitioner, partitioner, serializer ?? new JsonStagingSerializer<T>());
+        return this;
+    }
+
+    /// <summary>Adds a validation step: a record for which <paramref name="rule"/> returns a reason is stored as an error record and skipped.</summary>
+    /// <param name="rule">Returns <see langword="null"/> for a valid record, or why it is invalid.</param>
+    /// <returns>The same builder instance, so calls can be chained.</returns>
+    public JobBuilder<T> Validate(Func<T, string?> rule)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        return Validate(new DelegateValidator(rule));
+    }
+
+    /// <summary>Adds a validation step: invalid records are stored as error records and skipped.</summary>
+    /// <param name="validator">The validator.</param>
+    /// <returns>The same builder instance, so calls can be chained.</returns>
+    public JobBuilder<T> Validate(IRecordValidator<T> validator)
+    {
+        ArgumentNullException.ThrowIfNull(validator);
+        var draft = Mutable();
+        draft.Stages.Add(new ValidateStage<T>(validator));
+        return this;
+    }
+
+    /// <summary>Adds a step that emits zero or more records for each record.</summary>
+    /// <typeparam name="TOut">The output record type.</typeparam>
+    /// <param name="step">The step, shared by all partitions.</param>
+    /// <param name="name">The step name, for logs, checkpoints and error records; defaults to the step's type name.</param>
+    /// <returns>A builder for the step's output.</returns>
+    public JobBuilder<TOut> AddStep<TOut>(IStep<T, TOut> step, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        return Add<TOut>(new StepStage<T, TOut>(StageName(name, step.GetType().Name), step));
+    }
+
+    /// <summary>Adds a step that maps each record to one record.</summary>
+    /// <typeparam name="TOut">The output record type.</typeparam>
+    /// <param name="selector">The mapping; an exception skips the record under the skip policy.</param>
+    /// <param name="name">The step name; defaults to <c>select</c>.</param>
+    /// <returns>A builder for the step's output.</returns>
+    public JobBuilder<TOut> Select<TOut>(Func<T, TOut> selector, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(selector);
+        return Add<TOut>(new SelectStage<T, TOut>(StageName(name, "select"), selector));
+    }
+
+    /// <summary>Adds a step that maps each record to any number of records.</summary>
+    /// <typeparam name="TOut">The output record type.</typeparam>
+    /// <param name="selector">The mapping.</param>
+    /// <param name="name">The step name; defaults to <c>select-many</c>.</param>
+    /// <returns>A builder for the step's output.</returns>
+    public JobBuilder<TOut> SelectMany<TOut>(Func<T, IEnumerable<TOut>> selector, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(selector);
+        return Add<TOut>(new SelectManyStage<T, TOut>(StageName(name, "select-many"), selector));
+    }
+
+    /// <summary>Adds a step that keeps only the records matching a predicate (the others are dropped, not errors).</summary>
+    /// <param name="predicate">The predicate.</param>
+    /// <param name="name">The step name; defaults to <c>where</c>.</param>
+    /// <returns>A builder for the step's output.</returns>
+    public JobBuilder<T> Where(Func<T, bool> predicate, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(predicate);
+        return Add<T>(new WhereStage<T>(StageName(name, "where"), predicate));
+    }
+
+    /// <summary>
+    /// Adds a step that aggregates each partition and emits its results at the partition's end. The partition becomes
+    /// atomic: a resumed partition starts from its first record, so write its results with
+    /// <see cref="WriteDisposition.ReplacePartition"/> or <see cref="WriteDisposition.Upsert"/>.
+    /// </summary>
+    /// <typeparam name="TOut">The result type.</typeparam>
+    /// <param name="factory">Creates one aggregator per partition attempt.</param>
+    /// <param name="name">The step name; defaults to <c>aggregate</c>.</param>
+    /// <returns>A builder for the results.</returns>
+    public JobBuilder<TOut> Aggregate<TOut>(Func<IAggregator<T, TOut>> factory, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        return Add<TOut>(new AggregateStage<T, TOut>(StageName(name, "aggregate"), factory));
+    }
+
+    /// <summary>Sets the sink the job writes to.</summary>
+    /// <param name="sink">The sink.</param>
+    /// <returns>The same builder instance, so calls can be chained.</returns>
+    public JobBuilder<T> WriteTo(ISink<T> sink)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        var draft = Mutable();
+        if (draft.Sink is not null)
+        {
+            draft.Problems.Add("WriteTo was called twice; a job has one sink.");
+        }
+
+        draft.Sink = sink;
+        return this;
+    }
+
+    /// <summary>Uses a checkpoint store for runs, partition states, checkpoints and error records.</summary>
+    /// <param name="store">The store; the job does not dispose it.</param>
+    /// <returns>The same builder instance, so calls can be chained.</returns>
+    /// <remarks>Without one, the job uses a SQLite file <c>batchkit-state.db</c> in the current directory.</remarks>
+    public JobBuilder<T> UseCheckpointStore(ICheckpointStore store)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        Mutable().Store = () => store;
+        return this;
+    }
+
+    /// <summary>Uses a logger factory for the job's logs (categories <c>BatchKit.*</c>).</summary>
+    /// <param name="loggerFactory">The logger factory.</param>
+    /// <returns>The same builder instance, so calls can be chained.</returns>
+    public JobBuilder<T> UseLoggerFactory(ILoggerFactory loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        Mutable().LoggerFactory = loggerFactory;
+        return this;
+    }
+
+    /// <summary>Uses a time provider for timestamps, timeouts and leases.</summary>
+    /// <param name="timeProvider">The time provider.</param>
+    /// <returns>The same builder instance, so calls can be chained.</returns>
+    public JobBuilder<T> UseTimeProvider(TimeProvider timeProvider)
+    {
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        Mutable().TimeProvider = timeProvider;
+        return this;
+    }
+
+    /// <summary>Changes the job's execution options.</summary>
+    /// <param name="configure">Changes the options.</param>
+    /// <returns>The same builder instance, so calls can be chained.</returns>
+    public JobBuilder<T> Configure(Action<JobOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        configure(Mutable().Options);
+        return this;
+    }
+
+    /// <summary>Changes which step exceptions skip a record instead of failing its partition.</summary>
+    /// <param name="configure">Changes the skip options.</param>
+    /// <returns>The same builder instance, so calls can be chained.</returns>
+    public JobBuilder<T> ConfigureSkip(Action<SkipOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        configure(Mutable().Skip);
+        return this;
+    }
+
+    /// <summary>Sets <see cref="JobOptions.MaxParallelism"/>.</summary>
+    /// <param name="maxParallelism">The number of partitions processed at once.</param>
+    /// <returns>The same builder instance, so calls can be chained.</returns>
+    public JobBuilder<T> WithParallelism(int maxParallelism) => Configure(o => o.MaxParallelism = maxParallelism);
+
+    /// <summary>Sets <see cref="JobOptions.CommitInterval"/>.</summary>
+    /// <param name="records">The number of records in a chunk.</param>
+    /// <returns>The same builder instance, so calls can be chained.</returns>
+    public JobBuilder<T> WithCommitInterval(int records) => Configure(o => o.CommitInterval = records);
+
+    /// <summary>Validates the definition and builds the job. The builder cannot be used afterwards.</summary>
+    /// <returns>The job.</returns>
+    /// <exception cref="JobValidationException">The definition is incomplete or inconsistent; the message lists every problem.</exception>
+    /// <exception cref="InvalidOperationException">The builder was already built.</exception>
+    public Job Build()
+    {
+        var draft = Mutable();
+        var problems = new List<string>(draft.Problems);
+        problems.AddRange(draft.Options.Validate());
+        if (draft.Sink is null)
+        {
+            problems.Add("The job has no sink: call WriteTo.");
+        }
+        else if (draft.Sink is not ISink<T>)
+        {
+            problems.Add($"The sink takes {draft.Sink.GetType().Name} records but the last step emits {typeof(T).Name}: call WriteTo after the last step.");
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new JobValidationException($"The job '{draft.Name}' is not valid:{Environment.NewLine}- " + string.Join(Environment.NewLine + "- ", problems))
+            {
+                JobName = draft.Name,
+            };
+        }
+
+        draft.Built = true;
+        var partitioner = draft.Shuffle?.Partitioner ?? draft.Partitioner ?? Partitioners.SinglePartition();
+        var pipeline = draft.Source!.CreatePipeline((ISink<T>)draft.Sink!, draft.Stages.ToArray(), draft.Shuffle, draft.Partitioner ?? Partitioners.SinglePartition());
+        var timeProvider = draft.TimeProvider;
+        var ownsStore = draft.Store is null;
+        var store = draft.Store ?? (() => new SqliteCheckpointStore(Path.Combine(Environment.CurrentDirectory, "batchkit-state.db"), null, timeProvider));
+        return new Job(draft.Name, pipeline, partitioner, draft.Options, draft.Skip, store, ownsStore, draft.LoggerFactory, timeProvider);
+    }
+
+    private JobBuilder<TOut> Add<TOut>(Stage stage)
+    {
+        var draft = Mutable();
+        if (draft.Sink is not null)
+        {
+            draft.Problems.Add($"The step '{stage.Name}' is added after WriteTo; add steps before the sink.");
+        }
+
+        draft.Stages.Add(stage);
+        return this is JobBuilder<TOut> same ? same : new JobBuilder<TOut>(draft);
+    }
+
+    private string StageName(string? name, string fallback) => Mutable().UniqueStageName(string.IsNullOrWhiteSpace(name) ? fallback : name);
+
+    private JobDraft Mutable() => _draft.Built
+        ? throw new InvalidOperationException($"The job '{_draft.Name}' was already built; start a new definition with Job.Create.")
+        : _draft;
+
+    private sealed class DelegateValidator(Func<T, string?> rule) : IRecordValidator<T>
+    {
+        public string? Validate(T record) => rule(record);
+    }
+}

@@ -1,0 +1,76 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace BatchKit;
+
+/// <summary>The mutable state shared by the typed builders of one job definition.</summary>
+internal sealed class JobDraft(string name)
+{
+    public string Name { get; } = name;
+
+    public SourceDefinition? Source { get; set; }
+
+    public IPartitioner? Partitioner { get; set; }
+
+    public ShuffleDefinition? Shuffle { get; set; }
+
+    public List<Stage> Stages { get; } = [];
+
+    public object? Sink { get; set; }
+
+    public JobOptions Options { get; } = new();
+
+    public SkipOptions Skip { get; } = new();
+
+    public Func<ICheckpointStore>? Store { get; set; }
+
+    public ILoggerFactory LoggerFactory { get; set; } = NullLoggerFactory.Instance;
+
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    public bool Built { get; set; }
+
+    public List<string> Problems { get; } = [];
+
+    public string UniqueStageName(string name)
+    {
+        var candidate = name;
+        for (var i = 2; Stages.Any(s => s.Name == candidate); i++)
+        {
+            candidate = name + "-" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return candidate;
+    }
+}
+
+internal abstract class SourceDefinition
+{
+    public abstract Type RecordType { get; }
+
+    public abstract JobPipeline CreatePipeline<TSink>(ISink<TSink> sink, Stage[] stages, ShuffleDefinition? shuffle, IPartitioner inputPartitioner);
+}
+
+internal sealed class SourceDefinition<T>(ISource<T> source) : SourceDefinition
+{
+    public ISource<T> Source { get; } = source;
+
+    public override Type RecordType => typeof(T);
+
+    public override JobPipeline CreatePipeline<TSink>(ISink<TSink> sink, Stage[] stages, ShuffleDefinition? shuffle, IPartitioner inputPartitioner) =>
+        new JobPipeline<T, TSink>(Source, stages, sink, (ShuffleDefinition<T>?)shuffle, inputPartitioner);
+}
+
+internal abstract class ShuffleDefinition
+{
+    public abstract IPartitioner Partitioner { get; }
+}
+
+internal sealed class ShuffleDefinition<T>(IPartitioner partitioner, IRecordRouter<T> router, IStagingSerializer<T> serializer) : ShuffleDefinition
+{
+    public override IPartitioner Partitioner { get; } = partitioner;
+
+    public IRecordRouter<T> Router { get; } = router;
+
+    public IStagingSerializer<T> Serializer { get; } = serializer;
+}

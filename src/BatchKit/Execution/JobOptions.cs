@@ -1,0 +1,90 @@
+namespace BatchKit;
+
+/// <summary>Options of a job's execution. Set them with <see cref="JobBuilder{T}.Configure"/>.</summary>
+public sealed class JobOptions
+{
+    /// <summary>Gets or sets the number of partitions processed at once.</summary>
+    /// <value>The default value is <see cref="Environment.ProcessorCount"/>.</value>
+    public int MaxParallelism { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>Gets or sets the number of records in a chunk, the unit of commit.</summary>
+    /// <value>The default value is 1000.</value>
+    public int CommitInterval { get; set; } = 1000;
+
+    /// <summary>Gets or sets the capacity, in chunks, of each channel between two stages of a partition.</summary>
+    /// <value>The default value is 2. Memory stays bounded by stages × capacity × <see cref="CommitInterval"/> records per partition.</value>
+    public int ChannelCapacity { get; set; } = 2;
+
+    /// <summary>Gets or sets how many times a failed partition is attempted in one run before the run fails.</summary>
+    /// <value>The default value is 3.</value>
+    public int MaxPartitionAttempts { get; set; } = 3;
+
+    /// <summary>Gets or sets the time one partition attempt may take before it is cancelled at a chunk boundary.</summary>
+    /// <value>The default value is <see cref="Timeout.InfiniteTimeSpan"/>.</value>
+    public TimeSpan PartitionTimeout { get; set; } = Timeout.InfiniteTimeSpan;
+
+    /// <summary>Gets or sets the time a run may take before it is cancelled, checkpointed and marked <see cref="RunStatus.TimedOut"/>.</summary>
+    /// <value>The default value is <see cref="Timeout.InfiniteTimeSpan"/>.</value>
+    public TimeSpan MaxDuration { get; set; } = Timeout.InfiniteTimeSpan;
+
+    /// <summary>Gets or sets the maximum share of rejected records among the records read before the run fails.</summary>
+    /// <value>The default value is 0.01 (1%).</value>
+    public double MaxErrorRate { get; set; } = 0.01;
+
+    /// <summary>Gets or sets how many records must have been read before <see cref="MaxErrorRate"/> is checked during the run; it is always checked at the end.</summary>
+    /// <value>The default value is 1000.</value>
+    public long ErrorRateMinimumRecords { get; set; } = 1000;
+
+    /// <summary>Gets or sets how long the run lease lasts without a heartbeat. A crashed process's lease can be taken over after it expires.</summary>
+    /// <value>The default value is 30 seconds; heartbeats renew it every third of that.</value>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Gets or sets how long a second runner of the same run waits for the lease before failing with <see cref="RunLeaseConflictException"/>.</summary>
+    /// <value>The default value is <see cref="TimeSpan.Zero"/>: fail at once.</value>
+    public TimeSpan LeaseWaitTimeout { get; set; } = TimeSpan.Zero;
+
+    /// <summary>Gets or sets the directory of the staging files written by shuffled partitioning.</summary>
+    /// <value>The default value is <see langword="null"/>: a <c>batchkit-staging</c> folder in the system temp directory.</value>
+    public string? StagingDirectory { get; set; }
+
+    /// <summary>Gets the retry policy of source reads and sink writes.</summary>
+    public RetryOptions Retry { get; } = new();
+
+    internal IEnumerable<string> Validate()
+    {
+        if (MaxParallelism < 1)
+        {
+            yield return $"MaxParallelism must be at least 1, found {MaxParallelism}.";
+        }
+
+        if (CommitInterval < 1)
+        {
+            yield return $"CommitInterval must be at least 1, found {CommitInterval}.";
+        }
+
+        if (ChannelCapacity < 1)
+        {
+            yield return $"ChannelCapacity must be at least 1, found {ChannelCapacity}.";
+        }
+
+        if (MaxPartitionAttempts < 1)
+        {
+            yield return $"MaxPartitionAttempts must be at least 1, found {MaxPartitionAttempts}.";
+        }
+
+        if (MaxErrorRate is < 0 or > 1)
+        {
+            yield return $"MaxErrorRate must be between 0 and 1, found {MaxErrorRate}.";
+        }
+
+        if (LeaseDuration < TimeSpan.FromSeconds(1))
+        {
+            yield return $"LeaseDuration must be at least 1 second, found {LeaseDuration}.";
+        }
+
+        if (Retry.MaxRetries < 0)
+        {
+            yield return $"Retry.MaxRetries must not be negative, found {Retry.MaxRetries}.";
+        }
+    }
+}

@@ -1,0 +1,219 @@
+using System.Threading.Channels;
+
+namespace BatchKit;
+
+/// <summary>The typed pipeline of a job: how its partitions are planned and how one partition attempt runs.</summary>
+internal abstract class JobPipeline
+{
+    public abstract IReadOnlyList<string> StageNames { get; }
+
+    /// <summary>Whether a partition must run from its first record in every attempt (aggregating step, or a sink that replaces partitions).</summary>
+    public abstract bool IsAtomic { get; }
+
+    public abstract bool IsShuffled { get; }
+
+    public abstract ValueTask<IReadOnlyList<Partition>> PlanAsync(IPartitioner partitioner, PartitionPlanContext context, CancellationToken cancellationToken);
+
+    public abstract Task<PartitionOutcome> RunPartitionAsync(PartitionRuntime runtime, CancellationToken cancellationToken);
+}
+
+internal sealed partial class JobPipeline<TSource, TSink>(
+    ISource<TSource> source,
+    Stage[] stages,
+    ISink<TSink> sink,
+    ShuffleDefinition<TSource>? shuffle,
+    IPartitioner inputPartitioner) : JobPipeline
+{
+    private const string SinkStageName = "sink";
+
+    public override IReadOnlyList<string> StageNames { get; } = ["source", .. stages.Select(s => s.Name), SinkStageName];
+
+    public override bool IsAtomic { get; } = sink.Disposition == WriteDisposition.ReplacePartition || stages.Any(s => s.IsAggregate);
+
+    public override bool IsShuffled => shuffle is not null;
+
+    public override async ValueTask<IReadOnlyList<Partition>> PlanAsync(IPartitioner partitioner, PartitionPlanContext context, CancellationToken cancellationToken)
+    {
+        var targets = await partitioner.PlanAsync(context, cancellationToken).ConfigureAwait(false);
+        if (shuffle is null)
+        {
+            return targets;
+        }
+
+        // Shuffled: the plan holds the extract partitions (the input, read once) followed by the target partitions.
+        var inputs = await inputPartitioner.PlanAsync(context, cancellationToken).ConfigureAwait(false);
+        var plan = new List<Partition>(inputs.Count + targets.Count);
+        plan.AddRange(inputs.Select(p => new Partition(plan.Count + 0, StagingLayout.ExtractPrefix + p.Id, p.Descriptor)).Select((p, i) => p with { Index = i }));
+        plan.AddRange(targets.Select((p, i) => p with { Index = inputs.Count + i }));
+        return plan;
+    }
+
+    public override Task<PartitionOutcome> RunPartitionAsync(PartitionRuntime runtime, CancellationToken cancellationToken) =>
+        StagingLayout.IsExtract(runtime.Partition)
+            ? ExtractAsync(runtime, cancellationToken)
+            : ProcessAsync(runtime, cancellationToken);
+
+    private async Task<PartitionOutcome> ProcessAsync(PartitionRuntime runtime, CancellationToken cancellationToken)
+    {
+        var store = runtime.Store;
+        var partition = runtime.Partition;
+        Checkpoint? checkpoint = null;
+        if (IsAtomic)
+        {
+            await store.ClearCheckpointAsync(runtime.Lease, partition.Id, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            checkpoint = await store.GetCheckpointAsync(runtime.RunKey.Value, partition.Id, cancellationToken).ConfigureAwait(false);
+        }
+
+        runtime = runtime with { StartPosition = checkpoint?.SourcePosition ?? 0, StartOrdinal = checkpoint?.RecordsRead ?? 0 };
+        var input = shuffle is null ? source : new StagingSource<TSource>(shuffle.Serializer, runtime.StagingDirectory, runtime.Plan);
+
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var token = linked.Token;
+        var capacity = runtime.Job.Options.ChannelCapacity;
+        var first = Channel.CreateBounded<Chunk<TSource>>(new BoundedChannelOptions(capacity) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true, SingleWriter = true });
+        var tasks = new List<Task>(stages.Length + 2) { Guard(ReadAsync(input, first.Writer, runtime, token), linked) };
+        object reader = first.Reader;
+        foreach (var stage in stages)
+        {
+            var (next, writer) = stage.CreateChannel(capacity);
+            tasks.Add(Guard(stage.RunAsync(reader, writer, runtime, token), linked));
+            reader = next;
+        }
+
+        var consume = WriteAsync((ChannelReader<Chunk<TSink>>)reader, runtime, checkpoint, token);
+        tasks.Add(Guard(consume, linked));
+        await WhenAllOrFirstFailure(tasks, cancellationToken).ConfigureAwait(false);
+        return await consume.ConfigureAwait(false);
+    }
+
+    /// <summary>The source stage: fills chunks of <see cref="JobOptions.CommitInterval"/> records, retrying reads by reopening at the last good position.</summary>
+    private static async Task ReadAsync(ISource<TSource> input, ChannelWriter<Chunk<TSource>> output, PartitionRuntime runtime, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var reader = new RetryingSourceReader<TSource>(input, runtime);
+            var ordinal = runtime.StartOrdinal;
+            var size = runtime.CommitInterval;
+            var end = false;
+            while (!end)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var buffer = new TSource[size];
+                var filled = 0;
+                while (filled < size)
+                {
+                    var n = await reader.ReadAsync(buffer.AsMemory(filled), cancellationToken).ConfigureAwait(false);
+                    if (n == 0)
+                    {
+                        end = true;
+                        break;
+                    }
+
+                    filled += n;
+                }
+
+                var errors = reader.TakeErrors();
+                var readCount = filled + (errors?.Count ?? 0);
+                if (readCount > 0)
+                {
+                    await output.WriteAsync(new Chunk<TSource>(buffer, filled, ordinal, readCount, reader.Position, errors), cancellationToken).ConfigureAwait(false);
+                    ordinal += readCount;
+                }
+            }
+
+            output.TryComplete();
+        }
+        catch (Exception ex)
+        {
+            output.TryComplete(ex);
+            throw;
+        }
+    }
+
+    /// <summary>The sink stage: writes each chunk, commits it, then writes the checkpoint with the chunk's error records.</summary>
+    private async Task<PartitionOutcome> WriteAsync(ChannelReader<Chunk<TSink>> input, PartitionRuntime runtime, Checkpoint? checkpoint, CancellationToken cancellationToken)
+    {
+        var read = checkpoint?.RecordsRead ?? 0;
+        var written = checkpoint?.RecordsWritten ?? 0;
+        var errorCount = checkpoint?.ErrorCount ?? 0;
+        long? sinkPosition = checkpoint?.SinkPosition;
+        var sourcePosition = checkpoint?.SourcePosition ?? 0;
+        var writer = new RetryingSinkWriter<TSink>(sink, runtime, sinkPosition, IsAtomic);
+        await using (writer.ConfigureAwait(false))
+        {
+            await writer.OpenAsync(cancellationToken).ConfigureAwait(false);
+            while (await input.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (input.TryRead(out var chunk))
+                {
+                    read += chunk.ReadCount;
+                    sourcePosition = chunk.EndPosition;
+                    written += chunk.Count;
+                    errorCount += chunk.ErrorCount;
+                    if (chunk.Count > 0)
+                    {
+                        await writer.WriteAndCommitAsync(chunk.Memory, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    if (!IsAtomic || chunk.Count > 0 || chunk.ErrorCount > 0)
+                    {
+                        await CheckpointAsync(runtime, sourcePosition, read, written, errorCount, writer.Position, chunk.Errors, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    runtime.Counters.Add(IsShuffled ? 0 : chunk.ReadCount, chunk.ErrorCount); // shuffled input was counted by the extract stage
+                    ErrorRate.ThrowIfExceeded(runtime, final: false);
+                }
+            }
+
+            // The final checkpoint holds the partition's totals, also for atomic partitions that skipped empty chunks.
+            await CheckpointAsync(runtime, sourcePosition, read, written, errorCount, writer.Position, null, cancellationToken).ConfigureAwait(false);
+            await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return new PartitionOutcome(read, written, errorCount);
+    }
+
+    private static ValueTask CheckpointAsync(PartitionRuntime runtime, long sourcePosition, long read, long written, long errors, long sinkPosition, List<ErrorRecordDraft>? drafts, CancellationToken cancellationToken)
+    {
+        var checkpoint = new Checkpoint(runtime.Partition.Id, SinkStageName, sourcePosition, read, written, errors, sinkPosition, runtime.Job.TimeProvider.GetUtcNow());
+        IReadOnlyList<ErrorRecord> records = drafts is null ? [] : drafts.ConvertAll(runtime.ToErrorRecord);
+        return runtime.Store.CommitChunkAsync(runtime.Lease, checkpoint, records, cancellationToken);
+    }
+
+    private static async Task Guard(Task task, CancellationTokenSource linked)
+    {
+        try
+        {
+            await task.ConfigureAwait(false);
+        }
+        catch
+        {
+            // One failed stage stops the others: a blocked writer would otherwise wait forever on a full channel.
+            await linked.CancelAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Awaits every stage and rethrows the failure that stopped the pipeline, not the cancellations it caused.</summary>
+    internal static async Task WhenAllOrFirstFailure(IReadOnlyList<Task> tasks, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.WhenAll(tasks).ConfigureAwait(false);
+        }
+        catch
+        {
+            var failure = tasks.Where(t => t.IsFaulted).Select(t => t.Exception!.InnerException!).FirstOrDefault(e => e is not OperationCanceledException);
+            if (failure is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            throw;
+        }
+    }
+}

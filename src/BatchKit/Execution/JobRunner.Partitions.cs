@@ -1,0 +1,132 @@
+using Microsoft.Extensions.Logging;
+
+namespace BatchKit;
+
+public sealed partial class JobRunner
+{
+    /// <summary>
+    /// Runs one partition until it completes or its attempts are used up. Each attempt resumes from the partition's
+    /// last checkpoint (or from its start, for atomic partitions). Returns the failure, or <see langword="null"/>.
+    /// </summary>
+    private async Task<PartitionFailure?> RunWithAttemptsAsync(AttemptContext context, Partition partition, int previousAttempts, CancellationToken cancellationToken)
+    {
+        var options = _job.Options;
+        var time = _job.TimeProvider;
+        var executorLogger = _job.LoggerFactory.CreateLogger("BatchKit.Executor");
+        for (var attempt = 1; ; attempt++)
+        {
+            var total = previousAttempts + attempt;
+            await context.Store.SetPartitionStateAsync(context.Lease, new PartitionState(partition.Id, PartitionStatus.Running, total, null, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+            Log.PartitionStarted(executorLogger, _job.Name, partition.Id, total);
+            using var timeout = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
+            if (options.PartitionTimeout != Timeout.InfiniteTimeSpan)
+            {
+                timeout.CancelAfter(options.PartitionTimeout);
+            }
+
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+            var runtime = new PartitionRuntime(_job, context.Store, context.Lease, context.RunKey, partition, context.Plan, total, _job.Skip, context.SourceRetry, context.SinkRetry, context.Counters, executorLogger, StagingRoot);
+            Exception failure;
+            BatchKitDiagnostics.PartitionsActive.Add(1);
+            try
+            {
+                var outcome = await _job.Pipeline.RunPartitionAsync(runtime, linked.Token).ConfigureAwait(false);
+                await context.Store.SetPartitionStateAsync(context.Lease, new PartitionState(partition.Id, PartitionStatus.Completed, total, null, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+                BatchKitDiagnostics.ItemsProcessed.Add(outcome.RecordsWritten, new KeyValuePair<string, object?>("batchkit.job.name", _job.Name));
+                Log.PartitionCompleted(executorLogger, _job.Name, partition.Id, outcome.RecordsRead, outcome.RecordsWritten, outcome.Errors);
+                return null;
+            }
+            catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                failure = new PartitionTimeoutException($"Partition '{partition.Id}' of job '{_job.Name}' exceeded its timeout of {options.PartitionTimeout} and was stopped at a chunk boundary.")
+                {
+                    JobName = _job.Name,
+                    PartitionId = partition.Id,
+                    IsTransient = true,
+                };
+            }
+            catch (Exception ex) when (ex is not (OperationCanceledException or LeaseLostException or ErrorRateExceededException))
+            {
+                failure = ex;
+            }
+            finally
+            {
+                BatchKitDiagnostics.PartitionsActive.Add(-1);
+            }
+
+            Log.PartitionFailed(executorLogger, failure, _job.Name, partition.Id, total, options.MaxPartitionAttempts);
+            await context.Store.SetPartitionStateAsync(context.Lease, new PartitionState(partition.Id, PartitionStatus.Failed, total, Describe(failure), time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+            if (attempt >= options.MaxPartitionAttempts || !IsRetryable(failure))
+            {
+                return new PartitionFailure(partition, failure);
+            }
+
+            var delay = TimeSpan.FromTicks(options.Retry.BaseDelay.Ticks * (1L << Math.Min(attempt - 1, 10)));
+            await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static bool IsRetryable(Exception failure) => failure is not (JobValidationException or InvalidDataException or FormatException);
+
+    private static string Describe(Exception exception) => exception.GetType().Name + ": " + exception.Message;
+
+    /// <summary>Renews the run lease every third of its duration; cancels the run when the lease is lost.</summary>
+    private sealed class LeaseHeartbeat(ICheckpointStore store, RunLease lease, TimeSpan duration, TimeProvider time, CancellationTokenSource run) : IDisposable
+    {
+        private readonly CancellationTokenSource _stop = new();
+
+        public bool Lost { get; private set; }
+
+        public async Task RunAsync()
+        {
+            try
+            {
+                using var timer = new PeriodicTimer(duration / 3, time);
+                while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
+                {
+                    if (!await store.RenewLeaseAsync(lease, duration, _stop.Token).ConfigureAwait(false))
+                    {
+                        Lost = true;
+                        await run.CancelAsync().ConfigureAwait(false);
+                        return;
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+            }
+        }
+
+        public async Task StopAsync(Task heartbeat)
+        {
+            await _stop.CancelAsync().ConfigureAwait(false);
+            await heartbeat.ConfigureAwait(false);
+        }
+
+        public void Dispose() => _stop.Dispose();
+    }
+}
+
+/// <summary>A partition attempt exceeded <see cref="JobOptions.PartitionTimeout"/>.</summary>
+public sealed class PartitionTimeoutException : BatchKitException
+{
+    /// <summary>Initializes a new instance of the <see cref="PartitionTimeoutException"/> class.</summary>
+    public PartitionTimeoutException()
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="PartitionTimeoutException"/> class.</summary>
+    /// <param name="message">The message.</param>
+    public PartitionTimeoutException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="PartitionTimeoutException"/> class.</summary>
+    /// <param name="message">The message.</param>
+    /// <param name="innerException">The cause.</param>
+    public PartitionTimeoutException(string message, Exception? innerException)
+        : base(message, innerException)
+    {
+    }
+}

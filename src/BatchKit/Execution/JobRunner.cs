@@ -1,0 +1,336 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.Retry;
+
+namespace BatchKit;
+
+/// <summary>
+/// Runs a <see cref="Job"/>: takes the run lease, plans (or reuses) the partitions, processes every partition that is
+/// not completed, and records the outcome. Running the same RunKey again resumes it; a completed RunKey is a no-op
+/// unless <see cref="RunOptions.Reprocess"/> is set.
+/// </summary>
+/// <remarks>Thread-safe: one runner can run several RunKeys at once.</remarks>
+public sealed partial class JobRunner
+{
+    private readonly Job _job;
+    private readonly ILogger _logger;
+
+    /// <summary>Initializes a new instance of the <see cref="JobRunner"/> class.</summary>
+    /// <param name="job">The job to run.</param>
+    public JobRunner(Job job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        _job = job;
+        _logger = job.LoggerFactory.CreateLogger("BatchKit.Job");
+    }
+
+    /// <summary>Runs the job for a set of run parameters.</summary>
+    /// <param name="parameters">The identifying run parameters, for example the business date.</param>
+    /// <param name="options">Options of this call, or <see langword="null"/> for the defaults.</param>
+    /// <param name="cancellationToken">Stops the run at the next chunk boundary; the run is marked <see cref="RunStatus.Cancelled"/> and can be resumed.</param>
+    /// <returns>The outcome: completed (now or earlier), failed or timed out.</returns>
+    /// <exception cref="RunLeaseConflictException">Another live process is running the same RunKey.</exception>
+    /// <exception cref="LeaseLostException">The lease was taken over by another process during the run.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the run is resumable.</exception>
+    public async Task<RunResult> RunAsync(RunParameters parameters, RunOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        options ??= new RunOptions();
+        var runKey = new RunKey(_job.Name, parameters);
+        var store = _job.StoreFactory();
+        try
+        {
+            return await RunAsync(store, runKey, options, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (_job.OwnsStore)
+            {
+                await store.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Runs the job for a set of run parameters.</summary>
+    /// <param name="parameters">The identifying run parameters.</param>
+    /// <param name="cancellationToken">Stops the run at the next chunk boundary.</param>
+    /// <returns>The outcome.</returns>
+    public Task<RunResult> RunAsync(RunParameters parameters, CancellationToken cancellationToken) => RunAsync(parameters, null, cancellationToken);
+
+    private async Task<RunResult> RunAsync(ICheckpointStore store, RunKey runKey, RunOptions options, CancellationToken cancellationToken)
+    {
+        var time = _job.TimeProvider;
+        var started = time.GetTimestamp();
+        using var activity = BatchKitDiagnostics.ActivitySource.StartActivity("batchkit.run");
+        activity?.SetTag("batchkit.job.name", _job.Name);
+        activity?.SetTag("batchkit.run.key", runKey.Value);
+        var owner = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
+        var (lease, run) = await AcquireAsync(store, runKey, owner, cancellationToken).ConfigureAwait(false);
+
+        if (run.Status == RunStatus.Completed && !options.Reprocess)
+        {
+            await store.SetRunStatusAsync(lease, RunStatus.Completed, null, release: true, CancellationToken.None).ConfigureAwait(false);
+            Log.RunAlreadyCompleted(_logger, _job.Name, runKey);
+            var plan = await store.GetPlanAsync(runKey.Value, cancellationToken).ConfigureAwait(false);
+            return await ResultAsync(store, runKey, plan?.Partitions ?? [], RunStatus.Completed, 0, started, null, alreadyCompleted: true).ConfigureAwait(false);
+        }
+
+        using var timeout = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
+        if (_job.Options.MaxDuration != Timeout.InfiniteTimeSpan)
+        {
+            timeout.CancelAfter(_job.Options.MaxDuration);
+        }
+
+        using var runCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        using var heartbeat = new LeaseHeartbeat(store, lease, _job.Options.LeaseDuration, time, runCancellation);
+        var heartbeatTask = heartbeat.RunAsync();
+        IReadOnlyList<Partition> partitions = [];
+        var processed = 0;
+        try
+        {
+            if (options.Reprocess)
+            {
+                await store.ResetRunAsync(lease, runCancellation.Token).ConfigureAwait(false);
+            }
+
+            await store.SetRunStatusAsync(lease, RunStatus.Running, null, release: false, runCancellation.Token).ConfigureAwait(false);
+            partitions = await PlanAsync(store, lease, runKey, runCancellation.Token).ConfigureAwait(false);
+            var (failures, count) = await ProcessAsync(store, lease, runKey, partitions, options, runCancellation.Token).ConfigureAwait(false);
+            processed = count;
+            if (failures.Count > 0)
+            {
+                var first = failures.OrderBy(f => f.Partition.Index).First();
+                var status = failures.All(f => f.Exception is PartitionTimeoutException) ? RunStatus.TimedOut : RunStatus.Failed;
+                var error = new PartitionFailedException(
+                    $"The job '{_job.Name}' run {runKey}: {failures.Count} partition(s) failed after {_job.Options.MaxPartitionAttempts} attempt(s); first: partition '{first.Partition.Id}': {first.Exception.Message}",
+                    first.Exception) { JobName = _job.Name, PartitionId = first.Partition.Id, IsTransient = true };
+                await store.SetRunStatusAsync(lease, status, error.Message, release: true, CancellationToken.None).ConfigureAwait(false);
+                return await ResultAsync(store, runKey, partitions, status, processed, started, error).ConfigureAwait(false);
+            }
+
+            var totals = await TotalsAsync(store, runKey, partitions).ConfigureAwait(false);
+            ErrorRate.ThrowIfExceeded(_job, totals.RecordsRead, totals.Errors, final: true);
+            await store.SetRunStatusAsync(lease, RunStatus.Completed, null, release: true, CancellationToken.None).ConfigureAwait(false);
+            DeleteStaging(runKey);
+            return await ResultAsync(store, runKey, partitions, RunStatus.Completed, processed, started, null).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (heartbeat.Lost)
+        {
+            Log.LeaseLost(_logger, _job.Name, runKey);
+            throw new LeaseLostException($"The job '{_job.Name}' run {runKey} lost its lease to another process and stopped without committing more.") { JobName = _job.Name };
+        }
+        catch (LeaseLostException)
+        {
+            Log.LeaseLost(_logger, _job.Name, runKey);
+            throw;
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            var error = new TimeoutException($"The job '{_job.Name}' run {runKey} exceeded its maximum duration of {_job.Options.MaxDuration}; it stopped at a chunk boundary and resumes from its checkpoints when run again.");
+            await store.SetRunStatusAsync(lease, RunStatus.TimedOut, error.Message, release: true, CancellationToken.None).ConfigureAwait(false);
+            return await ResultAsync(store, runKey, partitions, RunStatus.TimedOut, processed, started, error).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await store.SetRunStatusAsync(lease, RunStatus.Cancelled, "Cancelled at a chunk boundary; the next run of this RunKey resumes from the checkpoints.", release: true, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+        catch (Exception ex) when (ex is ErrorRateExceededException or PartitionFailedException)
+        {
+            await store.SetRunStatusAsync(lease, RunStatus.Failed, ex.Message, release: true, CancellationToken.None).ConfigureAwait(false);
+            return await ResultAsync(store, runKey, partitions, RunStatus.Failed, processed, started, ex).ConfigureAwait(false);
+        }
+        finally
+        {
+            await heartbeat.StopAsync(heartbeatTask).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<(RunLease Lease, RunRecord Run)> AcquireAsync(ICheckpointStore store, RunKey runKey, string owner, CancellationToken cancellationToken)
+    {
+        var time = _job.TimeProvider;
+        var deadline = time.GetUtcNow() + _job.Options.LeaseWaitTimeout;
+        while (true)
+        {
+            try
+            {
+                return await store.AcquireRunAsync(runKey, owner, _job.Options.LeaseDuration, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RunLeaseConflictException) when (time.GetUtcNow() < deadline)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(500), time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<IReadOnlyList<Partition>> PlanAsync(ICheckpointStore store, RunLease lease, RunKey runKey, CancellationToken cancellationToken)
+    {
+        var frozen = await store.GetPlanAsync(runKey.Value, cancellationToken).ConfigureAwait(false);
+        if (frozen is not null)
+        {
+            return frozen.Partitions;
+        }
+
+        var partitions = await _job.Pipeline.PlanAsync(_job.Partitioner, new PartitionPlanContext(runKey), cancellationToken).ConfigureAwait(false);
+        var duplicate = partitions.GroupBy(p => p.Id, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+        {
+            throw new JobValidationException($"The partitioner of job '{_job.Name}' returned the partition id '{duplicate.Key}' {duplicate.Count()} times; ids must be unique.") { JobName = _job.Name };
+        }
+
+        var fingerprint = Fingerprint(runKey, partitions);
+        await store.SavePlanAsync(lease, new PartitionPlan(fingerprint, partitions), cancellationToken).ConfigureAwait(false);
+        return partitions;
+    }
+
+    private static string Fingerprint(RunKey runKey, IReadOnlyList<Partition> partitions)
+    {
+        var text = new System.Text.StringBuilder(runKey.Value);
+        foreach (var p in partitions)
+        {
+            text.Append('\n').Append(p.Id).Append('|').Append(p.Descriptor);
+        }
+
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text.ToString())));
+    }
+
+    private async Task<(IReadOnlyCollection<PartitionFailure> Failures, int Processed)> ProcessAsync(
+        ICheckpointStore store, RunLease lease, RunKey runKey, IReadOnlyList<Partition> partitions, RunOptions options, CancellationToken cancellationToken)
+    {
+        var states = (await store.GetPartitionStatesAsync(runKey.Value, cancellationToken).ConfigureAwait(false)).ToDictionary(s => s.PartitionId, StringComparer.Ordinal);
+        bool IsPending(Partition p) => !states.TryGetValue(p.Id, out var s)
+            || s.Status is PartitionStatus.Pending or PartitionStatus.Running
+            || (s.Status == PartitionStatus.Failed && options.RetryFailedPartitions);
+
+        var pending = partitions.Where(IsPending).ToList();
+        Log.RunStarted(_logger, _job.Name, runKey, partitions.Count, pending.Count, lease.Epoch);
+        var failures = new ConcurrentBag<PartitionFailure>();
+        foreach (var p in partitions.Where(p => !IsPending(p)))
+        {
+            if (states[p.Id].Status == PartitionStatus.Failed)
+            {
+                failures.Add(new PartitionFailure(p, new PartitionFailedException(states[p.Id].LastError ?? "failed in an earlier run")));
+            }
+        }
+
+        var counters = new RunCounters();
+        var context = new AttemptContext(store, lease, runKey, partitions, counters, CreateRetry("source read"), CreateRetry("sink write"));
+
+        // Shuffled jobs run in two phases: every extract partition must finish before any target partition reads staging.
+        var phases = _job.Pipeline.IsShuffled
+            ? new[] { pending.Where(StagingLayout.IsExtract).ToList(), pending.Where(p => !StagingLayout.IsExtract(p)).ToList() }
+            : [pending];
+        foreach (var phase in phases)
+        {
+            if (!failures.IsEmpty && _job.Pipeline.IsShuffled)
+            {
+                break;
+            }
+
+            await Parallel.ForEachAsync(
+                phase,
+                new ParallelOptions { MaxDegreeOfParallelism = _job.Options.MaxParallelism, CancellationToken = cancellationToken },
+                async (partition, token) =>
+                {
+                    var attempts = states.TryGetValue(partition.Id, out var s) ? s.Attempts : 0;
+                    var failure = await RunWithAttemptsAsync(context, partition, attempts, token).ConfigureAwait(false);
+                    if (failure is not null)
+                    {
+                        failures.Add(failure);
+                    }
+                }).ConfigureAwait(false);
+        }
+
+        return (failures, pending.Count);
+    }
+
+    private ResiliencePipeline CreateRetry(string operation)
+    {
+        var retry = _job.Options.Retry;
+        if (retry.MaxRetries == 0)
+        {
+            return ResiliencePipeline.Empty;
+        }
+
+        return new ResiliencePipelineBuilder { TimeProvider = _job.TimeProvider }
+            .AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = retry.MaxRetries,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = retry.BaseDelay,
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } ex && retry.ShouldRetry(ex)),
+                OnRetry = args =>
+                {
+                    Log.Retrying(_logger, args.Outcome.Exception, _job.Name, operation, args.AttemptNumber + 1, args.RetryDelay);
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .Build();
+    }
+
+    private async Task<RunResult> ResultAsync(ICheckpointStore store, RunKey runKey, IReadOnlyList<Partition> partitions, RunStatus status, int processed, long started, Exception? exception, bool alreadyCompleted = false)
+    {
+        var totals = await TotalsAsync(store, runKey, partitions).ConfigureAwait(false);
+        var elapsed = _job.TimeProvider.GetElapsedTime(started);
+        BatchKitDiagnostics.JobDuration.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("batchkit.job.name", _job.Name));
+        Log.RunEnded(_logger, _job.Name, runKey, status, totals.RecordsRead, totals.RecordsWritten, totals.Errors, elapsed);
+        Activity.Current?.SetTag("batchkit.run.status", status.ToString());
+        return new RunResult
+        {
+            RunKey = runKey,
+            Status = status,
+            WasAlreadyCompleted = alreadyCompleted,
+            Partitions = partitions.Count,
+            PartitionsProcessed = processed,
+            RecordsRead = totals.RecordsRead,
+            RecordsWritten = totals.RecordsWritten,
+            Errors = totals.Errors,
+            Elapsed = elapsed,
+            Exception = exception,
+        };
+    }
+
+    private static async Task<PartitionOutcome> TotalsAsync(ICheckpointStore store, RunKey runKey, IReadOnlyList<Partition> partitions)
+    {
+        long read = 0, written = 0, errors = 0;
+        var shuffled = partitions.Any(StagingLayout.IsExtract);
+        foreach (var partition in partitions)
+        {
+            var checkpoint = await store.GetCheckpointAsync(runKey.Value, partition.Id, CancellationToken.None).ConfigureAwait(false);
+            if (checkpoint is null)
+            {
+                continue;
+            }
+
+            var extract = StagingLayout.IsExtract(partition);
+            read += !shuffled || extract ? checkpoint.RecordsRead : 0;
+            written += extract ? 0 : checkpoint.RecordsWritten;
+            errors += checkpoint.ErrorCount;
+        }
+
+        return new PartitionOutcome(read, written, errors);
+    }
+
+    private void DeleteStaging(RunKey runKey)
+    {
+        if (!_job.Pipeline.IsShuffled)
+        {
+            return;
+        }
+
+        var directory = StagingLayout.RunDirectory(StagingRoot, runKey);
+        if (Directory.Exists(directory))
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private string StagingRoot => _job.Options.StagingDirectory ?? Path.Combine(Path.GetTempPath(), "batchkit-staging");
+
+    private sealed record PartitionFailure(Partition Partition, Exception Exception);
+
+    private sealed record AttemptContext(ICheckpointStore Store, RunLease Lease, RunKey RunKey, IReadOnlyList<Partition> Plan, RunCounters Counters, ResiliencePipeline SourceRetry, ResiliencePipeline SinkRetry);
+}

@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Logging;
+
+namespace BatchKit;
+
+/// <summary>The event ids of BatchKit's log messages: 1000s job, 2000s step and partition, 3000s checkpoint and lease.</summary>
+public static class BatchKitEventId
+{
+    /// <summary>A run started.</summary>
+    public const int RunStarted = 1000;
+
+    /// <summary>A run ended.</summary>
+    public const int RunEnded = 1001;
+
+    /// <summary>A run was already completed; nothing was done.</summary>
+    public const int RunAlreadyCompleted = 1002;
+
+    /// <summary>A partition attempt started.</summary>
+    public const int PartitionStarted = 2000;
+
+    /// <summary>A partition completed.</summary>
+    public const int PartitionCompleted = 2001;
+
+    /// <summary>A partition attempt failed.</summary>
+    public const int PartitionFailed = 2002;
+
+    /// <summary>A source or sink call is retried.</summary>
+    public const int Retrying = 2003;
+
+    /// <summary>The run lease was lost to another process.</summary>
+    public const int LeaseLost = 3000;
+}
+
+internal static partial class Log
+{
+    [LoggerMessage(EventId = BatchKitEventId.RunStarted, EventName = nameof(BatchKitEventId.RunStarted), Level = LogLevel.Information, Message = "Job {JobName} run {RunKey} started: {Partitions} partitions, {Pending} to process, lease epoch {Epoch}")]
+    public static partial void RunStarted(ILogger logger, string jobName, RunKey runKey, int partitions, int pending, long epoch);
+
+    [LoggerMessage(EventId = BatchKitEventId.RunEnded, EventName = nameof(BatchKitEventId.RunEnded), Level = LogLevel.Information, Message = "Job {JobName} run {RunKey} ended {Status}: {RecordsRead} read, {RecordsWritten} written, {Errors} errors in {Elapsed}")]
+    public static partial void RunEnded(ILogger logger, string jobName, RunKey runKey, RunStatus status, long recordsRead, long recordsWritten, long errors, TimeSpan elapsed);
+
+    [LoggerMessage(EventId = BatchKitEventId.RunAlreadyCompleted, EventName = nameof(BatchKitEventId.RunAlreadyCompleted), Level = LogLevel.Information, Message = "Job {JobName} run {RunKey} already completed; nothing to do")]
+    public static partial void RunAlreadyCompleted(ILogger logger, string jobName, RunKey runKey);
+
+    [LoggerMessage(EventId = BatchKitEventId.PartitionStarted, EventName = nameof(BatchKitEventId.PartitionStarted), Level = LogLevel.Debug, Message = "Job {JobName} partition {PartitionId} attempt {Attempt} started")]
+    public static partial void PartitionStarted(ILogger logger, string jobName, string partitionId, int attempt);
+
+    [LoggerMessage(EventId = BatchKitEventId.PartitionCompleted, EventName = nameof(BatchKitEventId.PartitionCompleted), Level = LogLevel.Debug, Message = "Job {JobName} partition {PartitionId} completed: {RecordsRead} read, {RecordsWritten} written, {Errors} errors")]
+    public static partial void PartitionCompleted(ILogger logger, string jobName, string partitionId, long recordsRead, long recordsWritten, long errors);
+
+    [LoggerMessage(EventId = BatchKitEventId.PartitionFailed, EventName = nameof(BatchKitEventId.PartitionFailed), Level = LogLevel.Error, Message = "Job {JobName} partition {PartitionId} attempt {Attempt} of {MaxAttempts} failed")]
+    public static partial void PartitionFailed(ILogger logger, Exception exception, string jobName, string partitionId, int attempt, int maxAttempts);
+
+    [LoggerMessage(EventId = BatchKitEventId.Retrying, EventName = nameof(BatchKitEventId.Retrying), Level = LogLevel.Warning, Message = "Job {JobName} {Operation} failed; retry {Retry} in {Delay}")]
+    public static partial void Retrying(ILogger logger, Exception? exception, string jobName, string operation, int retry, TimeSpan delay);
+
+    [LoggerMessage(EventId = BatchKitEventId.LeaseLost, EventName = nameof(BatchKitEventId.LeaseLost), Level = LogLevel.Error, Message = "Job {JobName} run {RunKey} lost its lease to another process; stopping without committing more")]
+    public static partial void LeaseLost(ILogger logger, string jobName, RunKey runKey);
+}

@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Logging;
+using Polly;
+
+namespace BatchKit;
+
+/// <summary>Everything one partition attempt needs, gathered by the runner.</summary>
+internal sealed record PartitionRuntime(
+    Job Job,
+    ICheckpointStore Store,
+    RunLease Lease,
+    RunKey RunKey,
+    Partition Partition,
+    IReadOnlyList<Partition> Plan,
+    int Attempt,
+    SkipOptions Skip,
+    ResiliencePipeline SourceRetry,
+    ResiliencePipeline SinkRetry,
+    RunCounters Counters,
+    ILogger Logger,
+    string StagingDirectory)
+{
+    public int CommitInterval => Job.Options.CommitInterval;
+
+    public long StartPosition { get; init; }
+
+    public long StartOrdinal { get; init; }
+
+    public ErrorRecord ToErrorRecord(ErrorRecordDraft draft) => new(
+        RunKey.Value,
+        Partition.Id,
+        draft.Step,
+        draft.Offset,
+        draft.RawPayload,
+        draft.Reason,
+        draft.Exception?.GetType().FullName,
+        draft.Exception?.Message,
+        Job.TimeProvider.GetUtcNow());
+}
+
+/// <summary>Run-wide counters, shared by the partitions of one run attempt.</summary>
+internal sealed class RunCounters
+{
+    private long _recordsRead;
+    private long _errors;
+
+    public long RecordsRead => Interlocked.Read(ref _recordsRead);
+
+    public long Errors => Interlocked.Read(ref _errors);
+
+    public void Add(long read, long errors)
+    {
+        Interlocked.Add(ref _recordsRead, read);
+        Interlocked.Add(ref _errors, errors);
+    }
+}
+
+/// <summary>What a completed partition attempt read and wrote, in total (earlier attempts' committed work included).</summary>
+internal readonly record struct PartitionOutcome(long RecordsRead, long RecordsWritten, long Errors);

@@ -1,0 +1,101 @@
+namespace BatchKit;
+
+/// <summary>
+/// Writes a partition's chunks through the sink retry policy. A failed write or commit disposes the writer and
+/// reopens it at the last committed sink position before the chunk is written again, so a retried chunk is
+/// written once. Atomic partitions are not retried chunk by chunk: their attempt fails and the partition restarts.
+/// </summary>
+internal sealed class RetryingSinkWriter<T>(ISink<T> sink, PartitionRuntime runtime, long? resumePosition, bool atomic) : IAsyncDisposable
+{
+    private ISinkWriter<T>? _writer;
+    private long? _committed = resumePosition;
+
+    public long Position => _committed ?? 0;
+
+    public async ValueTask OpenAsync(CancellationToken cancellationToken)
+    {
+        if (atomic)
+        {
+            _writer = await sink.OpenAsync(new SinkContext(runtime.RunKey, runtime.Partition, null), cancellationToken).ConfigureAwait(false);
+            _committed = null;
+            return;
+        }
+
+        await runtime.SinkRetry.ExecuteAsync(async t => await EnsureOpenAsync(t).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask WriteAndCommitAsync(ReadOnlyMemory<T> records, CancellationToken cancellationToken)
+    {
+        if (atomic)
+        {
+            await _writer!.WriteAsync(records, cancellationToken).ConfigureAwait(false);
+            _committed = await _writer.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        await runtime.SinkRetry.ExecuteAsync(
+            async t =>
+            {
+                try
+                {
+                    var writer = await EnsureOpenAsync(t).ConfigureAwait(false);
+                    await writer.WriteAsync(records, t).ConfigureAwait(false);
+                    _committed = await writer.CommitAsync(t).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    await DisposeWriterAsync().ConfigureAwait(false);
+                    throw;
+                }
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask CompleteAsync(CancellationToken cancellationToken)
+    {
+        if (atomic)
+        {
+            await _writer!.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        await runtime.SinkRetry.ExecuteAsync(
+            async t =>
+            {
+                try
+                {
+                    var writer = await EnsureOpenAsync(t).ConfigureAwait(false);
+                    await writer.CompleteAsync(t).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    await DisposeWriterAsync().ConfigureAwait(false);
+                    throw;
+                }
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    public ValueTask DisposeAsync() => DisposeWriterAsync();
+
+    private async ValueTask<ISinkWriter<T>> EnsureOpenAsync(CancellationToken cancellationToken) =>
+        _writer ??= await sink.OpenAsync(new SinkContext(runtime.RunKey, runtime.Partition, _committed), cancellationToken).ConfigureAwait(false);
+
+    private async ValueTask DisposeWriterAsync()
+    {
+        var writer = _writer;
+        _writer = null;
+        if (writer is not null)
+        {
+            try
+            {
+                await writer.DisposeAsync().ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // a writer that fails to close after a failure must not hide the failure
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+        }
+    }
+}

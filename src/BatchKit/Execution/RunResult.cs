@@ -1,0 +1,45 @@
+namespace BatchKit;
+
+/// <summary>The outcome of <see cref="JobRunner.RunAsync"/>.</summary>
+public sealed record RunResult
+{
+    /// <summary>Gets the run.</summary>
+    public required RunKey RunKey { get; init; }
+
+    /// <summary>Gets the status the run ended with.</summary>
+    public required RunStatus Status { get; init; }
+
+    /// <summary>Gets a value indicating whether the run had already completed and nothing was done.</summary>
+    public bool WasAlreadyCompleted { get; init; }
+
+    /// <summary>Gets the number of partitions in the run's plan (extract partitions of shuffled jobs included).</summary>
+    public int Partitions { get; init; }
+
+    /// <summary>Gets the number of partitions processed by this call (the others had completed earlier).</summary>
+    public int PartitionsProcessed { get; init; }
+
+    /// <summary>Gets the number of input records of the run, bad ones included.</summary>
+    public long RecordsRead { get; init; }
+
+    /// <summary>Gets the number of records written to the sink.</summary>
+    public long RecordsWritten { get; init; }
+
+    /// <summary>Gets the number of error records of the run.</summary>
+    public long Errors { get; init; }
+
+    /// <summary>Gets the time this call took.</summary>
+    public TimeSpan Elapsed { get; init; }
+
+    /// <summary>Gets the failure that ended the run, for failed and timed-out runs.</summary>
+    public Exception? Exception { get; init; }
+
+    /// <summary>Gets a value indicating whether the run completed (now or earlier).</summary>
+    public bool Succeeded => Status == RunStatus.Completed;
+
+    /// <summary>Throws the failure of a run that did not complete.</summary>
+    /// <returns>This result, so calls can be chained.</returns>
+    /// <exception cref="BatchKitException">The run did not complete.</exception>
+    public RunResult EnsureSucceeded() => Succeeded
+        ? this
+        : throw new BatchKitException($"The run {RunKey} ended {Status}: {Exception?.Message}", Exception) { JobName = RunKey.JobName };
+}

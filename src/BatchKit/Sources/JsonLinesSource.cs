@@ -1,0 +1,167 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace BatchKit;
+
+/// <summary>
+/// Reads JSON Lines files (one JSON object per line, UTF-8). A partition with a <see cref="PartitionDescriptor.File"/>
+/// descriptor reads that file; any other partition reads the file given to the constructor. The position is the byte
+/// offset of the next line, so a resumed partition seeks straight to it. A line that is not valid JSON for
+/// <typeparamref name="T"/> becomes an error record naming the file and line; blank lines are skipped.
+/// </summary>
+/// <typeparam name="T">The record type.</typeparam>
+public sealed class JsonLinesSource<T> : ISource<T>
+{
+    private readonly string? _path;
+    private readonly JsonSerializerOptions _options;
+
+    /// <summary>Initializes a new instance of the <see cref="JsonLinesSource{T}"/> class.</summary>
+    /// <param name="path">The file read by partitions without a file descriptor; <see langword="null"/> when every partition names its file.</param>
+    /// <param name="options">The JSON options; <see langword="null"/> for <see cref="JsonSerializerDefaults.Web"/> (camelCase, case-insensitive).</param>
+    public JsonLinesSource(string? path = null, JsonSerializerOptions? options = null)
+    {
+        _path = path;
+        _options = options ?? new JsonSerializerOptions(JsonSerializerDefaults.Web);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<ISourceReader<T>> OpenAsync(SourceContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var path = context.Partition.Descriptor.StartsWith("file:", StringComparison.Ordinal)
+            ? PartitionDescriptor.ParseFile(context.Partition.Descriptor)
+            : _path ?? throw new InvalidOperationException($"Partition '{context.Partition.Id}' names no file and the JSON Lines source has no default path.");
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        try
+        {
+            var line = context.Position == 0 ? 0 : CountLines(stream, context.Position);
+            stream.Position = context.Position;
+            return ValueTask.FromResult<ISourceReader<T>>(new Reader(stream, path, context, _options, line));
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+    }
+
+    private static long CountLines(FileStream stream, long end)
+    {
+        var buffer = new byte[1 << 16];
+        long lines = 0, read = 0;
+        while (read < end)
+        {
+            var n = stream.Read(buffer, 0, (int)Math.Min(buffer.Length, end - read));
+            if (n == 0)
+            {
+                break;
+            }
+
+            lines += buffer.AsSpan(0, n).Count((byte)'\n');
+            read += n;
+        }
+
+        return lines;
+    }
+
+    private sealed class Reader(FileStream stream, string path, SourceContext context, JsonSerializerOptions options, long linesBefore) : ISourceReader<T>
+    {
+        private byte[] _buffer = new byte[1 << 16];
+        private int _start;
+        private int _end;
+        private bool _eof;
+        private long _line = linesBefore;
+
+        public long Position { get; private set; } = context.Position;
+
+        public async ValueTask<int> ReadAsync(Memory<T> buffer, CancellationToken cancellationToken)
+        {
+            var n = 0;
+            while (n < buffer.Length)
+            {
+                var newline = _buffer.AsSpan(_start, _end - _start).IndexOf((byte)'\n');
+                if (newline < 0 && !_eof)
+                {
+                    await FillAsync(cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                if (newline < 0 && _start == _end)
+                {
+                    break;
+                }
+
+                var length = newline < 0 ? _end - _start : newline;
+                var consumed = newline < 0 ? length : length + 1;
+                var line = _buffer.AsMemory(_start, length);
+                _start += consumed;
+                Position += consumed;
+                _line++;
+                if (Parse(line.Span, out var record))
+                {
+                    buffer.Span[n++] = record;
+                }
+            }
+
+            return n;
+        }
+
+        public ValueTask DisposeAsync() => stream.DisposeAsync();
+
+        private bool Parse(ReadOnlySpan<byte> line, out T record)
+        {
+            record = default!;
+            if (line.Length > 0 && line[^1] == (byte)'\r')
+            {
+                line = line[..^1];
+            }
+
+            if (line.Trim((byte)' ').IsEmpty)
+            {
+                return false;
+            }
+
+            try
+            {
+                var value = JsonSerializer.Deserialize<T>(line, options);
+                if (value is null)
+                {
+                    Report(line, "expected a JSON object, found null", null);
+                    return false;
+                }
+
+                record = value;
+                return true;
+            }
+            catch (JsonException ex)
+            {
+                var column = ex.BytePositionInLine is { } b ? (b + 1).ToString(CultureInfo.InvariantCulture) : "?";
+                Report(line, $"column {column}: expected a JSON {typeof(T).Name}: {ex.Message}", ex);
+                return false;
+            }
+        }
+
+        private void Report(ReadOnlySpan<byte> line, string detail, Exception? exception) =>
+            context.ReportBadRecord(_line, Encoding.UTF8.GetString(line), $"{path}, line {_line}: {detail}", exception);
+
+        private async ValueTask FillAsync(CancellationToken cancellationToken)
+        {
+            if (_start > 0)
+            {
+                Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
+                _end -= _start;
+                _start = 0;
+            }
+
+            if (_end == _buffer.Length)
+            {
+                Array.Resize(ref _buffer, _buffer.Length * 2);
+            }
+
+            var n = await stream.ReadAsync(_buffer.AsMemory(_end), cancellationToken).ConfigureAwait(false);
+            _end += n;
+            _eof = n == 0;
+        }
+    }
+}
