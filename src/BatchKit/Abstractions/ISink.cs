@@ -11,7 +11,7 @@ public enum WriteDisposition
 
     /// <summary>
     /// Records are appended. The sink truncates back to the last checkpoint when a partition resumes, or the side
-    /// effect is guarded by an <c>IdempotencyGuard</c>.
+    /// effect is guarded by an <see cref="IdempotencyGuard"/>.
     /// </summary>
     Append,
 }

@@ -3,13 +3,19 @@ namespace BatchKit;
 /// <summary>Describes where a step runs: the run, the partition and the step.</summary>
 public sealed class StepContext
 {
-    internal StepContext(RunKey runKey, Partition partition, string stepName, int attempt)
+    internal StepContext(RunKey runKey, Partition partition, string stepName, int attempt, ICheckpointStore store, RunLease lease)
     {
+        Store = store;
+        Lease = lease;
         RunKey = runKey;
         Partition = partition;
         StepName = stepName;
         Attempt = attempt;
     }
+
+    internal ICheckpointStore Store { get; }
+
+    internal RunLease Lease { get; }
 
     /// <summary>Gets the run.</summary>
     public RunKey RunKey { get; }

@@ -21,7 +21,7 @@ internal static class ErrorRate
         {
             throw new ErrorRateExceededException(string.Create(
                 CultureInfo.InvariantCulture,
-                $"The job '{job.Name}' rejected {errors} of {read} records read ({rate:P2}), above its error-rate threshold of {options.MaxErrorRate:P2}. The rejected records are in the error store; fix the input or the rules and run again."))
+                $"The job '{job.Name}' rejected {errors} of {read} records read ({rate * 100:F2}%), above its error-rate threshold of {options.MaxErrorRate * 100:F2}%. The rejected records are in the error store; fix the input or the rules and run again."))
             {
                 JobName = job.Name,
                 IsTransient = false,

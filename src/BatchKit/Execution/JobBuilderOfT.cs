@@ -127,6 +127,23 @@ public sealed class JobBuilder<T>
         return Add<TOut>(new AggregateStage<T, TOut>(StageName(name, "aggregate"), factory));
     }
 
+    /// <summary>
+    /// Adds a side effect that must happen at most once per record and run (send an email, charge a card), guarded by
+    /// the <see cref="IdempotencyGuard"/>: confirmed effects are skipped on reruns, and effects a crash left in doubt
+    /// are reported by <see cref="ICheckpointStore.ListInDoubtEffectsAsync"/> and not repeated (nor passed on).
+    /// </summary>
+    /// <param name="recordKey">Selects the record's business key, which with the RunKey and partition forms the idempotency key.</param>
+    /// <param name="effect">Performs the effect; receives the record, the idempotency key to send downstream, and a token.</param>
+    /// <param name="rateLimiter">Limits the rate of effects across all partitions (see <see cref="RateLimits"/>); <see langword="null"/> for no limit.</param>
+    /// <param name="name">The step name; defaults to <c>effect</c>.</param>
+    /// <returns>The same builder instance, so calls can be chained.</returns>
+    public JobBuilder<T> AddSideEffect(Func<T, string> recordKey, Func<T, string, CancellationToken, ValueTask> effect, System.Threading.RateLimiting.RateLimiter? rateLimiter = null, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(recordKey);
+        ArgumentNullException.ThrowIfNull(effect);
+        return Add<T>(new SideEffectStage<T>(StageName(name, "effect"), recordKey, effect, rateLimiter));
+    }
+
     /// <summary>Sets the sink the job writes to.</summary>
     /// <param name="sink">The sink.</param>
     /// <returns>The same builder instance, so calls can be chained.</returns>

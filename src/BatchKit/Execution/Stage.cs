@@ -37,7 +37,7 @@ internal abstract class Stage<TIn, TOut> : Stage
         var writer = (ChannelWriter<Chunk<TOut>>)output;
         try
         {
-            var context = new StepContext(runtime.RunKey, runtime.Partition, Name, runtime.Attempt);
+            var context = new StepContext(runtime.RunKey, runtime.Partition, Name, runtime.Attempt, runtime.Store, runtime.Lease);
             var state = CreatePartitionState();
             Chunk<TIn>? last = null;
             while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))

@@ -3,7 +3,7 @@ namespace BatchKit;
 /// <summary>
 /// Hands each chunk to a function. Delivery is at least once: a retried chunk or a resumed partition can repeat
 /// records written after the last checkpoint, so the function must be idempotent (an upsert), or guard its side
-/// effects with an <c>IdempotencyGuard</c>.
+/// effects with an <see cref="IdempotencyGuard"/>.
 /// </summary>
 /// <typeparam name="T">The record type.</typeparam>
 public sealed class DelegateSink<T> : ISink<T>

@@ -1,0 +1,202 @@
+// A child process for BatchKit's cross-process tests: runs a job the way a host app would, so tests can kill it,
+// run two at once, or reopen its state from another process.
+using System.Globalization;
+using System.Text.Json;
+using BatchKit;
+using Microsoft.Data.Sqlite;
+
+var args2 = Args.Parse(args);
+try
+{
+    return args2.Mode switch
+    {
+        "plan" => await Modes.PlanAsync(args2),
+        "run" => await Modes.RunAsync(args2),
+        "effects" => await Modes.EffectsAsync(args2),
+        _ => throw new ArgumentException($"unknown mode '{args2.Mode}'"),
+    };
+}
+catch (RunLeaseConflictException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 3;
+}
+
+/// <summary>The command line: a mode and --name value pairs.</summary>
+internal sealed record Args(string Mode, Dictionary<string, string> Values)
+{
+    public static Args Parse(string[] args)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 1; i + 1 < args.Length; i += 2)
+        {
+            values[args[i].TrimStart('-')] = args[i + 1];
+        }
+
+        return new Args(args[0], values);
+    }
+
+    public string this[string name] => Values[name];
+
+    public int Int(string name, int fallback) => Values.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+}
+
+/// <summary>An input record of the test jobs.</summary>
+public sealed record Item(long Id, string Name, int Value);
+
+/// <summary>An output record of the test jobs.</summary>
+public sealed record Doubled(long Id, string Name, int Value);
+
+internal static class Modes
+{
+    /// <summary>Prints the plan of the partitioners and the routes of keys 0..999, one per line, for determinism checks.</summary>
+    public static async Task<int> PlanAsync(Args args)
+    {
+        var context = new PartitionPlanContext(new RunKey("plan", RunParameters.Of("date", new DateOnly(2026, 11, 22))));
+        var hash = HashPartitioner<long>.ByInt64(16, k => k);
+        var byString = HashPartitioner<string>.ByString(16, k => k);
+        foreach (var partitioner in new IPartitioner[] { hash, Partitioners.RowRanges(10_000, 1_000), Partitioners.KeyRanges(-50, 1000, 7), Partitioners.TimeBuckets(new DateTimeOffset(2026, 11, 22, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 11, 23, 0, 0, 0, TimeSpan.Zero), TimeSpan.FromHours(6)) })
+        {
+            foreach (var p in await partitioner.PlanAsync(context, CancellationToken.None))
+            {
+                Console.WriteLine($"{p.Index}|{p.Id}|{p.Descriptor}");
+            }
+        }
+
+        for (var k = 0L; k < 1000; k++)
+        {
+            Console.WriteLine($"route|{k}|{hash.Route(k)}|{byString.Route("key-" + k)}");
+        }
+
+        return 0;
+    }
+
+    /// <summary>Runs a JSON Lines job: one partition per input file, doubles values, writes one JSON Lines file per partition.</summary>
+    public static async Task<int> RunAsync(Args args)
+    {
+        await using var store = new SqliteCheckpointStore(args["state"]);
+        var slowMs = args.Int("slow-ms", 0);
+        var exitAfter = args.Int("exit-after-chunks", -1);
+        var chunks = 0;
+        var job = Job.Create("testhost-run")
+            .ReadFrom(new JsonLinesSource<Item>())
+            .PartitionBy(Partitioners.Files(args["input"], "*.jsonl"))
+            .Validate(i => i.Value >= 0 ? null : "negative value")
+            .Select(i => new Doubled(i.Id, i.Name, i.Value * 2))
+            .Select(d =>
+            {
+                if (slowMs > 0 && d.Id % 100 == 0)
+                {
+                    Thread.Sleep(slowMs);
+                }
+
+                return d;
+            })
+            .WriteTo(new ExitingSink(new JsonLinesSink<Doubled>(args["output"]), () =>
+            {
+                if (exitAfter >= 0 && Interlocked.Increment(ref chunks) > exitAfter)
+                {
+                    Environment.Exit(9); // an abrupt stop: no checkpoint for the chunk just written
+                }
+            }))
+            .WithParallelism(args.Int("parallel", 2))
+            .WithCommitInterval(args.Int("commit", 100))
+            .Configure(o => o.LeaseDuration = TimeSpan.FromSeconds(args.Int("lease-s", 30)))
+            .UseCheckpointStore(store)
+            .Build();
+        using var shutdown = new GracefulShutdown();
+        RunResult result;
+        try
+        {
+            result = await new JobRunner(job).RunAsync(RunParameters.Of("date", "2026-11-22"), shutdown.Token);
+        }
+        catch (OperationCanceledException) when (shutdown.IsRequested)
+        {
+            Console.WriteLine("stopped at a chunk boundary: resumable");
+            return GracefulShutdown.ResumableExitCode;
+        }
+
+        Console.WriteLine($"status={result.Status} already={result.WasAlreadyCompleted} read={result.RecordsRead} written={result.RecordsWritten} errors={result.Errors}");
+        return result.Succeeded ? 0 : 1;
+    }
+
+    /// <summary>
+    /// Runs a job whose side effect increments a counter row per record in a separate SQLite file. With --crash-on K,
+    /// the process dies after the effect of record K and before its confirmation.
+    /// </summary>
+    public static async Task<int> EffectsAsync(Args args)
+    {
+        await using var store = new SqliteCheckpointStore(args["state"]);
+        var counter = args["counter"];
+        var crashOn = args.Int("crash-on", -1);
+        using (var setup = Open(counter))
+        {
+            Execute(setup, "CREATE TABLE IF NOT EXISTS effects (id INTEGER PRIMARY KEY, times INTEGER NOT NULL, idem_key TEXT NOT NULL)");
+        }
+
+        var items = Enumerable.Range(1, args.Int("count", 50)).Select(i => new Item(i, "item-" + i, i)).ToList();
+        var job = Job.Create("testhost-effects")
+            .ReadFrom(EnumerableSource<Item>.FromList(items))
+            .PartitionBy(Partitioners.RowRanges(items.Count, 10))
+            .AddSideEffect(i => i.Id.ToString(CultureInfo.InvariantCulture), (item, key, ct) =>
+            {
+                using var connection = Open(counter);
+                Execute(connection, $"INSERT INTO effects (id, times, idem_key) VALUES ({item.Id}, 1, '{key}') ON CONFLICT (id) DO UPDATE SET times = times + 1");
+                if (item.Id == crashOn)
+                {
+                    Environment.FailFast("crash between effect and confirm");
+                }
+
+                return ValueTask.CompletedTask;
+            })
+            .WriteTo(new DelegateSink<Item>(_ => { }))
+            .WithParallelism(1)
+            .WithCommitInterval(5)
+            .Configure(o => o.LeaseDuration = TimeSpan.FromSeconds(args.Int("lease-s", 30)))
+            .UseCheckpointStore(store)
+            .Build();
+        var result = await new JobRunner(job).RunAsync(RunParameters.Of("date", "2026-11-22"));
+        var inDoubt = await store.ListInDoubtEffectsAsync(result.RunKey.Value, CancellationToken.None);
+        Console.WriteLine($"status={result.Status} in_doubt={inDoubt.Count}");
+        Console.WriteLine("in_doubt_keys=" + JsonSerializer.Serialize(inDoubt.Select(d => d.Key)));
+        return result.Succeeded ? 0 : 1;
+    }
+
+    private static SqliteConnection Open(string path)
+    {
+        var connection = new SqliteConnection($"Data Source={path};Pooling=False");
+        connection.Open();
+        return connection;
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}
+
+/// <summary>Calls a hook before each chunk is committed, so the host can stop abruptly between write and checkpoint.</summary>
+internal sealed class ExitingSink(ISink<Doubled> inner, Action beforeCommit) : ISink<Doubled>
+{
+    public WriteDisposition Disposition => inner.Disposition;
+
+    public async ValueTask<ISinkWriter<Doubled>> OpenAsync(SinkContext context, CancellationToken cancellationToken) =>
+        new Writer(await inner.OpenAsync(context, cancellationToken), beforeCommit);
+
+    private sealed class Writer(ISinkWriter<Doubled> inner, Action beforeCommit) : ISinkWriter<Doubled>
+    {
+        public async ValueTask WriteAsync(ReadOnlyMemory<Doubled> records, CancellationToken cancellationToken)
+        {
+            await inner.WriteAsync(records, cancellationToken);
+            beforeCommit();
+        }
+
+        public ValueTask<long> CommitAsync(CancellationToken cancellationToken) => inner.CommitAsync(cancellationToken);
+
+        public ValueTask CompleteAsync(CancellationToken cancellationToken) => inner.CompleteAsync(cancellationToken);
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
+    }
+}
