@@ -1,0 +1,150 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace BatchKit;
+
+/// <summary>
+/// Creates and upgrades the schema of a <see cref="SqliteCheckpointStore"/> file. The schema version is kept in
+/// <c>PRAGMA user_version</c>; each migration moves it up by one, and all pending ones apply in one transaction.
+/// </summary>
+/// <remarks>Timestamps are unix milliseconds (UTC); statuses are the enum member names.</remarks>
+internal static class SqliteSchema
+{
+    private static readonly string[] Migrations =
+    [
+        """
+        CREATE TABLE runs (
+            run_key          TEXT    NOT NULL PRIMARY KEY,
+            job_name         TEXT    NOT NULL,
+            parameters       TEXT    NOT NULL,
+            status           TEXT    NOT NULL,
+            started_at       INTEGER NOT NULL,
+            ended_at         INTEGER,
+            attempts         INTEGER NOT NULL,
+            last_error       TEXT,
+            lease_owner      TEXT,
+            lease_epoch      INTEGER NOT NULL,
+            lease_expires_at INTEGER);
+        CREATE INDEX ix_runs_job_started ON runs (job_name, started_at);
+        CREATE INDEX ix_runs_ended ON runs (ended_at);
+
+        CREATE TABLE partition_plans (
+            run_key         TEXT    NOT NULL PRIMARY KEY,
+            fingerprint     TEXT    NOT NULL,
+            partition_count INTEGER NOT NULL,
+            created_at      INTEGER NOT NULL);
+
+        CREATE TABLE plan_partitions (
+            run_key         TEXT    NOT NULL,
+            position        INTEGER NOT NULL,
+            partition_index INTEGER NOT NULL,
+            partition_id    TEXT    NOT NULL,
+            descriptor      TEXT    NOT NULL,
+            PRIMARY KEY (run_key, position),
+            UNIQUE (run_key, partition_id));
+
+        CREATE TABLE partition_states (
+            run_key      TEXT    NOT NULL,
+            partition_id TEXT    NOT NULL,
+            status       TEXT    NOT NULL,
+            attempts     INTEGER NOT NULL,
+            last_error   TEXT,
+            updated_at   INTEGER NOT NULL,
+            PRIMARY KEY (run_key, partition_id));
+
+        CREATE TABLE checkpoints (
+            run_key         TEXT    NOT NULL,
+            partition_id    TEXT    NOT NULL,
+            step            TEXT    NOT NULL,
+            source_position INTEGER NOT NULL,
+            records_read    INTEGER NOT NULL,
+            records_written INTEGER NOT NULL,
+            error_count     INTEGER NOT NULL,
+            sink_position   INTEGER NOT NULL,
+            updated_at      INTEGER NOT NULL,
+            PRIMARY KEY (run_key, partition_id));
+
+        CREATE TABLE stages (
+            run_key      TEXT    NOT NULL,
+            stage        TEXT    NOT NULL,
+            completed_at INTEGER NOT NULL,
+            PRIMARY KEY (run_key, stage));
+
+        CREATE TABLE error_records (
+            id                INTEGER PRIMARY KEY,
+            run_key           TEXT    NOT NULL,
+            partition_id      TEXT    NOT NULL,
+            step              TEXT    NOT NULL,
+            record_offset     INTEGER NOT NULL,
+            raw_payload       TEXT    NOT NULL,
+            reason            TEXT    NOT NULL,
+            exception_type    TEXT,
+            exception_message TEXT,
+            occurred_at       INTEGER NOT NULL,
+            UNIQUE (run_key, partition_id, step, record_offset));
+        CREATE INDEX ix_error_records_partition ON error_records (run_key, partition_id, record_offset);
+        CREATE INDEX ix_error_records_reason ON error_records (run_key, reason);
+
+        CREATE TABLE effects (
+            run_key      TEXT    NOT NULL,
+            effect_key   TEXT    NOT NULL,
+            partition_id TEXT    NOT NULL,
+            status       TEXT    NOT NULL,
+            claimed_at   INTEGER NOT NULL,
+            confirmed_at INTEGER,
+            PRIMARY KEY (run_key, effect_key));
+        CREATE INDEX ix_effects_status ON effects (run_key, status);
+        """,
+    ];
+
+    /// <summary>Gets the schema version this code creates and understands.</summary>
+    public static int CurrentVersion => Migrations.Length;
+
+    /// <summary>Applies the pending migrations of a database file.</summary>
+    /// <param name="connection">An open connection to the file.</param>
+    /// <param name="path">The file path, for messages.</param>
+    /// <exception cref="BatchKitException">The file has a newer schema than this code knows.</exception>
+    public static void Migrate(SqliteConnection connection, string path)
+    {
+        if (ReadVersion(connection, null, path) == CurrentVersion)
+        {
+            return;
+        }
+
+        using var transaction = connection.BeginTransaction(deferred: false);
+        var version = ReadVersion(connection, transaction, path);
+        for (var next = version; next < CurrentVersion; next++)
+        {
+            using var migrate = connection.CreateCommand();
+            migrate.Transaction = transaction;
+            migrate.CommandText = Migrations[next];
+            migrate.ExecuteNonQuery();
+        }
+
+        using var stamp = connection.CreateCommand();
+        stamp.Transaction = transaction;
+        stamp.CommandText = VersionStatement;
+        stamp.ExecuteNonQuery();
+        transaction.Commit();
+    }
+
+    // PRAGMA takes no parameters: the statement is built once from the constant migration count.
+    private static string VersionStatement => "PRAGMA user_version = " + CurrentVersion.ToString(CultureInfo.InvariantCulture) + ";";
+
+    private static int ReadVersion(SqliteConnection connection, SqliteTransaction? transaction, string path)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "PRAGMA user_version;";
+        var version = Convert.ToInt32(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+        if (version > CurrentVersion)
+        {
+            throw new BatchKitException(
+                $"The state store file '{path}' has schema version {version.ToString(CultureInfo.InvariantCulture)}, but this version of BatchKit "
+                + $"understands schema versions up to {CurrentVersion.ToString(CultureInfo.InvariantCulture)}. It was written by a newer BatchKit: "
+                + "upgrade BatchKit to open it, or use another file.");
+        }
+
+        return version;
+    }
+}

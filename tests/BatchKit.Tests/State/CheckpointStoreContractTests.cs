@@ -1,0 +1,339 @@
+using BatchKit;
+using Microsoft.Extensions.Time.Testing;
+
+namespace BatchKit.Tests.State;
+
+/// <summary>The behaviour every <see cref="ICheckpointStore"/> must have; derived classes supply the store.</summary>
+public abstract partial class CheckpointStoreContractTests
+{
+    protected static readonly TimeSpan LeaseDuration = TimeSpan.FromMinutes(1);
+
+    protected FakeTimeProvider Time { get; } = new(new DateTimeOffset(2025, 3, 1, 8, 0, 0, TimeSpan.Zero));
+
+    protected static RunKey Key(string date = "2025-03-01", string job = "nightly-orders") => new(job, RunParameters.Of("date", date));
+
+    protected static PartitionPlan Plan(int count = 3) =>
+        new("fp-1", Enumerable.Range(0, count).Select(i => new Partition(i, $"hash-{i:D4}", PartitionDescriptor.Hash(i, count))).ToList());
+
+    protected static ErrorRecord Error(RunKey key, string partition, long offset, string reason = "amount is negative", string step = ErrorRecord.ValidationStepName) =>
+        new(key.Value, partition, step, offset, $"row-{offset}", reason, "System.FormatException", "bad", new DateTimeOffset(2025, 3, 1, 8, 0, 1, TimeSpan.Zero));
+
+    protected static Checkpoint Checkpoint(string partition, long read, long written = 0, long errors = 0) =>
+        new(partition, "sink", read * 10, read, written, errors, written, new DateTimeOffset(2025, 3, 1, 8, 0, 2, TimeSpan.Zero));
+
+    /// <summary>Creates an empty store that reads the time from <paramref name="timeProvider"/>.</summary>
+    protected abstract ICheckpointStore CreateStore(TimeProvider timeProvider);
+
+    [Fact]
+    public async Task AcquireRunAsync_NewRun_CreatesRunningRunHeldByOwner()
+    {
+        await using var store = CreateStore(Time);
+        var key = Key();
+
+        var (lease, run) = await store.AcquireRunAsync(key, "worker-a", LeaseDuration, default);
+
+        lease.Should().Be(new RunLease(key.Value, "worker-a", 1));
+        run.Should().Be(new RunRecord(key.Value, "nightly-orders", "date=2025-03-01", RunStatus.Running, Time.GetUtcNow(), null, 1, null, "worker-a", 1, Time.GetUtcNow() + LeaseDuration));
+        (await store.GetRunAsync(key.Value, default)).Should().Be(run);
+    }
+
+    [Fact]
+    public async Task AcquireRunAsync_SecondOwnerWhileLeaseLive_ThrowsRunLeaseConflict()
+    {
+        await using var store = CreateStore(Time);
+        await store.AcquireRunAsync(Key(), "worker-a", LeaseDuration, default);
+        Time.Advance(TimeSpan.FromSeconds(59));
+
+        var act = async () => await store.AcquireRunAsync(Key(), "worker-b", LeaseDuration, default);
+
+        var error = (await act.Should().ThrowAsync<RunLeaseConflictException>()).Which;
+        error.Message.Should().Contain("nightly-orders").And.Contain("date=2025-03-01").And.Contain("worker-a").And.Contain("2025-03-01T08:01:00.000Z");
+        (await store.GetRunAsync(Key().Value, default))!.LeaseOwner.Should().Be("worker-a");
+    }
+
+    [Fact]
+    public async Task AcquireRunAsync_SameOwnerAgain_KeepsEpochAndCountsAttempt()
+    {
+        await using var store = CreateStore(Time);
+        await store.AcquireRunAsync(Key(), "worker-a", LeaseDuration, default);
+
+        var (lease, before) = await store.AcquireRunAsync(Key(), "worker-a", LeaseDuration, default);
+
+        lease.Epoch.Should().Be(1);
+        before.Attempts.Should().Be(1);
+        (await store.GetRunAsync(Key().Value, default))!.Attempts.Should().Be(2);
+    }
+
+    [Fact]
+    public async Task AcquireRunAsync_ExpiredLease_TakesOverWithNextEpochAndReturnsPreviousRun()
+    {
+        await using var store = CreateStore(Time);
+        await store.AcquireRunAsync(Key(), "worker-a", LeaseDuration, default);
+        Time.Advance(LeaseDuration);
+
+        var (lease, before) = await store.AcquireRunAsync(Key(), "worker-b", LeaseDuration, default);
+
+        lease.Should().Be(new RunLease(Key().Value, "worker-b", 2));
+        before.LeaseOwner.Should().Be("worker-a");
+        before.Attempts.Should().Be(1);
+        var after = await store.GetRunAsync(Key().Value, default);
+        after!.LeaseOwner.Should().Be("worker-b");
+        after.LeaseEpoch.Should().Be(2);
+        after.Attempts.Should().Be(2);
+        after.LeaseExpiresAt.Should().Be(Time.GetUtcNow() + LeaseDuration);
+    }
+
+    [Fact]
+    public async Task AcquireRunAsync_CompletedRun_ReturnsCompletedAndLeavesStatus()
+    {
+        await using var store = CreateStore(Time);
+        var (lease, _) = await store.AcquireRunAsync(Key(), "worker-a", LeaseDuration, default);
+        await store.SetRunStatusAsync(lease, RunStatus.Completed, null, release: true, default);
+
+        var (second, before) = await store.AcquireRunAsync(Key(), "worker-b", LeaseDuration, default);
+
+        before.Status.Should().Be(RunStatus.Completed);
+        before.LeaseOwner.Should().BeNull();
+        second.Epoch.Should().Be(2);
+        (await store.GetRunAsync(Key().Value, default))!.Status.Should().Be(RunStatus.Completed);
+    }
+
+    [Fact]
+    public async Task StaleLease_AfterTakeover_CommitChunkThrowsLeaseLostAndChangesNothing()
+    {
+        await using var store = CreateStore(Time);
+        var key = Key();
+        var (old, _) = await store.AcquireRunAsync(key, "worker-a", LeaseDuration, default);
+        await store.SavePlanAsync(old, Plan(), default);
+        await store.CommitChunkAsync(old, Checkpoint("hash-0000", 100), [], default);
+        Time.Advance(LeaseDuration + TimeSpan.FromSeconds(1));
+        await store.AcquireRunAsync(key, "worker-b", LeaseDuration, default);
+
+        var act = async () => await store.CommitChunkAsync(old, Checkpoint("hash-0000", 200), [Error(key, "hash-0000", 150)], default);
+
+        var error = (await act.Should().ThrowAsync<LeaseLostException>()).Which;
+        error.Message.Should().Contain("worker-a").And.Contain("worker-b").And.Contain("nightly-orders").And.Contain("epoch 2");
+        (await store.GetCheckpointAsync(key.Value, "hash-0000", default))!.RecordsRead.Should().Be(100);
+        (await store.QueryErrorsAsync(new ErrorQuery(key.Value), default)).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task StaleLease_AfterTakeover_SetPartitionStateThrowsLeaseLostAndChangesNothing()
+    {
+        await using var store = CreateStore(Time);
+        var (old, _) = await store.AcquireRunAsync(Key(), "worker-a", LeaseDuration, default);
+        await store.SavePlanAsync(old, Plan(), default);
+        Time.Advance(LeaseDuration);
+        await store.AcquireRunAsync(Key(), "worker-b", LeaseDuration, default);
+
+        var act = async () => await store.SetPartitionStateAsync(old, new PartitionState("hash-0000", PartitionStatus.Completed, 1, null, Time.GetUtcNow()), default);
+
+        await act.Should().ThrowAsync<LeaseLostException>();
+        (await store.GetPartitionStatesAsync(Key().Value, default)).Should().OnlyContain(s => s.Status == PartitionStatus.Pending);
+    }
+
+    [Fact]
+    public async Task StaleLease_AfterTakeover_EveryFencedWriteThrowsLeaseLost()
+    {
+        await using var store = CreateStore(Time);
+        var (old, _) = await store.AcquireRunAsync(Key(), "worker-a", LeaseDuration, default);
+        await store.ClaimEffectAsync(old, "hash-0000", "mail-1", default);
+        Time.Advance(LeaseDuration);
+        var (current, _) = await store.AcquireRunAsync(Key(), "worker-b", LeaseDuration, default);
+        var writes = new Func<Task>[]
+        {
+            async () => await store.SetRunStatusAsync(old, RunStatus.Failed, "boom", release: true, default),
+            async () => await store.SavePlanAsync(old, Plan(), default),
+            async () => await store.ClearCheckpointAsync(old, "hash-0000", default),
+            async () => await store.CompleteStageAsync(old, "extract", default),
+            async () => await store.ResetRunAsync(old, default),
+            async () => await store.ClaimEffectAsync(old, "hash-0000", "mail-2", default),
+            async () => await store.ConfirmEffectAsync(old, "mail-1", default),
+        };
+
+        foreach (var write in writes)
+        {
+            await write.Should().ThrowAsync<LeaseLostException>();
+        }
+
+        var run = await store.GetRunAsync(Key().Value, default);
+        run!.Status.Should().Be(RunStatus.Running);
+        run.LeaseOwner.Should().Be(current.Owner);
+        (await store.GetPlanAsync(Key().Value, default)).Should().BeNull();
+        (await store.IsStageCompletedAsync(Key().Value, "extract", default)).Should().BeFalse();
+        (await store.ListInDoubtEffectsAsync(Key().Value, default)).Select(e => e.Key).Should().Equal("mail-1");
+    }
+
+    [Fact]
+    public async Task RenewLeaseAsync_AfterTakeover_ReturnsFalseAndKeepsNewHolder()
+    {
+        await using var store = CreateStore(Time);
+        var (old, _) = await store.AcquireRunAsync(Key(), "worker-a", LeaseDuration, default);
+        Time.Advance(LeaseDuration);
+        await store.AcquireRunAsync(Key(), "worker-b", LeaseDuration, default);
+
+        var renewed = await store.RenewLeaseAsync(old, LeaseDuration, default);
+
+        renewed.Should().BeFalse();
+        var run = await store.GetRunAsync(Key().Value, default);
+        run!.LeaseOwner.Should().Be("worker-b");
+        run.LeaseExpiresAt.Should().Be(Time.GetUtcNow() + LeaseDuration);
+    }
+
+    [Fact]
+    public async Task RenewLeaseAsync_ExpiredButNotTakenOver_ExtendsLease()
+    {
+        await using var store = CreateStore(Time);
+        var (lease, _) = await store.AcquireRunAsync(Key(), "worker-a", LeaseDuration, default);
+        Time.Advance(TimeSpan.FromMinutes(5));
+
+        var renewed = await store.RenewLeaseAsync(lease, LeaseDuration, default);
+
+        renewed.Should().BeTrue();
+        (await store.GetRunAsync(Key().Value, default))!.LeaseExpiresAt.Should().Be(Time.GetUtcNow() + LeaseDuration);
+        var act = async () => await store.AcquireRunAsync(Key(), "worker-b", LeaseDuration, default);
+        await act.Should().ThrowAsync<RunLeaseConflictException>();
+    }
+
+    [Fact]
+    public async Task SetRunStatusAsync_FailedWithRelease_EndsRunAndFreesLease()
+    {
+        await using var store = CreateStore(Time);
+        var (lease, _) = await store.AcquireRunAsync(Key(), "worker-a", LeaseDuration, default);
+        Time.Advance(TimeSpan.FromSeconds(30));
+
+        await store.SetRunStatusAsync(lease, RunStatus.Failed, "partition hash-0001 failed", release: true, default);
+
+        var run = await store.GetRunAsync(Key().Value, default);
+        run!.Status.Should().Be(RunStatus.Failed);
+        run.LastError.Should().Be("partition hash-0001 failed");
+        run.EndedAt.Should().Be(Time.GetUtcNow());
+        run.LeaseOwner.Should().BeNull();
+        run.LeaseExpiresAt.Should().BeNull();
+        run.LeaseEpoch.Should().Be(1);
+        var write = async () => await store.CompleteStageAsync(lease, "extract", default);
+        await write.Should().ThrowAsync<LeaseLostException>();
+    }
+
+    [Fact]
+    public async Task SetRunStatusAsync_RunningAfterFailure_ClearsEndAndError()
+    {
+        await using var store = CreateStore(Time);
+        var (lease, _) = await store.AcquireRunAsync(Key(), "worker-a", LeaseDuration, default);
+        await store.SetRunStatusAsync(lease, RunStatus.Failed, "boom", release: false, default);
+
+        await store.SetRunStatusAsync(lease, RunStatus.Running, null, release: false, default);
+
+        var run = await store.GetRunAsync(Key().Value, default);
+        run!.Status.Should().Be(RunStatus.Running);
+        run.EndedAt.Should().BeNull();
+        run.LastError.Should().BeNull();
+        run.LeaseOwner.Should().Be("worker-a");
+    }
+
+    [Fact]
+    public async Task GetRunAsync_UnknownRun_ReturnsNull()
+    {
+        await using var store = CreateStore(Time);
+
+        (await store.GetRunAsync("nope", default)).Should().BeNull();
+        (await store.GetPlanAsync("nope", default)).Should().BeNull();
+        (await store.GetPartitionStatesAsync("nope", default)).Should().BeEmpty();
+        (await store.GetCheckpointAsync("nope", "p", default)).Should().BeNull();
+    }
+
+    [Fact]
+    public async Task ListRunsAsync_SeveralJobs_ReturnsNewestFirstFilteredAndLimited()
+    {
+        await using var store = CreateStore(Time);
+        await store.AcquireRunAsync(Key("2025-03-01"), "w", LeaseDuration, default);
+        Time.Advance(TimeSpan.FromMinutes(1));
+        await store.AcquireRunAsync(Key("2025-03-02"), "w", LeaseDuration, default);
+        Time.Advance(TimeSpan.FromMinutes(1));
+        await store.AcquireRunAsync(Key("2025-03-01", "other-job"), "w", LeaseDuration, default);
+        Time.Advance(TimeSpan.FromMinutes(1));
+        await store.AcquireRunAsync(Key("2025-03-03"), "w", LeaseDuration, default);
+
+        var all = await store.ListRunsAsync(null, 10, default);
+        var orders = await store.ListRunsAsync("nightly-orders", 2, default);
+
+        all.Select(r => r.Parameters + "/" + r.JobName).Should().Equal(
+            "date=2025-03-03/nightly-orders", "date=2025-03-01/other-job", "date=2025-03-02/nightly-orders", "date=2025-03-01/nightly-orders");
+        orders.Select(r => r.RunKey).Should().Equal(Key("2025-03-03").Value, Key("2025-03-02").Value);
+    }
+
+    [Fact]
+    public async Task SavePlanAsync_NewPlan_RoundTripsAndCreatesPendingStatesInOrder()
+    {
+        await using var store = CreateStore(Time);
+        var (lease, _) = await store.AcquireRunAsync(Key(), "w", LeaseDuration, default);
+        var plan = new PartitionPlan("fp-9", [new Partition(0, "z-last-id", "rows:0:10"), new Partition(1, "a-first-id", "rows:10:20"), new Partition(2, "m", "rows:20:25")]);
+
+        await store.SavePlanAsync(lease, plan, default);
+
+        var saved = await store.GetPlanAsync(Key().Value, default);
+        saved!.Fingerprint.Should().Be("fp-9");
+        saved.Partitions.Should().Equal(plan.Partitions);
+        var states = await store.GetPartitionStatesAsync(Key().Value, default);
+        states.Should().Equal(
+            new PartitionState("z-last-id", PartitionStatus.Pending, 0, null, Time.GetUtcNow()),
+            new PartitionState("a-first-id", PartitionStatus.Pending, 0, null, Time.GetUtcNow()),
+            new PartitionState("m", PartitionStatus.Pending, 0, null, Time.GetUtcNow()));
+    }
+
+    [Fact]
+    public async Task SavePlanAsync_SecondTime_ThrowsInvalidOperationAndKeepsFirstPlan()
+    {
+        await using var store = CreateStore(Time);
+        var (lease, _) = await store.AcquireRunAsync(Key(), "w", LeaseDuration, default);
+        await store.SavePlanAsync(lease, Plan(3), default);
+
+        var act = async () => await store.SavePlanAsync(lease, Plan(5), default);
+
+        (await act.Should().ThrowAsync<InvalidOperationException>()).Which.Message.Should().Contain("nightly-orders");
+        (await store.GetPlanAsync(Key().Value, default))!.Partitions.Should().HaveCount(3);
+        (await store.GetPartitionStatesAsync(Key().Value, default)).Should().HaveCount(3);
+    }
+
+    [Fact]
+    public async Task SavePlanAsync_RepeatedPartitionId_ThrowsArgumentException()
+    {
+        await using var store = CreateStore(Time);
+        var (lease, _) = await store.AcquireRunAsync(Key(), "w", LeaseDuration, default);
+
+        var act = async () => await store.SavePlanAsync(lease, new PartitionPlan("fp", [new Partition(0, "p", "a"), new Partition(1, "p", "b")]), default);
+
+        (await act.Should().ThrowAsync<ArgumentException>()).Which.Message.Should().Contain("'p'");
+        (await store.GetPlanAsync(Key().Value, default)).Should().BeNull();
+    }
+
+    [Fact]
+    public async Task SetPartitionStateAsync_KnownPartition_UpdatesOnlyThatPartition()
+    {
+        await using var store = CreateStore(Time);
+        var (lease, _) = await store.AcquireRunAsync(Key(), "w", LeaseDuration, default);
+        await store.SavePlanAsync(lease, Plan(3), default);
+        var failed = new PartitionState("hash-0001", PartitionStatus.Failed, 2, "disk full", Time.GetUtcNow().AddSeconds(5));
+
+        await store.SetPartitionStateAsync(lease, failed, default);
+
+        var states = await store.GetPartitionStatesAsync(Key().Value, default);
+        states.Select(s => s.PartitionId).Should().Equal("hash-0000", "hash-0001", "hash-0002");
+        states[1].Should().Be(failed);
+        states[0].Status.Should().Be(PartitionStatus.Pending);
+        states[2].Status.Should().Be(PartitionStatus.Pending);
+    }
+
+    [Fact]
+    public async Task SetPartitionStateAsync_PartitionNotInPlan_ThrowsInvalidOperation()
+    {
+        await using var store = CreateStore(Time);
+        var (lease, _) = await store.AcquireRunAsync(Key(), "w", LeaseDuration, default);
+        await store.SavePlanAsync(lease, Plan(2), default);
+
+        var act = async () => await store.SetPartitionStateAsync(lease, new PartitionState("hash-0099", PartitionStatus.Running, 1, null, Time.GetUtcNow()), default);
+
+        (await act.Should().ThrowAsync<InvalidOperationException>()).Which.Message.Should().Contain("hash-0099");
+        (await store.GetPartitionStatesAsync(Key().Value, default)).Should().HaveCount(2);
+    }
+}
