@@ -34,6 +34,11 @@ internal sealed class CsvRecordBinder<T>
         {
             properties.TryGetValue(parameter.Name!, out var property);
             var name = CsvRecordMembers.ColumnName(property?.Name ?? parameter.Name!, columnNames);
+            if (property is not null)
+            {
+                properties.Remove(property.Name);
+            }
+
             var index = Find(columns, name);
             if (index < 0)
             {
@@ -42,10 +47,6 @@ internal sealed class CsvRecordBinder<T>
             }
 
             arguments.Add(Binding.Create(parameter.ParameterType, CsvRecordMembers.IsNullableReference(null, parameter), parameter.Name!, index, null));
-            if (property is not null)
-            {
-                properties.Remove(property.Name);
-            }
         }
 
         var setters = new List<Binding>();

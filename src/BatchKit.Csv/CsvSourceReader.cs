@@ -13,7 +13,7 @@ internal sealed class CsvSourceReader<T> : ISourceReader<T>
     private readonly string _path;
     private readonly SourceContext _context;
     private readonly IReadOnlyList<string> _columns;
-    private readonly CsvRecordBinder<T> _binder;
+    private readonly CsvRecordBinder<T>? _binder;
     private readonly CsvReaderOptions _readerOptions;
     private readonly Queue<CsvMalformedRecord> _malformed = new();
     private readonly long _fileLength;
@@ -24,14 +24,16 @@ internal sealed class CsvSourceReader<T> : ISourceReader<T>
     private long _position;
     private bool _done;
 
-    private CsvSourceReader(string path, SourceContext context, CsvSourceOptions options, IReadOnlyList<string> columns, char separator, long fileLength)
+    private CsvSourceReader(string path, SourceContext context, CsvSourceOptions options, IReadOnlyList<string>? columns, char separator, long fileLength)
     {
         _path = path;
         _context = context;
-        _columns = columns;
         _fileLength = fileLength;
         _separator = (byte)separator;
-        _binder = CsvRecordBinder<T>.Create(columns, options.ColumnNames, path);
+        // An empty file has no header to check the columns against, and no rows.
+        _done = columns is null;
+        _columns = columns ?? [];
+        _binder = columns is null ? null : CsvRecordBinder<T>.Create(columns, options.ColumnNames, path);
         _readerOptions = new CsvReaderOptions
         {
             Separator = separator,
@@ -84,7 +86,11 @@ internal sealed class CsvSourceReader<T> : ISourceReader<T>
         }
 
         reader._position = Math.Max(context.Position, start);
-        reader.OpenAt(start, lineBase);
+        if (!reader._done)
+        {
+            reader.OpenAt(start, lineBase);
+        }
+
         return reader;
     }
 
@@ -128,7 +134,7 @@ internal sealed class CsvSourceReader<T> : ISourceReader<T>
         }
     }
 
-    private static async ValueTask<(IReadOnlyList<string> Columns, char Separator, long End, long Line)> ReadHeaderAsync(
+    private static async ValueTask<(IReadOnlyList<string>? Columns, char Separator, long End, long Line)> ReadHeaderAsync(
         string path, CsvSourceOptions options, CancellationToken cancellationToken)
     {
         var headerOptions = new CsvReaderOptions
@@ -154,7 +160,7 @@ internal sealed class CsvSourceReader<T> : ISourceReader<T>
 
             if (!any)
             {
-                return ([], separator, 0, 1);
+                return (null, separator, 0, 1);
             }
 
             var header = new string[reader.FieldCount];
@@ -232,7 +238,7 @@ internal sealed class CsvSourceReader<T> : ISourceReader<T>
             return Outcome.Skipped;
         }
 
-        if (_binder.TryBind(reader, out record, out var field, out var expectedValue, out var exception))
+        if (_binder!.TryBind(reader, out record, out var field, out var expectedValue, out var exception))
         {
             return Outcome.Record;
         }
