@@ -6,7 +6,7 @@ namespace BatchKit.Csv;
 /// </summary>
 /// <remarks>
 /// A partition's id is its file name without the extension (<c>orders-01</c>), or the whole file name when two
-/// matching files share that stem, so ids stay the same as long as the set of files does.
+/// matching files share that stem (ignoring case), so ids stay the same as long as the set of files does.
 /// </remarks>
 public sealed class CsvFilePartitioner : IPartitioner
 {
