@@ -1,0 +1,65 @@
+namespace BatchKit.Csv;
+
+/// <summary>
+/// Reads records from CSV files, one file per partition (partition descriptors made by
+/// <see cref="PartitionDescriptor.File"/>, as <see cref="CsvFilePartitioner"/> plans them).
+/// </summary>
+/// <typeparam name="T">
+/// The record type: a class with a public parameterless constructor and settable properties, or a positional record.
+/// Properties read the column with their name (or the name <see cref="CsvSourceOptions.ColumnNames"/> gives them).
+/// </typeparam>
+/// <remarks>
+/// <para>
+/// The position is the byte offset just after the last row read, so a resumed partition seeks straight to it; the
+/// header is still read from the start of the file, and line numbers stay those of the whole file.
+/// </para>
+/// <para>
+/// Malformed rows (a wrong number of columns, a value that does not parse, bad quoting) are reported through
+/// <see cref="SourceContext.ReportBadRecord"/> with their line number as offset, their raw text, and a reason naming
+/// the file, line, column, the expected and the found; reading then goes on with the next row. A quote left open at
+/// the end of a line costs that line only. Thread-safe: each partition gets its own reader.
+/// </para>
+/// </remarks>
+public sealed class CsvSource<T> : ISource<T>
+    where T : class
+{
+    private readonly CsvSourceOptions _options;
+
+    /// <summary>Initializes a new instance of the <see cref="CsvSource{T}"/> class.</summary>
+    /// <param name="options">The options, or <see langword="null"/> for the defaults. They are copied.</param>
+    public CsvSource(CsvSourceOptions? options = null)
+    {
+        options ??= new CsvSourceOptions();
+        ArgumentNullException.ThrowIfNull(options.Culture);
+        _options = new CsvSourceOptions
+        {
+            Culture = options.Culture,
+            Delimiter = options.Delimiter,
+            HasHeader = options.HasHeader,
+            TrimWhitespace = options.TrimWhitespace,
+        };
+        foreach (var column in options.Columns)
+        {
+            _options.Columns.Add(column);
+        }
+
+        foreach (var (property, column) in options.ColumnNames)
+        {
+            _options.ColumnNames[property] = column;
+        }
+    }
+
+    /// <summary>Opens the file of a partition at <see cref="SourceContext.Position"/>.</summary>
+    /// <param name="context">The run, the partition (a <c>file:</c> descriptor) and the byte offset to resume at.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>A reader positioned at the first row at or after the offset.</returns>
+    /// <exception cref="FormatException">The partition descriptor is not a file.</exception>
+    /// <exception cref="InvalidDataException">The file lacks a column the record type needs, or is shorter than the position.</exception>
+    /// <exception cref="NotSupportedException">A property of the record type has a type that cannot be read from text.</exception>
+    public async ValueTask<ISourceReader<T>> OpenAsync(SourceContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var path = PartitionDescriptor.ParseFile(context.Partition.Descriptor);
+        return await CsvSourceReader<T>.OpenAsync(path, context, _options, cancellationToken).ConfigureAwait(false);
+    }
+}

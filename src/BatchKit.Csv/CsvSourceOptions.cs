@@ -1,0 +1,40 @@
+using System.Globalization;
+
+namespace BatchKit.Csv;
+
+/// <summary>Configures how a <see cref="CsvSource{T}"/> reads CSV files.</summary>
+/// <remarks>Files are read as UTF-8 (a byte order mark at the start is skipped); positions are byte offsets.</remarks>
+public sealed class CsvSourceOptions
+{
+    /// <summary>Gets or sets the culture that numbers and dates are parsed with.</summary>
+    /// <value>The default value is <see cref="CultureInfo.InvariantCulture"/>.</value>
+    public CultureInfo Culture { get; set; } = CultureInfo.InvariantCulture;
+
+    /// <summary>Gets or sets the field delimiter, or <see langword="null"/> to detect it from the first line.</summary>
+    /// <value>The default value is <c>','</c>.</value>
+    public char? Delimiter { get; set; } = ',';
+
+    /// <summary>Gets or sets a value indicating whether the first row of each file is a header naming the columns.</summary>
+    /// <value>The default value is <see langword="true"/>.</value>
+    /// <remarks>
+    /// Without a header the columns are, in order, <see cref="Columns"/> when it is not empty, otherwise the
+    /// record type's properties in declaration order (the order a <see cref="CsvSink{T}"/> writes them in).
+    /// </remarks>
+    public bool HasHeader { get; set; } = true;
+
+    /// <summary>Gets the column names of files without a header, in file order.</summary>
+    /// <value>The default value is an empty list.</value>
+    public IList<string> Columns { get; } = new List<string>();
+
+    /// <summary>
+    /// Gets the column name to read each property from, for the properties whose column is not named like the
+    /// property. Keys are property names (case-insensitive). Other properties read the column with their own name,
+    /// matched exactly first, then ignoring case and surrounding whitespace.
+    /// </summary>
+    /// <value>The default value is an empty map.</value>
+    public IDictionary<string, string> ColumnNames { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Gets or sets a value indicating whether spaces and tabs around unquoted values are removed.</summary>
+    /// <value>The default value is <see langword="false"/>.</value>
+    public bool TrimWhitespace { get; set; }
+}
