@@ -42,10 +42,10 @@ internal sealed record Args(string Mode, Dictionary<string, string> Values)
 }
 
 /// <summary>An input record of the test jobs.</summary>
-public sealed record Item(long Id, string Name, int Value);
+internal sealed record Item(long Id, string Name, int Value);
 
 /// <summary>An output record of the test jobs.</summary>
-public sealed record Doubled(long Id, string Name, int Value);
+internal sealed record Doubled(long Id, string Name, int Value);
 
 internal static class Modes
 {

@@ -1,6 +1,6 @@
 namespace BatchKit;
 
-/// <summary>Options of one call to <see cref="JobRunner.RunAsync"/>.</summary>
+/// <summary>Options of one call to <see cref="JobRunner.RunAsync(RunParameters, RunOptions?, CancellationToken)"/>.</summary>
 public sealed class RunOptions
 {
     /// <summary>Gets or sets a value indicating whether a completed run is processed again from scratch.</summary>

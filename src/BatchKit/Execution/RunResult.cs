@@ -1,6 +1,6 @@
 namespace BatchKit;
 
-/// <summary>The outcome of <see cref="JobRunner.RunAsync"/>.</summary>
+/// <summary>The outcome of <see cref="JobRunner.RunAsync(RunParameters, RunOptions?, CancellationToken)"/>.</summary>
 public sealed record RunResult
 {
     /// <summary>Gets the run.</summary>

@@ -70,7 +70,7 @@ public sealed class FaultInjectionTests
         result.Status.Should().Be(RunStatus.Completed);
         var lines = File.ReadAllLines(inner.PathOf("all"));
         lines.Should().HaveCount(Input.Count, "the chunk written before the failure was truncated away before the retry");
-        lines.Select(l => System.Text.Json.JsonSerializer.Deserialize<Item>(l, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web))).Should().Equal(Input);
+        lines.Select(l => System.Text.Json.JsonSerializer.Deserialize<Item>(l, Items.Json)).Should().Equal(Input);
     }
 
     [Fact]
@@ -137,13 +137,13 @@ public sealed class FaultInjectionTests
         };
         var store = new InMemoryCheckpointStore();
 
-        var first = await RunAsync(EnumerableSource<Item>.FromList(Input), new HangAwareSink(sink, () => hang), o =>
+        var first = await RunAsync(EnumerableSource<Item>.FromList(Input), new HangAwareSink(sink), o =>
         {
             o.PartitionTimeout = TimeSpan.FromMilliseconds(300);
             o.MaxPartitionAttempts = 1;
         }, store);
         hang = false;
-        var second = await RunAsync(EnumerableSource<Item>.FromList(Input), new HangAwareSink(sink, () => hang), o => { }, store);
+        var second = await RunAsync(EnumerableSource<Item>.FromList(Input), new HangAwareSink(sink), o => { }, store);
 
         first.Status.Should().Be(RunStatus.TimedOut);
         first.Exception!.InnerException.Should().BeOfType<PartitionTimeoutException>();
@@ -280,14 +280,14 @@ public sealed class FaultInjectionTests
     }
 
     /// <summary>Passes the cancellation token of the partition attempt to a sink hook that ignores tokens, the way a hung network call does until it is abandoned.</summary>
-    private sealed class HangAwareSink(CollectingSink<Item> inner, Func<bool> hang) : ISink<Item>
+    private sealed class HangAwareSink(CollectingSink<Item> inner) : ISink<Item>
     {
         public WriteDisposition Disposition => inner.Disposition;
 
         public async ValueTask<ISinkWriter<Item>> OpenAsync(SinkContext context, CancellationToken cancellationToken) =>
-            new Writer(await inner.OpenAsync(context, cancellationToken), hang);
+            new Writer(await inner.OpenAsync(context, cancellationToken));
 
-        private sealed class Writer(ISinkWriter<Item> inner, Func<bool> hang) : ISinkWriter<Item>
+        private sealed class Writer(ISinkWriter<Item> inner) : ISinkWriter<Item>
         {
             public async ValueTask WriteAsync(ReadOnlyMemory<Item> records, CancellationToken cancellationToken) =>
                 await inner.WriteAsync(records, cancellationToken).AsTask().WaitAsync(cancellationToken);

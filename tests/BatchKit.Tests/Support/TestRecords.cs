@@ -51,6 +51,8 @@ public sealed class CollectingSink<T>(WriteDisposition disposition = WriteDispos
 /// <summary>Items 1..count with deterministic names and values.</summary>
 public static class Items
 {
+    public static readonly System.Text.Json.JsonSerializerOptions Json = new(System.Text.Json.JsonSerializerDefaults.Web);
+
     public static List<Item> Create(int count) => Enumerable.Range(1, count).Select(i => new Item(i, "item-" + i, i % 97)).ToList();
 
     public static void WriteJsonLines(string directory, int files, int perFile, Func<int, string?>? lineOverride = null)
@@ -63,7 +65,7 @@ public static class Items
             for (var i = 0; i < perFile; i++)
             {
                 id++;
-                writer.WriteLine(lineOverride?.Invoke(id) ?? System.Text.Json.JsonSerializer.Serialize(new Item(id, "item-" + id, id % 97), new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web)));
+                writer.WriteLine(lineOverride?.Invoke(id) ?? System.Text.Json.JsonSerializer.Serialize(new Item(id, "item-" + id, id % 97), Json));
             }
         }
     }
@@ -71,6 +73,6 @@ public static class Items
     public static List<Doubled> ReadOutput(string directory) =>
         Directory.GetFiles(directory, "*.jsonl")
             .SelectMany(File.ReadLines)
-            .Select(l => System.Text.Json.JsonSerializer.Deserialize<Doubled>(l, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web))!)
+            .Select(l => System.Text.Json.JsonSerializer.Deserialize<Doubled>(l, Json)!)
             .ToList();
 }
