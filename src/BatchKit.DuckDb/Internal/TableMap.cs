@@ -140,14 +140,16 @@ internal sealed class TableMap<T>
 
     private static Func<IDuckDBAppenderRow, T, IDuckDBAppenderRow> CompileAppender(IReadOnlyList<MappedColumn> columns)
     {
+        // The concrete row type has overloads (DateOnly, TimeOnly) that IDuckDBAppenderRow lacks, and its calls are not virtual.
         var row = Expression.Parameter(typeof(IDuckDBAppenderRow), "row");
         var record = Expression.Parameter(typeof(T), "record");
-        Expression body = row;
+        var concrete = Expression.Variable(typeof(DuckDBAppenderRow), "concrete");
+        var body = new List<Expression> { Expression.Assign(concrete, Expression.Convert(row, typeof(DuckDBAppenderRow))) };
         foreach (var column in columns)
         {
             var type = column.Property.PropertyType;
             var argumentType = type.IsValueType && Nullable.GetUnderlyingType(type) is null ? typeof(Nullable<>).MakeGenericType(type) : type;
-            var method = typeof(IDuckDBAppenderRow).GetMethod(nameof(IDuckDBAppenderRow.AppendValue), [argumentType])
+            var method = typeof(DuckDBAppenderRow).GetMethod(nameof(DuckDBAppenderRow.AppendValue), [argumentType])
                 ?? throw new InvalidOperationException($"The DuckDB appender cannot append values of type {type.Name} (property {column.Property.Name}).");
             Expression value = Expression.Property(record, column.Property);
             if (value.Type != argumentType)
@@ -155,10 +157,11 @@ internal sealed class TableMap<T>
                 value = Expression.Convert(value, argumentType);
             }
 
-            body = Expression.Call(body, method, value);
+            body.Add(Expression.Call(concrete, method, value));
         }
 
-        return Expression.Lambda<Func<IDuckDBAppenderRow, T, IDuckDBAppenderRow>>(body, row, record).Compile();
+        body.Add(Expression.Convert(concrete, typeof(IDuckDBAppenderRow)));
+        return Expression.Lambda<Func<IDuckDBAppenderRow, T, IDuckDBAppenderRow>>(Expression.Block([concrete], body), row, record).Compile();
     }
 
     private static Func<DbDataReader, T> CompileReader(IReadOnlyList<MappedColumn> columns)
