@@ -67,9 +67,16 @@ internal sealed class ReplacePartitionWriter<T> : ISinkWriter<T>
         cancellationToken.ThrowIfCancellationRequested();
         _appender ??= _connection.CreateAppender(_core.StagingTable);
         var append = _core.Map.Append;
-        foreach (var record in records.Span)
+        try
         {
-            append(_appender.CreateRow(), record).AppendValue(_tag).AppendValue(_sequence++).EndRow();
+            foreach (var record in records.Span)
+            {
+                append(_appender.CreateRow(), record).AppendValue(_tag).AppendValue(_sequence++).EndRow();
+            }
+        }
+        catch (DuckDBException e)
+        {
+            throw _core.Failure("stage the rows of", _context, e);
         }
 
         return ValueTask.CompletedTask;

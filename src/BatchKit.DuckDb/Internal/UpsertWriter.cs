@@ -64,9 +64,16 @@ internal sealed class UpsertWriter<T> : ISinkWriter<T>
         cancellationToken.ThrowIfCancellationRequested();
         _appender ??= _connection.CreateAppender("temp", "main", Stage);
         var append = _core.Map.Append;
-        foreach (var record in records.Span)
+        try
         {
-            append(_appender.CreateRow(), record).AppendValue(_staged++).EndRow();
+            foreach (var record in records.Span)
+            {
+                append(_appender.CreateRow(), record).AppendValue(_staged++).EndRow();
+            }
+        }
+        catch (DuckDBException e)
+        {
+            throw _core.Failure("stage the rows of", _context, e);
         }
 
         return ValueTask.CompletedTask;
