@@ -133,7 +133,7 @@ public sealed partial class SqliteCheckpointStore
             return keys;
         }), cancellationToken);
 
-    private int Confirm(string runKey, string key, SqliteTransaction transaction) =>
+    private int Confirm(string runKey, string key, SqliteTransaction? transaction) =>
         Command("UPDATE effects SET status = $status, confirmed_at = coalesce(confirmed_at, $now) WHERE run_key = $k AND effect_key = $key", transaction)
             .With("$status", Confirmed).With("$now", Ms(Now())).With("$k", runKey).With("$key", key)
             .ExecuteNonQuery();

@@ -267,15 +267,30 @@ public sealed partial class SqliteCheckpointStore : ICheckpointStore
         }
     }
 
-    private T InTransaction<T>(Func<SqliteTransaction, T> work)
+    // Runs work in a write transaction taken up front (BEGIN IMMEDIATE), so a read inside it cannot be invalidated by
+    // another connection before the write. The statements are cached like the others; commands run with no
+    // SqliteTransaction object, which is why work receives null.
+    private T InTransaction<T>(Func<SqliteTransaction?, T> work)
     {
-        using var transaction = _connection.BeginTransaction(deferred: false);
-        var result = work(transaction);
-        transaction.Commit();
-        return result;
+        Command("BEGIN IMMEDIATE;", null).ExecuteNonQuery();
+        try
+        {
+            var result = work(null);
+            Command("COMMIT;", null).ExecuteNonQuery();
+            return result;
+        }
+        catch
+        {
+            if (SQLitePCL.raw.sqlite3_get_autocommit(_connection.Handle) == 0)
+            {
+                Command("ROLLBACK;", null).ExecuteNonQuery();
+            }
+
+            throw;
+        }
     }
 
-    private ValueTask<T> FencedAsync<T>(RunLease lease, Func<SqliteTransaction, T> work, CancellationToken cancellationToken)
+    private ValueTask<T> FencedAsync<T>(RunLease lease, Func<SqliteTransaction?, T> work, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(lease);
         return LockedAsync(() => InTransaction(transaction =>
@@ -285,7 +300,7 @@ public sealed partial class SqliteCheckpointStore : ICheckpointStore
         }), cancellationToken);
     }
 
-    private async ValueTask WriteAsync(RunLease lease, Action<SqliteTransaction> work, CancellationToken cancellationToken) =>
+    private async ValueTask WriteAsync(RunLease lease, Action<SqliteTransaction?> work, CancellationToken cancellationToken) =>
         await FencedAsync(lease, transaction =>
         {
             work(transaction);
@@ -293,7 +308,7 @@ public sealed partial class SqliteCheckpointStore : ICheckpointStore
         }, cancellationToken).ConfigureAwait(false);
 
     // Checks, inside the write transaction, that the lease still holds the run; returns the run's job name and parameters.
-    private (string JobName, string Parameters) EnsureLease(RunLease lease, SqliteTransaction transaction)
+    private (string JobName, string Parameters) EnsureLease(RunLease lease, SqliteTransaction? transaction)
     {
         using var reader = Command("SELECT lease_owner, lease_epoch, job_name, parameters FROM runs WHERE run_key = $k", transaction)
             .With("$k", lease.RunKey).ExecuteReader();

@@ -1,0 +1,89 @@
+using BatchKit.DuckDb.Internal;
+
+namespace BatchKit.DuckDb;
+
+/// <summary>
+/// Writes records to a DuckDB table: each partition bulk-loads its records through the DuckDB appender into a staging
+/// table, and the staged rows are applied to the target set-based, in one transaction, never row by row.
+/// </summary>
+/// <typeparam name="T">The record type, mapped by a <see cref="DuckDbTableMapping{T}"/>.</typeparam>
+/// <remarks>
+/// <para>
+/// <see cref="WriteDisposition.Upsert"/>: rows go to a TEMP table of the writer's connection; every
+/// <see cref="ISinkWriter{T}.CommitAsync"/> merges them into the target with one
+/// <c>INSERT ... SELECT ... ON CONFLICT (key) DO UPDATE</c> (the last record wins when a chunk repeats a key) and
+/// empties the TEMP table, in one transaction. Replaying a chunk gives the same table. The target needs a primary key
+/// or unique index on the key; a table created by the sink has one.
+/// </para>
+/// <para>
+/// <see cref="WriteDisposition.ReplacePartition"/>: rows go to the persistent table <c>&lt;table&gt;__bk_staging</c>,
+/// tagged with the run and partition (<c>_bk_partition</c>) and numbered (<c>_bk_seq</c>). A commit only makes them
+/// durable and returns how many rows the partition has staged; a resumed writer deletes staged rows numbered at or
+/// after its <see cref="SinkContext.ResumePosition"/>, and a writer opened from the start deletes all of them.
+/// <see cref="ISinkWriter{T}.CompleteAsync"/> then, in one transaction, deletes the slice
+/// (<see cref="DuckDbSinkOptions.Slice"/>) from the target, inserts the staged rows, deletes them from staging, and
+/// records the partition in <c>&lt;table&gt;__bk_applied</c>; a repeated completion finds that record and does nothing,
+/// so it cannot empty the slice. Rows outside the slice fail the completion.
+/// </para>
+/// <para>
+/// Every writer opens its own connection; DuckDB.NET shares one database instance per file within a process, so
+/// appenders of parallel partitions run concurrently. Table preparation and the set-based applies of one sink are
+/// serialized by a lock (DuckDB runs each statement on all cores). Only one process may open a DuckDB file for writing.
+/// The sink is thread-safe; its writers are not.
+/// </para>
+/// </remarks>
+public sealed class DuckDbSink<T> : ISink<T>
+{
+    private readonly SinkCore<T> _core;
+
+    /// <summary>Initializes a new instance of the <see cref="DuckDbSink{T}"/> class.</summary>
+    /// <param name="mapping">The table mapping; a snapshot is taken now.</param>
+    /// <param name="options">The options; their values are copied now.</param>
+    /// <exception cref="ArgumentException">
+    /// The connection string is empty; the disposition is <see cref="WriteDisposition.Append"/>; Upsert without a key;
+    /// ReplacePartition without a slice function.
+    /// </exception>
+    /// <exception cref="InvalidOperationException">The mapping is invalid, for example a property type has no DuckDB type.</exception>
+    public DuckDbSink(DuckDbTableMapping<T> mapping, DuckDbSinkOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(mapping);
+        ArgumentNullException.ThrowIfNull(options);
+        if (string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            throw new ArgumentException("The DuckDB sink needs a connection string, such as 'Data Source=/data/warehouse.duckdb'.", nameof(options));
+        }
+
+        var problem = options.Disposition switch
+        {
+            WriteDisposition.Upsert when mapping.Key.Count == 0 =>
+                $"Upsert into table '{mapping.TableName}' needs a key: call HasKey on the mapping.",
+            WriteDisposition.ReplacePartition when options.Slice is null =>
+                $"ReplacePartition into table '{mapping.TableName}' needs a slice function: set DuckDbSinkOptions.Slice.",
+            WriteDisposition.Upsert or WriteDisposition.ReplacePartition => null,
+            _ => $"The DuckDB sink supports the Upsert and ReplacePartition dispositions, found {options.Disposition}.",
+        };
+        if (problem is not null)
+        {
+            throw new ArgumentException(problem, nameof(options));
+        }
+
+        _core = new SinkCore<T>(TableMap<T>.Create(mapping), options);
+    }
+
+    /// <inheritdoc/>
+    public WriteDisposition Disposition => _core.Disposition;
+
+    /// <summary>Gets the target table name.</summary>
+    public string TableName => _core.Map.Table;
+
+    /// <inheritdoc/>
+    /// <exception cref="InvalidOperationException">The target table does not exist and may not be created, or lacks a mapped column.</exception>
+    /// <exception cref="BatchKitException">DuckDB failed; the provider exception is the inner exception.</exception>
+    public ValueTask<ISinkWriter<T>> OpenAsync(SinkContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return _core.Disposition == WriteDisposition.Upsert
+            ? UpsertWriter<T>.OpenAsync(_core, context, cancellationToken)
+            : ReplacePartitionWriter<T>.OpenAsync(_core, context, cancellationToken);
+    }
+}

@@ -1,0 +1,29 @@
+namespace BatchKit.DuckDb;
+
+/// <summary>Configures a <see cref="DuckDbSink{T}"/>.</summary>
+public sealed class DuckDbSinkOptions
+{
+    /// <summary>Gets or sets the DuckDB.NET connection string, for example <c>Data Source=/data/warehouse.duckdb</c>.</summary>
+    /// <value>The default value is an empty string, which is invalid: set it.</value>
+    public string ConnectionString { get; set; } = string.Empty;
+
+    /// <summary>
+    /// Gets or sets how writes are made idempotent: <see cref="WriteDisposition.Upsert"/> on the mapping's key, or
+    /// <see cref="WriteDisposition.ReplacePartition"/> of the slice given by <see cref="Slice"/>.
+    /// <see cref="WriteDisposition.Append"/> is not supported.
+    /// </summary>
+    /// <value>The default value is <see cref="WriteDisposition.Upsert"/>.</value>
+    public WriteDisposition Disposition { get; set; } = WriteDisposition.Upsert;
+
+    /// <summary>
+    /// Gets or sets the function that gives the slice of the target table a partition owns; required for
+    /// <see cref="WriteDisposition.ReplacePartition"/>. It must return the same slice for the same run and partition,
+    /// and every record the partition writes must fall inside it.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public Func<SinkContext, DuckDbSlice>? Slice { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether the target table is created from the mapping when it does not exist.</summary>
+    /// <value>The default value is <see langword="true"/>.</value>
+    public bool CreateTable { get; set; } = true;
+}

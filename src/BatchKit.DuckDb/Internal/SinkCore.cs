@@ -1,0 +1,150 @@
+using DuckDB.NET.Data;
+
+namespace BatchKit.DuckDb.Internal;
+
+/// <summary>The state a <see cref="DuckDbSink{T}"/> shares between its writers.</summary>
+internal sealed class SinkCore<T>
+{
+    /// <summary>The staging column that holds the partition tag (run key and partition id).</summary>
+    public const string PartitionColumn = "_bk_partition";
+
+    /// <summary>The staging column that holds the record's ordinal within its partition.</summary>
+    public const string SequenceColumn = "_bk_seq";
+
+    /// <summary>The reserved parameter name of the partition tag.</summary>
+    public const string TagParameter = "bk_tag";
+
+    private static readonly string[] StagingExtras = [$"{Sql.Quote(PartitionColumn)} VARCHAR NOT NULL", $"{Sql.Quote(SequenceColumn)} BIGINT NOT NULL"];
+
+    private readonly bool _createTable;
+    private bool _prepared;
+
+    public SinkCore(TableMap<T> map, DuckDbSinkOptions options)
+    {
+        Map = map;
+        ConnectionString = options.ConnectionString;
+        Disposition = options.Disposition;
+        Slice = options.Slice;
+        _createTable = options.CreateTable;
+        StagingTable = map.Table + "__bk_staging";
+        AppliedTable = map.Table + "__bk_applied";
+        Dedupe = map.Key.Count == 0
+            ? string.Empty
+            : $" QUALIFY row_number() OVER (PARTITION BY {string.Join(", ", map.Key.Select(k => k.Quoted))} ORDER BY {Sql.Quote(SequenceColumn)} DESC) = 1";
+    }
+
+    public TableMap<T> Map { get; }
+
+    public string ConnectionString { get; }
+
+    public WriteDisposition Disposition { get; }
+
+    public Func<SinkContext, DuckDbSlice>? Slice { get; }
+
+    /// <summary>Gets the persistent staging table of <see cref="WriteDisposition.ReplacePartition"/>.</summary>
+    public string StagingTable { get; }
+
+    /// <summary>Gets the table that records which partition tags were applied.</summary>
+    public string AppliedTable { get; }
+
+    /// <summary>Gets the QUALIFY clause keeping the last staged row per key, or empty without a key.</summary>
+    public string Dedupe { get; }
+
+    /// <summary>Gets the lock serializing table preparation and set-based applies of this sink's writers.</summary>
+    public SemaphoreSlim ApplyLock { get; } = new(1, 1);
+
+    /// <summary>Returns the staging extra column definitions.</summary>
+    public static IReadOnlyList<string> StagingExtraColumns => StagingExtras;
+
+    public static string Tag(SinkContext context) => context.RunKey.ShortValue + "/" + context.Partition.Id;
+
+    /// <summary>Creates or checks the target table and, for ReplacePartition, the staging and applied tables. Call under <see cref="ApplyLock"/>.</summary>
+    public void Prepare(DuckDBConnection connection, CancellationToken cancellationToken)
+    {
+        if (_prepared)
+        {
+            return;
+        }
+
+        if (_createTable)
+        {
+            Db.Execute(connection, Map.CreateTableSql(Map.Table, withKey: true, temp: false, extraColumns: []), cancellationToken);
+        }
+
+        var found = Columns(connection, Map.Table, cancellationToken);
+        if (found.Count == 0)
+        {
+            throw new InvalidOperationException(
+                $"DuckDB table '{Map.Table}' does not exist in '{connection.DataSource}', and CreateTable is off; create it or turn CreateTable on.");
+        }
+
+        var missing = Map.Columns.Where(c => !found.ContainsKey(c.Name)).ToList();
+        if (missing.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"DuckDB table '{Map.Table}' lacks the mapped column(s) {string.Join(", ", missing.Select(c => $"'{c.Name}' ({c.DuckDbType})"))}; " +
+                $"found columns {string.Join(", ", found.Keys.Select(k => $"'{k}'"))}.");
+        }
+
+        if (Disposition == WriteDisposition.ReplacePartition)
+        {
+            PrepareStaging(connection, cancellationToken);
+            Db.Execute(
+                connection,
+                $"CREATE TABLE IF NOT EXISTS {Sql.Quote(AppliedTable)} ({Sql.Quote(PartitionColumn)} VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now(), row_count BIGINT NOT NULL)",
+                cancellationToken);
+        }
+
+        _prepared = true;
+    }
+
+    /// <summary>Wraps a DuckDB failure with the table and partition.</summary>
+    public BatchKitException Failure(string action, SinkContext context, Exception inner) =>
+        new($"DuckDB sink of table '{Map.Table}' could not {action} partition '{context.Partition.Id}': {inner.Message}", inner)
+        {
+            PartitionId = context.Partition.Id,
+        };
+
+    private void PrepareStaging(DuckDBConnection connection, CancellationToken cancellationToken)
+    {
+        var expected = Map.Columns.Select(c => c.Name).Append(PartitionColumn).Append(SequenceColumn).ToList();
+        var found = Columns(connection, StagingTable, cancellationToken);
+        if (found.Count > 0 && !found.Keys.SequenceEqual(expected, StringComparer.Ordinal))
+        {
+            // The mapping changed since the staging table was made: an empty staging table is rebuilt, rows in it are kept.
+            var rows = Db.Count(connection, $"SELECT count(*) FROM {Sql.Quote(StagingTable)}", cancellationToken);
+            if (rows > 0)
+            {
+                throw new InvalidOperationException(
+                    $"DuckDB staging table '{StagingTable}' has columns {string.Join(", ", found.Keys)}, expected {string.Join(", ", expected)}, " +
+                    $"and holds {rows} staged rows of unfinished partitions; finish or rerun them with the old mapping, or drop the staging table.");
+            }
+
+            Db.Execute(connection, $"DROP TABLE {Sql.Quote(StagingTable)}", cancellationToken);
+        }
+
+        Db.Execute(connection, Map.CreateTableSql(StagingTable, withKey: false, temp: false, extraColumns: StagingExtras), cancellationToken);
+    }
+
+    private static Dictionary<string, string> Columns(DuckDBConnection connection, string table, CancellationToken cancellationToken)
+    {
+        using var command = Db.Create(
+            connection,
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = $t AND table_schema = current_schema() AND table_catalog = current_database() ORDER BY ordinal_position",
+            [Db.Parameter("t", table)]);
+        return Db.Run(
+            command,
+            static c =>
+            {
+                var columns = new Dictionary<string, string>(StringComparer.Ordinal);
+                using var reader = c.ExecuteReader();
+                while (reader.Read())
+                {
+                    columns[reader.GetString(0)] = reader.GetString(1);
+                }
+
+                return columns;
+            },
+            cancellationToken);
+    }
+}

@@ -1,0 +1,57 @@
+using Parquet.Schema;
+
+namespace BatchKit.Parquet.Internal;
+
+/// <summary>Finds the columns a materializer needs in a file's schema and checks their types.</summary>
+internal static class ColumnResolver
+{
+    /// <summary>Creates a column reader for each request, or throws one exception describing every mismatch.</summary>
+    public static ColumnReader[] Resolve(ParquetSchema schema, string filePath, IReadOnlyList<ColumnRequest> requests)
+    {
+        var fields = schema.Fields.OfType<DataField>().ToList();
+        var readers = new ColumnReader[requests.Count];
+        var problems = new List<(string Column, string Expected, string Found, string Text)>();
+        for (var k = 0; k < requests.Count; k++)
+        {
+            var request = requests[k];
+            var expected = ColumnTypes.Name(request.ClrType);
+            var field = Find(fields, request);
+            if (field is null)
+            {
+                var column = request.Explicit ? request.Name : $"{request.Name}' (or '{ColumnNames.ToSnakeCase(request.Name)}";
+                problems.Add((request.Name, expected, "missing",
+                    $"column '{column}' for {request.Target} (expected {expected}) is missing; the file has columns " +
+                    string.Join(", ", schema.Fields.Select(f => f.Name))));
+                continue;
+            }
+
+            var reader = ColumnReader.TryCreate(request.ClrType, new ColumnScope(filePath, field, request.Target));
+            if (reader is null)
+            {
+                var found = ColumnTypes.Describe(field);
+                problems.Add((field.Name, expected, found, $"column '{field.Name}' for {request.Target}: expected {expected}, found {found}"));
+                continue;
+            }
+
+            readers[k] = reader;
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new ParquetSchemaException($"Parquet file '{filePath}' does not match the mapping: {string.Join("; ", problems.Select(p => p.Text))}.")
+            {
+                FilePath = filePath,
+                ColumnName = problems[0].Column,
+                ExpectedType = problems[0].Expected,
+                FoundType = problems[0].Found,
+            };
+        }
+
+        return readers;
+    }
+
+    private static DataField? Find(List<DataField> fields, ColumnRequest request) =>
+        fields.Find(f => string.Equals(f.Name, request.Name, StringComparison.Ordinal))
+        ?? fields.Find(f => string.Equals(f.Name, request.Name, StringComparison.OrdinalIgnoreCase))
+        ?? (request.Explicit ? null : fields.Find(f => ColumnNames.Normalize(f.Name) == ColumnNames.Normalize(request.Name)));
+}

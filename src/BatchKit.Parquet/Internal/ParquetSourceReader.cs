@@ -1,0 +1,146 @@
+using Parquet;
+
+namespace BatchKit.Parquet.Internal;
+
+/// <summary>Reads one partition of a Parquet file, row group by row group.</summary>
+internal sealed class ParquetSourceReader<T> : ISourceReader<T>
+{
+    private readonly ParquetReader _reader;
+    private readonly string _path;
+    private readonly RowMaterializer<T> _materializer;
+    private readonly ColumnReader[] _columns;
+    private readonly object[] _arrays;
+    private readonly long[] _firstRowInFile;
+    private readonly int _endRowGroup;
+    private int _nextRowGroup;
+    private int _pendingSkip;
+    private ParquetColumnBatch? _batch;
+    private int _offset;
+
+    private ParquetSourceReader(ParquetReader reader, string path, RowMaterializer<T> materializer, ColumnReader[] columns, int firstRowGroup, int endRowGroup)
+    {
+        _reader = reader;
+        _path = path;
+        _materializer = materializer;
+        _columns = columns;
+        _arrays = new object[columns.Length];
+        _nextRowGroup = firstRowGroup;
+        _endRowGroup = endRowGroup;
+        _firstRowInFile = new long[reader.RowGroupCount + 1];
+        for (var g = 0; g < reader.RowGroupCount; g++)
+        {
+            _firstRowInFile[g + 1] = _firstRowInFile[g] + reader.RowGroups[g].RowCount;
+        }
+    }
+
+    public long Position { get; private set; }
+
+    public static async ValueTask<ParquetSourceReader<T>> OpenAsync(ParquetPartitionSlice slice, RowMaterializer<T> materializer, long position, CancellationToken cancellationToken)
+    {
+        var options = new ParquetOptions { UseDateOnlyTypeForDates = true };
+        ParquetReader reader;
+        try
+        {
+            reader = await ParquetReader.CreateAsync(slice.Path, options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException ex) when (ex is not FileNotFoundException and not DirectoryNotFoundException)
+        {
+            throw new InvalidDataException($"Parquet file '{slice.Path}' cannot be read: {ex.Message}", ex);
+        }
+
+        try
+        {
+            var columns = ColumnResolver.Resolve(reader.Schema, slice.Path, materializer.Columns);
+            var end = slice.EndRowGroup ?? reader.RowGroupCount;
+            if (end > reader.RowGroupCount)
+            {
+                throw new InvalidDataException(
+                    $"Parquet file '{slice.Path}' has {reader.RowGroupCount} row groups, but the partition reads row groups {slice.FirstRowGroup} to {end - 1}; the file changed after the run was planned.");
+            }
+
+            var result = new ParquetSourceReader<T>(reader, slice.Path, materializer, columns, slice.FirstRowGroup, end);
+            result.Seek(position);
+            return result;
+        }
+        catch
+        {
+            await reader.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public async ValueTask<int> ReadAsync(Memory<T> buffer, CancellationToken cancellationToken)
+    {
+        var written = 0;
+        while (written < buffer.Length)
+        {
+            if (_batch is null || _offset >= _batch.RowCount)
+            {
+                if (!await LoadNextRowGroupAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    break;
+                }
+
+                continue;
+            }
+
+            var count = Math.Min(buffer.Length - written, _batch.RowCount - _offset);
+            _materializer.Map(_batch, _arrays, _offset, buffer.Slice(written, count));
+            _offset += count;
+            written += count;
+            Position += count;
+        }
+
+        return written;
+    }
+
+    public ValueTask DisposeAsync() => _reader.DisposeAsync();
+
+    private void Seek(long position)
+    {
+        var remaining = position;
+        while (_nextRowGroup < _endRowGroup && remaining > 0 && remaining >= RowCount(_nextRowGroup))
+        {
+            remaining -= RowCount(_nextRowGroup);
+            _nextRowGroup++;
+        }
+
+        if (remaining > 0 && _nextRowGroup >= _endRowGroup)
+        {
+            throw new InvalidDataException(
+                $"Parquet file '{_path}': position {position} is past the end of the partition, which has {position - remaining} rows.");
+        }
+
+        _pendingSkip = (int)remaining;
+        Position = position;
+    }
+
+    private long RowCount(int rowGroup) => _firstRowInFile[rowGroup + 1] - _firstRowInFile[rowGroup];
+
+    private async ValueTask<bool> LoadNextRowGroupAsync(CancellationToken cancellationToken)
+    {
+        while (_nextRowGroup < _endRowGroup)
+        {
+            var index = _nextRowGroup++;
+            var rowCount = checked((int)RowCount(index));
+            if (rowCount == 0)
+            {
+                continue;
+            }
+
+            var rowGroup = _reader.OpenRowGroupReader(index);
+            for (var k = 0; k < _columns.Length; k++)
+            {
+                await _columns[k].ReadAsync(rowGroup, rowCount, _firstRowInFile[index], cancellationToken).ConfigureAwait(false);
+                _arrays[k] = _columns[k].Values;
+            }
+
+            _batch = new ParquetColumnBatch(_arrays, _materializer.Bindings, _path, index, rowCount);
+            _offset = _pendingSkip;
+            _pendingSkip = 0;
+            return true;
+        }
+
+        return false;
+    }
+}

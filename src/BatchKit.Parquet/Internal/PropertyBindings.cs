@@ -1,0 +1,102 @@
+using System.Reflection;
+
+namespace BatchKit.Parquet.Internal;
+
+/// <summary>One mapped property of a record type.</summary>
+internal sealed record PropertyBinding(PropertyInfo Property, string? ExplicitColumn, string WriteColumn)
+{
+    public Type Type => Property.PropertyType;
+
+    public string ReadColumnDescription => ExplicitColumn ?? Property.Name;
+
+    public string Describe(Type recordType) => $"property {recordType.Name}.{Property.Name}";
+}
+
+/// <summary>The resolved mapping of a record type: which properties are read, which written, and how records are built.</summary>
+internal sealed class PropertyBindings<T>
+{
+    private RecordFiller<T>? _filler;
+    private ColumnExtractor<T>? _extractor;
+
+    private PropertyBindings(IReadOnlyList<PropertyBinding> read, IReadOnlyList<PropertyBinding> written, ConstructorInfo? constructor, string? constructorProblem)
+    {
+        Read = read;
+        Written = written;
+        Constructor = constructor;
+        ConstructorProblem = constructorProblem;
+    }
+
+    /// <summary>Gets the properties a source fills, in declaration order.</summary>
+    public IReadOnlyList<PropertyBinding> Read { get; }
+
+    /// <summary>Gets the properties a sink writes, in declaration order (the column order of written files).</summary>
+    public IReadOnlyList<PropertyBinding> Written { get; }
+
+    /// <summary>Gets the constructor records are built with, or null for a struct's default constructor.</summary>
+    public ConstructorInfo? Constructor { get; }
+
+    /// <summary>Gets why records cannot be built, if they cannot.</summary>
+    public string? ConstructorProblem { get; }
+
+    public RecordFiller<T> Filler => _filler ??= RecordCompiler.CompileFiller<T>(this);
+
+    public ColumnExtractor<T> Extractor => _extractor ??= RecordCompiler.CompileExtractor<T>(Written);
+
+    public static PropertyBindings<T> Create(IReadOnlyDictionary<string, string> columns, IReadOnlySet<string> ignored)
+    {
+        var properties = typeof(T).GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.GetIndexParameters().Length == 0)
+            .OrderBy(p => p.MetadataToken)
+            .ToList();
+        foreach (var name in columns.Keys)
+        {
+            var property = properties.First(p => p.Name == name);
+            if (!ColumnTypes.IsSupported(property.PropertyType))
+            {
+                throw new ArgumentException(
+                    $"Property {typeof(T).Name}.{name} is mapped to column '{columns[name]}' but its type {ColumnTypes.Name(property.PropertyType)} is not supported; " +
+                    $"supported types are {ColumnTypes.SupportedList}.");
+            }
+        }
+
+        var mapped = properties
+            .Where(p => !ignored.Contains(p.Name) && ColumnTypes.IsSupported(p.PropertyType))
+            .Select(p => new PropertyBinding(p, columns.GetValueOrDefault(p.Name), columns.GetValueOrDefault(p.Name) ?? ColumnNames.ToSnakeCase(p.Name)))
+            .ToList();
+
+        var constructor = ChooseConstructor(properties, out var problem);
+        var constructorParameters = constructor?.GetParameters().Select(p => p.Name!).ToHashSet(StringComparer.OrdinalIgnoreCase) ?? [];
+        var read = mapped.Where(b => b.Property.SetMethod is { IsPublic: true } || constructorParameters.Contains(b.Property.Name)).ToList();
+        var written = mapped.Where(b => b.Property.GetMethod is { IsPublic: true }).ToList();
+        return new PropertyBindings<T>(read, written, constructor, problem);
+    }
+
+    private static ConstructorInfo? ChooseConstructor(List<PropertyInfo> properties, out string? problem)
+    {
+        problem = null;
+        var constructors = typeof(T).GetConstructors(BindingFlags.Public | BindingFlags.Instance);
+        var parameterless = constructors.FirstOrDefault(c => c.GetParameters().Length == 0);
+        if (parameterless is not null || typeof(T).IsValueType)
+        {
+            return parameterless;
+        }
+
+        var byName = properties.ToLookup(p => p.Name, StringComparer.OrdinalIgnoreCase);
+        var candidate = constructors
+            .Where(c => c.GetParameters().All(p => byName[p.Name ?? string.Empty].Any(q => q.PropertyType == p.ParameterType)))
+            .OrderByDescending(c => c.GetParameters().Length)
+            .FirstOrDefault();
+        if (candidate is null)
+        {
+            problem = $"{typeof(T).Name} needs a public parameterless constructor, or a public constructor whose parameters have the names and types of its properties.";
+        }
+
+        return candidate;
+    }
+}
+
+/// <summary>Builds <paramref name="count"/> records from typed column arrays.</summary>
+internal delegate void RecordFiller<T>(object[] columns, int sourceRow, T[] destination, int destinationIndex, int count);
+
+/// <summary>Copies the mapped properties of <paramref name="count"/> records into typed column arrays.</summary>
+internal delegate void ColumnExtractor<T>(T[] source, int sourceIndex, object[] columns, int columnIndex, int count);

@@ -1,0 +1,111 @@
+using System.Globalization;
+using Parquet;
+
+namespace BatchKit.Parquet;
+
+/// <summary>
+/// Plans the partitions of a set of Parquet files (natural partitioning): one partition per file, or one per range of
+/// row groups within each file.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Files are listed when the run is planned and sorted by full path (ordinal), so the same files always give the same
+/// plan. Partition ids are index based and readable: <c>file-0003</c> for the fourth file, <c>file-0003-rg-0004</c> for
+/// its row groups starting at the fifth. Descriptors are <c>file:&lt;path&gt;</c> (<see cref="PartitionDescriptor.File"/>)
+/// or <c>parquet:&lt;path&gt;#rg=&lt;first&gt;-&lt;end&gt;</c> (<see cref="ParquetPartitionDescriptor"/>), which
+/// <see cref="ParquetSource{T}"/> reads directly.
+/// </para>
+/// <para>
+/// Files whose name contains <c>.tmp-</c> (the temporary files of <see cref="ParquetSink{T}"/>) are never listed.
+/// Row-group partitioning reads each file's footer while planning; whole-file partitioning opens no file.
+/// </para>
+/// </remarks>
+public sealed class ParquetPartitioner : IPartitioner
+{
+    private readonly Func<IEnumerable<string>> _listFiles;
+    private readonly int _rowGroupsPerPartition;
+
+    private ParquetPartitioner(Func<IEnumerable<string>> listFiles, int rowGroupsPerPartition)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(rowGroupsPerPartition);
+        _listFiles = listFiles;
+        _rowGroupsPerPartition = rowGroupsPerPartition;
+    }
+
+    /// <summary>Creates a partitioner over the files of a directory that match a pattern.</summary>
+    /// <param name="directory">The directory.</param>
+    /// <param name="searchPattern">The file name pattern, with <c>*</c> and <c>?</c> wildcards.</param>
+    /// <param name="recursive"><see langword="true"/> to include subdirectories.</param>
+    /// <param name="rowGroupsPerPartition">0 for one partition per file; otherwise the number of row groups per partition.</param>
+    /// <returns>The partitioner.</returns>
+    /// <exception cref="ArgumentException"><paramref name="directory"/> or <paramref name="searchPattern"/> is empty.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="rowGroupsPerPartition"/> is negative.</exception>
+    public static ParquetPartitioner ForDirectory(string directory, string searchPattern = "*.parquet", bool recursive = false, int rowGroupsPerPartition = 0)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        ArgumentException.ThrowIfNullOrWhiteSpace(searchPattern);
+        var root = Path.GetFullPath(directory);
+        var option = recursive ? SearchOption.AllDirectories : SearchOption.TopDirectoryOnly;
+        return new ParquetPartitioner(() => Directory.EnumerateFiles(root, searchPattern, option), rowGroupsPerPartition);
+    }
+
+    /// <summary>Creates a partitioner over a list of files.</summary>
+    /// <param name="files">The file paths; duplicates are removed.</param>
+    /// <param name="rowGroupsPerPartition">0 for one partition per file; otherwise the number of row groups per partition.</param>
+    /// <returns>The partitioner.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="rowGroupsPerPartition"/> is negative.</exception>
+    public static ParquetPartitioner ForFiles(IEnumerable<string> files, int rowGroupsPerPartition = 0)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        var list = files.ToList();
+        return new ParquetPartitioner(() => list, rowGroupsPerPartition);
+    }
+
+    /// <inheritdoc/>
+    /// <exception cref="DirectoryNotFoundException">The directory does not exist.</exception>
+    /// <exception cref="InvalidDataException">A file is not a readable Parquet file (row-group partitioning only).</exception>
+    public async ValueTask<IReadOnlyList<Partition>> PlanAsync(PartitionPlanContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var files = _listFiles()
+            .Select(Path.GetFullPath)
+            .Where(f => !Path.GetFileName(f).Contains(".tmp-", StringComparison.Ordinal))
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        var partitions = new List<Partition>();
+        for (var f = 0; f < files.Count; f++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var fileId = "file-" + f.ToString("D4", CultureInfo.InvariantCulture);
+            var rowGroups = _rowGroupsPerPartition == 0 ? 0 : await CountRowGroupsAsync(files[f], cancellationToken).ConfigureAwait(false);
+            if (rowGroups == 0)
+            {
+                partitions.Add(new Partition(partitions.Count, fileId, PartitionDescriptor.File(files[f])));
+                continue;
+            }
+
+            for (var first = 0; first < rowGroups; first += _rowGroupsPerPartition)
+            {
+                var end = Math.Min(first + _rowGroupsPerPartition, rowGroups);
+                var id = fileId + "-rg-" + first.ToString("D4", CultureInfo.InvariantCulture);
+                partitions.Add(new Partition(partitions.Count, id, ParquetPartitionDescriptor.Format(files[f], first, end)));
+            }
+        }
+
+        return partitions;
+    }
+
+    private static async ValueTask<int> CountRowGroupsAsync(string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var reader = await ParquetReader.CreateAsync(path, null, cancellationToken).ConfigureAwait(false);
+            return reader.RowGroupCount;
+        }
+        catch (IOException ex) when (ex is not FileNotFoundException and not DirectoryNotFoundException)
+        {
+            throw new InvalidDataException($"Parquet file '{path}' cannot be read while planning partitions: {ex.Message}", ex);
+        }
+    }
+}

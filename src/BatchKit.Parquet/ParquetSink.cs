@@ -1,0 +1,104 @@
+using BatchKit.Parquet.Internal;
+using Parquet;
+using Parquet.Schema;
+
+namespace BatchKit.Parquet;
+
+/// <summary>
+/// Writes each partition to its own Parquet file, <c>&lt;directory&gt;/&lt;partition id&gt;.parquet</c> by default,
+/// published atomically when the partition completes.
+/// </summary>
+/// <typeparam name="T">The record type.</typeparam>
+/// <remarks>
+/// <para>
+/// Partitions are atomic (<see cref="WriteDisposition.ReplacePartition"/>). A writer writes to
+/// <c>&lt;final&gt;.tmp-&lt;random&gt;</c>, in row groups of <see cref="ParquetSinkOptions.RowGroupSize"/> rows, and
+/// <see cref="ISinkWriter{T}.CompleteAsync"/> flushes the file to disk and renames it over the final name. A crashed or
+/// abandoned writer never leaves a file, whole or partial, under the final name; disposing a writer that did not complete
+/// deletes its temporary file, and opening a partition deletes the temporary files earlier attempts left behind.
+/// </para>
+/// <para>
+/// <see cref="ISinkWriter{T}.CommitAsync"/> makes nothing durable and returns 0: a partition attempt always writes the
+/// whole partition again, whatever <see cref="SinkContext.ResumePosition"/> says, so the executor must restart
+/// <see cref="WriteDisposition.ReplacePartition"/> partitions from their first record.
+/// </para>
+/// <para>
+/// Columns follow the properties of <typeparamref name="T"/> in declaration order, named by the
+/// <see cref="ParquetRecordMap{T}"/> (snake_case of the property name by default). Value-type properties give required
+/// columns, nullable ones and strings give optional columns; <see cref="DateTime"/> and <see cref="DateTimeOffset"/>
+/// are written as microsecond timestamps adjusted to UTC (a <see cref="DateTimeKind.Local"/> value is converted to UTC,
+/// an <see cref="DateTimeKind.Unspecified"/> one is taken as UTC; sub-microsecond ticks are dropped), <see cref="DateOnly"/>
+/// as dates and <see cref="decimal"/> as decimal(38,18).
+/// </para>
+/// </remarks>
+public sealed class ParquetSink<T> : ISink<T>
+{
+    private readonly string _directory;
+    private readonly ParquetSinkOptions _options;
+    private readonly PropertyBindings<T> _bindings;
+
+    /// <summary>Initializes a new instance of the <see cref="ParquetSink{T}"/> class.</summary>
+    /// <param name="directory">The directory the partition files are written to; created when missing.</param>
+    /// <param name="options">The options, or <see langword="null"/> for the defaults.</param>
+    /// <param name="map">The mapping of properties to columns, or <see langword="null"/> for the name convention.</param>
+    /// <exception cref="ArgumentException"><paramref name="directory"/> is empty, <typeparamref name="T"/> has no property to write, or an option is out of range.</exception>
+    public ParquetSink(string directory, ParquetSinkOptions? options = null, ParquetRecordMap<T>? map = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        _options = options ?? new ParquetSinkOptions();
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(_options.RowGroupSize, nameof(options));
+        if (_options.Compression == CompressionMethod.Lzo)
+        {
+            throw new ArgumentException("Parquet files cannot be written with LZO compression; choose another codec.", nameof(options));
+        }
+
+        _directory = Path.GetFullPath(directory);
+        _bindings = (map ?? new ParquetRecordMap<T>()).Bindings;
+        if (_bindings.Written.Count == 0)
+        {
+            throw new ArgumentException($"{typeof(T).Name} has no public property of a supported type to write.", nameof(map));
+        }
+
+        var duplicate = _bindings.Written.GroupBy(b => b.WriteColumn, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+        {
+            throw new ArgumentException($"Properties {string.Join(" and ", duplicate.Select(b => b.Property.Name))} of {typeof(T).Name} are all written to column '{duplicate.Key}'.", nameof(map));
+        }
+    }
+
+    /// <summary>Gets <see cref="WriteDisposition.ReplacePartition"/>: each partition's file is replaced as a whole.</summary>
+    public WriteDisposition Disposition => WriteDisposition.ReplacePartition;
+
+    /// <summary>Gets the final path of a partition's file.</summary>
+    /// <param name="partition">The partition.</param>
+    /// <returns>The full path.</returns>
+    public string GetFilePath(Partition partition)
+    {
+        ArgumentNullException.ThrowIfNull(partition);
+        var name = _options.FileName?.Invoke(partition) ?? partition.Id + ".parquet";
+        return Path.GetFullPath(Path.Combine(_directory, name));
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Deletes the temporary files of earlier attempts of the partition, then starts a new temporary file.</remarks>
+    public async ValueTask<ISinkWriter<T>> OpenAsync(SinkContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var columns = _bindings.Written.Select(b => ColumnWriter.Create(b.Type, b.WriteColumn, _options.RowGroupSize)).ToArray();
+        var options = new ParquetOptions
+        {
+            CompressionMethod = _options.Compression,
+            CompressionLevel = _options.CompressionLevel,
+        };
+        if (_options.DictionaryEncodeStrings)
+        {
+            foreach (var column in columns.Where(c => c.Field.ClrType == typeof(ReadOnlyMemory<char>)))
+            {
+                options.ColumnEncodingHints[column.Field.Name] = EncodingHint.Dictionary;
+            }
+        }
+
+        var schema = new ParquetSchema(columns.Select(c => (Field)c.Field));
+        return await ParquetSinkWriter<T>.OpenAsync(GetFilePath(context.Partition), schema, options, columns, _bindings.Extractor, cancellationToken).ConfigureAwait(false);
+    }
+}
