@@ -91,13 +91,18 @@ public sealed class JsonLinesSink<T> : ISink<T>
             if (File.Exists(partial))
             {
                 stream.Flush(flushToDisk: true);
-                await stream.DisposeAsync().ConfigureAwait(false);
+                await DisposeAsync().ConfigureAwait(false);
                 File.Move(partial, final, overwrite: true);
             }
         }
 
         public async ValueTask DisposeAsync()
         {
+            if (!stream.CanWrite)
+            {
+                return;
+            }
+
             await _json.DisposeAsync().ConfigureAwait(false);
             await stream.DisposeAsync().ConfigureAwait(false);
         }

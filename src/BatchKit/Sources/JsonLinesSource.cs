@@ -36,8 +36,17 @@ public sealed class JsonLinesSource<T> : ISource<T>
         try
         {
             var line = context.Position == 0 ? 0 : CountLines(stream, context.Position);
-            stream.Position = context.Position;
-            return ValueTask.FromResult<ISourceReader<T>>(new Reader(stream, path, context, _options, line));
+            var position = context.Position;
+            if (position == 0)
+            {
+                // A UTF-8 byte order mark is not part of the first line.
+                Span<byte> bom = stackalloc byte[3];
+                stream.Position = 0;
+                position = stream.Read(bom) == 3 && bom.SequenceEqual("\uFEFF"u8) ? 3 : 0;
+            }
+
+            stream.Position = position;
+            return ValueTask.FromResult<ISourceReader<T>>(new Reader(stream, path, context, _options, line, position));
         }
         catch
         {
@@ -65,7 +74,7 @@ public sealed class JsonLinesSource<T> : ISource<T>
         return lines;
     }
 
-    private sealed class Reader(FileStream stream, string path, SourceContext context, JsonSerializerOptions options, long linesBefore) : ISourceReader<T>
+    private sealed class Reader(FileStream stream, string path, SourceContext context, JsonSerializerOptions options, long linesBefore, long position) : ISourceReader<T>
     {
         private byte[] _buffer = new byte[1 << 16];
         private int _start;
@@ -73,7 +82,7 @@ public sealed class JsonLinesSource<T> : ISource<T>
         private bool _eof;
         private long _line = linesBefore;
 
-        public long Position { get; private set; } = context.Position;
+        public long Position { get; private set; } = position;
 
         public async ValueTask<int> ReadAsync(Memory<T> buffer, CancellationToken cancellationToken)
         {

@@ -212,7 +212,7 @@ public sealed class ExecutorTests
             .Build();
 
         act.Should().Throw<JobValidationException>()
-            .WithMessage("*broken*CommitInterval must be at least 1*MaxParallelism must be at least 1*no sink*");
+            .WithMessage("*broken*MaxParallelism must be at least 1*CommitInterval must be at least 1*no sink*");
     }
 
     [Fact]

@@ -154,27 +154,30 @@ public sealed class FaultInjectionTests
     [Fact]
     public async Task JobMaxDuration_Exceeded_MarksTimedOutAndNextRunResumes()
     {
+        using var dir = new TempDirectory();
         var slow = true;
-        var sink = new CollectingSink<Item>();
-        sink.BeforeWrite = async _ =>
+        var inner = new JsonLinesSink<Item>(dir.Path);
+        var sink = new FailingAfterWriteSink<Item>(inner, () =>
         {
             if (slow)
             {
-                await Task.Delay(50);
+                Thread.Sleep(50); // a write that was durable but not yet checkpointed when the time ran out
             }
-        };
+
+            return false;
+        });
         var store = new InMemoryCheckpointStore();
 
         var first = await RunAsync(EnumerableSource<Item>.FromList(Input), sink, o => o.MaxDuration = TimeSpan.FromMilliseconds(400), store);
         slow = false;
-        var written = sink.Written.Count;
+        var checkpoint = await store.GetCheckpointAsync(first.RunKey.Value, "all", default);
         var second = await RunAsync(EnumerableSource<Item>.FromList(Input), sink, o => { }, store);
 
         first.Status.Should().Be(RunStatus.TimedOut);
         first.Exception!.Message.Should().Contain("maximum duration");
-        written.Should().BeGreaterThan(0).And.BeLessThan(Input.Count);
+        checkpoint!.RecordsWritten.Should().BeGreaterThan(0).And.BeLessThan(Input.Count);
         second.Status.Should().Be(RunStatus.Completed);
-        sink.Records.Should().Equal(CleanOutput());
+        File.ReadAllLines(inner.PathOf("all")).Select(l => System.Text.Json.JsonSerializer.Deserialize<Item>(l, Items.Json)).Should().Equal(CleanOutput());
     }
 
     [Fact]
