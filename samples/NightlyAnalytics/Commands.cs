@@ -66,7 +66,7 @@ internal static class Commands
 
     private static Task<int> RunAsync(Dictionary<string, string> options)
     {
-        CommandLine.AllowOnly(options, "input", "warehouse", "state", "date", "parallelism");
+        CommandLine.AllowOnly(options, "input", "warehouse", "state", "date", "parallelism", "write");
         var dateText = options.GetValueOrDefault("date");
         DateOnly date = NightlyJob.DefaultDate;
         if (dateText is not null && !DateOnly.TryParseExact(dateText, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out date))
@@ -87,6 +87,12 @@ internal static class Commands
             StatePath = options.GetValueOrDefault("state"),
             Date = date,
             Parallelism = parallelism,
+            WriteDisposition = options.GetValueOrDefault("write", "replace") switch
+            {
+                "replace" => WriteDisposition.ReplacePartition,
+                "upsert" => WriteDisposition.Upsert,
+                var other => throw new UsageException($"--write expects 'replace' or 'upsert', found '{other}'."),
+            },
         });
     }
 

@@ -48,7 +48,7 @@ public static class NightlyJob
         var sink = new DuckDbSink<DailyAggregate>(mapping, new DuckDbSinkOptions
         {
             ConnectionString = settings.ConnectionString,
-            Disposition = WriteDisposition.ReplacePartition,
+            Disposition = settings.WriteDisposition,
             Slice = context => DuckDbSlice.Where(
                 $"event_date = $date AND ((user_id % {PartitionCount}) + {PartitionCount}) % {PartitionCount} = $bucket",
                 ("date", date),
@@ -102,6 +102,12 @@ public static class NightlyJob
 
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(settings.WarehousePath))!);
         var timer = new PhaseTimer();
+
+        // Holds the DuckDB database open for the whole run: DuckDB.NET closes a database (checkpointing it) when its last
+        // connection closes, and the sink opens one connection per partition, so without this every partition would
+        // reopen and checkpoint the warehouse.
+        using var keepAlive = new DuckDBConnection(settings.ConnectionString);
+        keepAlive.Open();
         await using var store = new SqliteCheckpointStore(settings.ResolvedStatePath);
         var job = Build(settings, store, timer);
         var result = await new JobRunner(job).RunAsync(Parameters(settings.Date), cancellationToken);

@@ -1,3 +1,5 @@
+using BatchKit;
+
 namespace NightlyAnalytics;
 
 /// <summary>The inputs of one nightly run: where the events are, where the warehouse is, and the business date.</summary>
@@ -20,6 +22,13 @@ public sealed class NightlyJobSettings
 
     /// <summary>Gets the number of records in a chunk.</summary>
     public int CommitInterval { get; init; } = 20_000;
+
+    /// <summary>
+    /// Gets how each partition's result is written: <see cref="WriteDisposition.ReplacePartition"/> (delete the
+    /// partition's slice, insert its rows, in one transaction) or <see cref="WriteDisposition.Upsert"/> (set-based
+    /// merge on the primary key). Either way a retried partition overwrites, never appends.
+    /// </summary>
+    public WriteDisposition WriteDisposition { get; init; } = WriteDisposition.ReplacePartition;
 
     /// <summary>Gets the state file actually used.</summary>
     public string ResolvedStatePath => StatePath ?? Path.ChangeExtension(Path.GetFullPath(WarehousePath), ".state.db");
