@@ -13,7 +13,7 @@ internal sealed class PhaseTimer : ILoggerFactory, ILogger
     private long _extractEndTicks;
     private long _lastEndTicks;
 
-    /// <summary>Gets the time from the start until the last extract partition completed (zero when none ran).</summary>
+    /// <summary>Gets the time from the run's start (lease taken, plan made) until the last extract partition completed (zero when none ran).</summary>
     public TimeSpan Extract => TimeSpan.FromTicks(Interlocked.Read(ref _extractEndTicks));
 
     /// <summary>Gets the time from the end of the extract phase until the last partition completed.</summary>
@@ -36,6 +36,13 @@ internal sealed class PhaseTimer : ILoggerFactory, ILogger
 
     public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
     {
+        if (eventId.Name == "RunStarted")
+        {
+            // Phases are measured from the moment the run holds its lease and has its plan.
+            _clock.Restart();
+            return;
+        }
+
         if (eventId.Name != "PartitionCompleted" || state is not IReadOnlyList<KeyValuePair<string, object?>> values)
         {
             return;

@@ -29,17 +29,33 @@ public sealed class NightlyAnalyticsProcessTests(ITestOutputHelper output)
         output.WriteLine($"uninterrupted run: {cleanSeconds:F1} s: {clean.Output.Trim()}");
 
         var random = new Random(2026);
-        var killedWhileRunning = 0;
+        var killedWhileRunning = 0; // first kills of a trial that interrupted a running process
         for (var trial = 0; trial < 4; trial++)
         {
-            var warehouse = dir.File($"trial-{trial}.duckdb");
-            var kills = trial == 3 ? 2 : 1; // the last trial is killed twice in a row
-            for (var k = 0; k < kills; k++)
+            // A kill that comes after the process already finished tests nothing: start the trial again in a fresh
+            // folder with an earlier moment (the run's length varies with the machine's load).
+            string warehouse;
+            var attempt = 0;
+            while (true)
             {
-                var delay = TimeSpan.FromSeconds(cleanSeconds * (0.05 + (0.9 * random.NextDouble())));
+                warehouse = Path.Combine(dir.File($"trial-{trial}-{attempt}"), "w.duckdb");
+                Directory.CreateDirectory(Path.GetDirectoryName(warehouse)!);
+                var delay = TimeSpan.FromSeconds(cleanSeconds * (0.03 + (0.6 * random.NextDouble())) * Math.Pow(0.6, attempt));
                 var killed = await StartAndKillAsync(["run", "--input", input, "--warehouse", warehouse], delay);
-                killedWhileRunning += killed ? 1 : 0;
                 output.WriteLine($"trial {trial}: killed after {delay.TotalSeconds:F2} s ({(killed ? "while running" : "it had already exited")})");
+                if (killed || ++attempt == 5)
+                {
+                    killedWhileRunning += killed ? 1 : 0;
+                    break;
+                }
+            }
+
+            if (trial == 3)
+            {
+                // The last trial is killed a second time, while it resumes.
+                var delay = TimeSpan.FromSeconds(cleanSeconds * (0.02 + (0.3 * random.NextDouble())));
+                var killed = await StartAndKillAsync(["run", "--input", input, "--warehouse", warehouse], delay);
+                output.WriteLine($"trial {trial}: killed again after {delay.TotalSeconds:F2} s ({(killed ? "while running" : "it had already exited")})");
             }
 
             var attempts = 0;
