@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using System.Globalization;
+using BatchKit;
+
+namespace NightlyAnalytics;
+
+/// <summary>The command-line commands of the sample: <c>generate</c>, <c>run</c>, and the no-argument demo.</summary>
+internal static class Commands
+{
+    public const string Usage = """
+        usage:
+          NightlyAnalytics generate --events N --out DIR [--files F] [--seed S]
+          NightlyAnalytics run --input DIR --warehouse FILE.duckdb [--state FILE.db] [--date yyyy-MM-dd] [--parallelism P]
+          NightlyAnalytics                (no arguments: generate 1M events into a temp folder once and run the job)
+        """;
+
+    public static Task<int> DispatchAsync(string[] args)
+    {
+        var options = CommandLine.Parse(args.AsSpan(1));
+        return args[0] switch
+        {
+            "generate" => GenerateAsync(options),
+            "run" => RunAsync(options),
+            "help" or "--help" or "-h" => Help(),
+            _ => throw new UsageException($"unknown command '{args[0]}': expected 'generate' or 'run'."),
+        };
+    }
+
+    public static async Task<int> DefaultAsync()
+    {
+        var home = Path.Combine(Path.GetTempPath(), "batchkit-nightly");
+        var input = Path.Combine(home, "events");
+        const long events = 1_000_000;
+        var complete = Enumerable.Range(0, EventGenerator.DefaultFiles)
+            .All(f => File.Exists(Path.Combine(input, $"events-{f:D4}.parquet")));
+        if (!complete)
+        {
+            Console.WriteLine($"Generating {events:N0} events into {input} ...");
+            await EventGenerator.GenerateAsync(input, events);
+        }
+
+        var settings = new NightlyJobSettings { InputDirectory = input, WarehousePath = Path.Combine(home, "warehouse.duckdb") };
+        Console.WriteLine($"Running job '{NightlyJob.JobName}' for {settings.Date:yyyy-MM-dd}: warehouse {settings.WarehousePath}, state {settings.ResolvedStatePath}");
+        var code = await ExecuteAsync(settings);
+        Console.WriteLine($"Run it again: the RunKey has completed, so the job does nothing but verify. Delete {home} to start over.");
+        return code;
+    }
+
+    private static async Task<int> GenerateAsync(Dictionary<string, string> options)
+    {
+        CommandLine.AllowOnly(options, "events", "out", "files", "seed");
+        var events = CommandLine.Long(options, "events", null);
+        var output = CommandLine.Required(options, "out");
+        var files = (int)CommandLine.Long(options, "files", EventGenerator.DefaultFiles);
+        var seed = (int)CommandLine.Long(options, "seed", EventGenerator.DefaultSeed);
+        if (events < 0 || files < 1)
+        {
+            throw new UsageException($"--events must be 0 or more and --files at least 1, found {events} and {files}.");
+        }
+
+        var clock = Stopwatch.StartNew();
+        var paths = await EventGenerator.GenerateAsync(output, events, files, seed);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"generated events={events} files={paths.Count} seed={seed} out={Path.GetFullPath(output)} elapsed_s={clock.Elapsed.TotalSeconds:F2}"));
+        return 0;
+    }
+
+    private static Task<int> RunAsync(Dictionary<string, string> options)
+    {
+        CommandLine.AllowOnly(options, "input", "warehouse", "state", "date", "parallelism", "write");
+        var dateText = options.GetValueOrDefault("date");
+        DateOnly date = NightlyJob.DefaultDate;
+        if (dateText is not null && !DateOnly.TryParseExact(dateText, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out date))
+        {
+            throw new UsageException($"--date expects yyyy-MM-dd, found '{dateText}'.");
+        }
+
+        var parallelism = (int)CommandLine.Long(options, "parallelism", Environment.ProcessorCount);
+        if (parallelism < 1)
+        {
+            throw new UsageException($"--parallelism must be at least 1, found {parallelism}.");
+        }
+
+        return ExecuteAsync(new NightlyJobSettings
+        {
+            InputDirectory = CommandLine.Required(options, "input"),
+            WarehousePath = CommandLine.Required(options, "warehouse"),
+            StatePath = options.GetValueOrDefault("state"),
+            Date = date,
+            Parallelism = parallelism,
+            WriteDisposition = options.GetValueOrDefault("write", "replace") switch
+            {
+                "replace" => WriteDisposition.ReplacePartition,
+                "upsert" => WriteDisposition.Upsert,
+                var other => throw new UsageException($"--write expects 'replace' or 'upsert', found '{other}'."),
+            },
+        });
+    }
+
+    private static async Task<int> ExecuteAsync(NightlyJobSettings settings)
+    {
+        using var shutdown = new GracefulShutdown();
+        NightlyOutcome outcome;
+        try
+        {
+            outcome = await NightlyJob.RunAsync(settings, shutdown.Token);
+        }
+        catch (OperationCanceledException) when (shutdown.IsRequested)
+        {
+            Console.WriteLine("Stopped at a chunk boundary; run again with the same arguments to resume.");
+            return GracefulShutdown.ResumableExitCode;
+        }
+        catch (Exception e) when (e is BatchKitException or IOException or InvalidDataException)
+        {
+            Console.Error.WriteLine($"error: {e.GetType().Name}: {e.Message}");
+            return 1;
+        }
+
+        var result = outcome.Result;
+        if (result.WasAlreadyCompleted)
+        {
+            Console.WriteLine($"Run {result.RunKey} already completed: nothing to do; verifying the warehouse.");
+        }
+
+        Console.WriteLine(outcome.ToSummaryLine(PeakRssMb()));
+        if (!result.Succeeded)
+        {
+            Console.Error.WriteLine($"error: the run ended {result.Status}: {result.Exception?.Message}");
+            return 1;
+        }
+
+        if (!outcome.Verified)
+        {
+            Console.Error.WriteLine(
+                $"error: verification failed: the warehouse holds {outcome.WarehouseEvents} events for {settings.Date:yyyy-MM-dd} in '{settings.WarehousePath}', " +
+                $"expected {outcome.ExpectedEvents} (records_in {result.RecordsRead} - errors {result.Errors}).");
+            return 3;
+        }
+
+        return 0;
+    }
+
+    private static Task<int> Help()
+    {
+        Console.WriteLine(Usage);
+        return Task.FromResult(0);
+    }
+
+    /// <summary>Reads the peak resident set size (VmHWM) from /proc, where there is one.</summary>
+    private static double? PeakRssMb()
+    {
+        const string status = "/proc/self/status";
+        if (!File.Exists(status))
+        {
+            return null;
+        }
+
+        var line = File.ReadLines(status).FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        var parts = line?.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return parts is { Length: >= 2 } && long.TryParse(parts[1], CultureInfo.InvariantCulture, out var kb) ? kb / 1024.0 : null;
+    }
+}

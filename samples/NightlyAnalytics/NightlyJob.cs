@@ -1,0 +1,140 @@
+using System.Globalization;
+using BatchKit;
+using BatchKit.DuckDb;
+using BatchKit.Parquet;
+using DuckDB.NET.Data;
+using Microsoft.Extensions.Logging;
+
+namespace NightlyAnalytics;
+
+/// <summary>
+/// The nightly analytics job: reads the day's events from Parquet, shuffles them by <c>user_id % 200</c>, rejects
+/// events without a type (or outside the day) as error records, aggregates per (date, user, type, hour) and replaces
+/// each partition's slice of the DuckDB table <c>daily_aggregates</c>.
+/// </summary>
+public static class NightlyJob
+{
+    /// <summary>The job name, the first part of every RunKey.</summary>
+    public const string JobName = "nightly-analytics";
+
+    /// <summary>The number of shuffled partitions (<c>user_id % 200</c>).</summary>
+    public const int PartitionCount = 200;
+
+    /// <summary>The warehouse table.</summary>
+    public const string TableName = "daily_aggregates";
+
+    /// <summary>Gets the default business date, 2026-11-22.</summary>
+    public static DateOnly DefaultDate { get; } = new(2026, 11, 22);
+
+    /// <summary>Returns the identifying run parameters of a business date.</summary>
+    /// <param name="date">The business date.</param>
+    /// <returns>The run parameters (<c>date=yyyy-MM-dd</c>).</returns>
+    public static RunParameters Parameters(DateOnly date) => RunParameters.Of("date", date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+
+    /// <summary>Builds the job definition.</summary>
+    /// <param name="settings">The input, warehouse, date and tuning.</param>
+    /// <param name="store">The checkpoint store; the caller disposes it.</param>
+    /// <param name="loggerFactory">The logger factory, or <see langword="null"/> for none.</param>
+    /// <returns>The job.</returns>
+    public static Job Build(NightlyJobSettings settings, ICheckpointStore store, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(store);
+        var date = settings.Date;
+        var dayStart = date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc).Ticks;
+        var dayEnd = dayStart + TimeSpan.TicksPerDay;
+        var mapping = new DuckDbTableMapping<DailyAggregate>(TableName)
+            .HasKey(x => x.EventDate, x => x.UserId, x => x.EventType, x => x.Hour);
+        var sink = new DuckDbSink<DailyAggregate>(mapping, new DuckDbSinkOptions
+        {
+            ConnectionString = settings.ConnectionString,
+            Disposition = settings.WriteDisposition,
+            Slice = context => DuckDbSlice.Where(
+                $"event_date = $date AND ((user_id % {PartitionCount}) + {PartitionCount}) % {PartitionCount} = $bucket",
+                ("date", date),
+                ("bucket", PartitionDescriptor.ParseHash(context.Partition.Descriptor).Bucket)),
+        });
+
+        var builder = Job.Create(JobName)
+            .ReadFrom(new ParquetSource<Event>(new EventRowMapper()))
+            .PartitionBy(ParquetPartitioner.ForDirectory(settings.InputDirectory, "*.parquet", rowGroupsPerPartition: 1))
+            .ShuffleBy(HashPartitioner<Event>.ByInt64(PartitionCount, e => e.UserId), new EventStagingSerializer())
+            .Validate(e => e.EventTypeCode switch
+            {
+                EventTypes.NullCode => "event_type is null",
+                EventTypes.UnknownCode => "event_type is not one of " + string.Join(", ", EventTypes.Names),
+                _ when e.TimestampTicks < dayStart || e.TimestampTicks >= dayEnd =>
+                    string.Create(CultureInfo.InvariantCulture, $"ts {e.Timestamp:O} is outside the run date {date:yyyy-MM-dd}"),
+                _ => null,
+            })
+            .Aggregate(() => new DailyAggregator(date))
+            .WriteTo(sink)
+            .WithParallelism(settings.Parallelism)
+            .WithCommitInterval(settings.CommitInterval)
+            .Configure(o =>
+            {
+                o.StagingDirectory = settings.StagingDirectory;
+
+                // A killed process keeps the run lease until it expires; a rerun waits that long, then takes it over.
+                o.LeaseDuration = TimeSpan.FromSeconds(10);
+                o.LeaseWaitTimeout = TimeSpan.FromSeconds(20);
+            })
+            .UseCheckpointStore(store);
+        if (loggerFactory is not null)
+        {
+            builder.UseLoggerFactory(loggerFactory);
+        }
+
+        return builder.Build();
+    }
+
+    /// <summary>Runs the job for the settings' date, then checks the warehouse against the run's counts.</summary>
+    /// <param name="settings">The input, warehouse, date and tuning.</param>
+    /// <param name="cancellationToken">Stops the run at a chunk boundary.</param>
+    /// <returns>The run's result and the warehouse check.</returns>
+    public static async Task<NightlyOutcome> RunAsync(NightlyJobSettings settings, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        if (!Directory.Exists(settings.InputDirectory))
+        {
+            throw new DirectoryNotFoundException($"The input folder '{settings.InputDirectory}' does not exist; create it with the 'generate' command.");
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(settings.WarehousePath))!);
+        var timer = new PhaseTimer();
+
+        // Holds the DuckDB database open for the whole run: DuckDB.NET closes a database (checkpointing it) when its last
+        // connection closes, and the sink opens one connection per partition, so without this every partition would
+        // reopen and checkpoint the warehouse.
+        using var keepAlive = new DuckDBConnection(settings.ConnectionString);
+        keepAlive.Open();
+        await using var store = new SqliteCheckpointStore(settings.ResolvedStatePath);
+        var job = Build(settings, store, timer);
+        var result = await new JobRunner(job).RunAsync(Parameters(settings.Date), cancellationToken);
+        var (events, rows) = result.Succeeded ? ReadWarehouseTotals(settings.ConnectionString, settings.Date) : (0, 0);
+        return new NightlyOutcome(result, events, rows, timer.Extract, timer.Partitions);
+    }
+
+    /// <summary>Reads the sum of <c>event_count</c> and the row count of a date from the warehouse.</summary>
+    /// <param name="connectionString">The DuckDB connection string.</param>
+    /// <param name="date">The business date.</param>
+    /// <returns>The event total and the row count; zeros when the table does not exist.</returns>
+    public static (long Events, long Rows) ReadWarehouseTotals(string connectionString, DateOnly date)
+    {
+        using var connection = new DuckDBConnection(connectionString);
+        connection.Open();
+        using var exists = connection.CreateCommand();
+        exists.CommandText = $"SELECT count(*) FROM information_schema.tables WHERE table_name = '{TableName}'";
+        if (Convert.ToInt64(exists.ExecuteScalar(), CultureInfo.InvariantCulture) == 0)
+        {
+            return (0, 0);
+        }
+
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT coalesce(sum(event_count), 0)::BIGINT, count(*) FROM {TableName} WHERE event_date = $date";
+        command.Parameters.Add(new DuckDBParameter("date", date));
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        return (reader.GetInt64(0), reader.GetInt64(1));
+    }
+}
