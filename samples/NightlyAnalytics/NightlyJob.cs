@@ -53,6 +53,9 @@ public static class NightlyJob
                 $"event_date = $date AND ((user_id % {PartitionCount}) + {PartitionCount}) % {PartitionCount} = $bucket",
                 ("date", date),
                 ("bucket", PartitionDescriptor.ParseHash(context.Partition.Descriptor).Bucket)),
+
+            // Partitions stay in staging until all 200 completed; the run then replaces the whole day in one transaction.
+            RunSlice = settings.WriteDisposition == WriteDisposition.ReplacePartition ? _ => DuckDbSlice.Where("event_date = $date", ("date", date)) : null,
         });
 
         var builder = Job.Create(JobName)
@@ -103,11 +106,6 @@ public static class NightlyJob
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(settings.WarehousePath))!);
         var timer = new PhaseTimer();
 
-        // Holds the DuckDB database open for the whole run: DuckDB.NET closes a database (checkpointing it) when its last
-        // connection closes, and the sink opens one connection per partition, so without this every partition would
-        // reopen and checkpoint the warehouse.
-        using var keepAlive = new DuckDBConnection(settings.ConnectionString);
-        keepAlive.Open();
         await using var store = new SqliteCheckpointStore(settings.ResolvedStatePath);
         var job = Build(settings, store, timer);
         var result = await new JobRunner(job).RunAsync(Parameters(settings.Date), cancellationToken);

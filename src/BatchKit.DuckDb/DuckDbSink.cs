@@ -26,13 +26,18 @@ namespace BatchKit.DuckDb;
 /// so it cannot empty the slice. Rows outside the slice fail the completion.
 /// </para>
 /// <para>
-/// Every writer opens its own connection; DuckDB.NET shares one database instance per file within a process, so
+/// With <see cref="DuckDbSinkOptions.RunSlice"/>, completed partitions stay in staging and <see cref="CompleteRunAsync"/>
+/// publishes the whole run in one transaction when every partition has completed.
+/// </para>
+/// <para>
+/// The sink keeps one connection open from its first writer until it is disposed, so the database is not closed and
+/// reopened between partitions. Every writer opens its own connection; DuckDB.NET shares one database instance per file within a process, so
 /// appenders of parallel partitions run concurrently. Table preparation and the set-based applies of one sink are
 /// serialized by a lock (DuckDB runs each statement on all cores). Only one process may open a DuckDB file for writing.
 /// The sink is thread-safe; its writers are not.
 /// </para>
 /// </remarks>
-public sealed class DuckDbSink<T> : ISink<T>
+public sealed class DuckDbSink<T> : ISink<T>, IRunCompletingSink, IAsyncDisposable
 {
     private readonly SinkCore<T> _core;
 
@@ -59,6 +64,8 @@ public sealed class DuckDbSink<T> : ISink<T>
                 $"Upsert into table '{mapping.TableName}' needs a key: call HasKey on the mapping.",
             WriteDisposition.ReplacePartition when options.Slice is null =>
                 $"ReplacePartition into table '{mapping.TableName}' needs a slice function: set DuckDbSinkOptions.Slice.",
+            WriteDisposition.Upsert when options.RunSlice is not null =>
+                $"RunSlice applies to ReplacePartition only; table '{mapping.TableName}' is written with Upsert.",
             WriteDisposition.Upsert or WriteDisposition.ReplacePartition => null,
             _ => $"The DuckDB sink supports the Upsert and ReplacePartition dispositions, found {options.Disposition}.",
         };
@@ -75,6 +82,33 @@ public sealed class DuckDbSink<T> : ISink<T>
 
     /// <summary>Gets the target table name.</summary>
     public string TableName => _core.Map.Table;
+
+    /// <summary>
+    /// Publishes the run's staged rows in one transaction when <see cref="DuckDbSinkOptions.RunSlice"/> is set, then
+    /// closes the connection that kept the database open during the run. Idempotent: a run already published is
+    /// recorded in <c>&lt;table&gt;__bk_applied</c>.
+    /// </summary>
+    /// <param name="runKey">The run.</param>
+    /// <param name="partitions">The run's partitions.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>A task that completes when the run's rows are in the target.</returns>
+    /// <exception cref="BatchKitException">DuckDB failed; the provider exception is the inner exception.</exception>
+    public async ValueTask CompleteRunAsync(RunKey runKey, IReadOnlyList<Partition> partitions, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(runKey);
+        ArgumentNullException.ThrowIfNull(partitions);
+        if (_core.RunSlice is not null)
+        {
+            await RunPublisher.PublishAsync(_core, runKey, partitions, cancellationToken).ConfigureAwait(false);
+        }
+
+        // The run is over: let the database close when its last connection does.
+        await _core.CloseAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Closes the connection that keeps the database open between partitions.</summary>
+    /// <returns>A task that completes when the connection is closed.</returns>
+    public ValueTask DisposeAsync() => _core.CloseAsync();
 
     /// <inheritdoc/>
     /// <exception cref="InvalidOperationException">The target table does not exist and may not be created, or lacks a mapped column.</exception>

@@ -23,6 +23,16 @@ public sealed class DuckDbSinkOptions
     /// <value>The default value is <see langword="null"/>.</value>
     public Func<SinkContext, DuckDbSlice>? Slice { get; set; }
 
+    /// <summary>
+    /// Gets or sets the function that gives the slice of the target table a whole run owns. When set (with
+    /// <see cref="WriteDisposition.ReplacePartition"/>), completed partitions stay in staging and the run publishes them
+    /// all at once when every partition has completed: one transaction deletes the run's slice, inserts every staged
+    /// row of the run and records the run as applied. Readers never see a half-loaded run, and the warehouse does one
+    /// scan and one bulk insert instead of one per partition. Every partition's slice must lie inside the run's slice.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: each partition replaces its slice when it completes.</value>
+    public Func<RunKey, DuckDbSlice>? RunSlice { get; set; }
+
     /// <summary>Gets or sets a value indicating whether the target table is created from the mapping when it does not exist.</summary>
     /// <value>The default value is <see langword="true"/>.</value>
     public bool CreateTable { get; set; } = true;

@@ -92,6 +92,11 @@ internal sealed class ReplacePartitionWriter<T> : ISinkWriter<T>
     public async ValueTask CompleteAsync(CancellationToken cancellationToken)
     {
         Flush();
+        if (_core.RunSlice is not null)
+        {
+            return; // The staged rows are durable; the run publishes them all when every partition has completed.
+        }
+
         await _core.ApplyLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -162,20 +167,29 @@ internal sealed class ReplacePartitionWriter<T> : ISinkWriter<T>
     /// </summary>
     private void DiscardStale(CancellationToken cancellationToken)
     {
+        var applied = Sql.Quote(_core.AppliedTable);
+        var tagColumn = Sql.Quote(SinkCore<T>.PartitionColumn);
+        var runTag = Db.Parameter("bk_run", SinkCore<T>.RunTag(_context.RunKey));
+        var from = Db.Parameter("bk_from", _context.ResumePosition ?? 0);
+        var stale = $"{OwnRows} AND {Sql.Quote(SinkCore<T>.SequenceColumn)} >= $bk_from";
+        var marks = $"{tagColumn} = ${SinkCore<T>.TagParameter} OR {tagColumn} = $bk_run";
+
+        // Reads first: a fresh partition has nothing to discard, and skipping the empty write transaction saves a commit.
+        var staleRows = Db.Count(_connection, $"SELECT count(*) FROM {Staging} WHERE {stale}", cancellationToken, _tagParameter, from);
+        var staleMarks = _context.ResumePosition is null
+            ? Db.Count(_connection, $"SELECT count(*) FROM {applied} WHERE {marks}", cancellationToken, _tagParameter, runTag)
+            : 0;
+        if (staleRows == 0 && staleMarks == 0)
+        {
+            return;
+        }
+
         using var transaction = _connection.BeginTransaction();
+        Db.Execute(_connection, $"DELETE FROM {Staging} WHERE {stale}", cancellationToken, _tagParameter, from);
         if (_context.ResumePosition is null)
         {
-            Db.Execute(_connection, $"DELETE FROM {Staging} WHERE {OwnRows}", cancellationToken, _tagParameter);
-            Db.Execute(_connection, $"DELETE FROM {Sql.Quote(_core.AppliedTable)} WHERE {OwnRows}", cancellationToken, _tagParameter);
-        }
-        else
-        {
-            Db.Execute(
-                _connection,
-                $"DELETE FROM {Staging} WHERE {OwnRows} AND {Sql.Quote(SinkCore<T>.SequenceColumn)} >= $bk_from",
-                cancellationToken,
-                _tagParameter,
-                Db.Parameter("bk_from", _sequence));
+            // A partition written again from its start means its slice (and, with a run slice, the run) publishes again.
+            Db.Execute(_connection, $"DELETE FROM {applied} WHERE {marks}", cancellationToken, _tagParameter, runTag);
         }
 
         transaction.Commit();

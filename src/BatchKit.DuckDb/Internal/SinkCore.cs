@@ -18,6 +18,7 @@ internal sealed class SinkCore<T>
 
     private readonly bool _createTable;
     private bool _prepared;
+    private DuckDBConnection? _keepAlive;
 
     public SinkCore(TableMap<T> map, DuckDbSinkOptions options)
     {
@@ -25,6 +26,7 @@ internal sealed class SinkCore<T>
         ConnectionString = options.ConnectionString;
         Disposition = options.Disposition;
         Slice = options.Slice;
+        RunSlice = options.RunSlice;
         _createTable = options.CreateTable;
         StagingTable = map.Table + "__bk_staging";
         AppliedTable = map.Table + "__bk_applied";
@@ -41,6 +43,8 @@ internal sealed class SinkCore<T>
 
     public Func<SinkContext, DuckDbSlice>? Slice { get; }
 
+    public Func<RunKey, DuckDbSlice>? RunSlice { get; }
+
     /// <summary>Gets the persistent staging table of <see cref="WriteDisposition.ReplacePartition"/>.</summary>
     public string StagingTable { get; }
 
@@ -56,11 +60,36 @@ internal sealed class SinkCore<T>
     /// <summary>Returns the staging extra column definitions.</summary>
     public static IReadOnlyList<string> StagingExtraColumns => StagingExtras;
 
-    public static string Tag(SinkContext context) => context.RunKey.ShortValue + "/" + context.Partition.Id;
+    public static string Tag(SinkContext context) => RunTagPrefix(context.RunKey) + context.Partition.Id;
+
+    /// <summary>Gets the prefix of every partition tag of a run.</summary>
+    public static string RunTagPrefix(RunKey runKey) => runKey.ShortValue + "/";
+
+    /// <summary>Gets the tag that marks a whole run as applied (partition ids never contain '*').</summary>
+    public static string RunTag(RunKey runKey) => RunTagPrefix(runKey) + "*";
+
+    /// <summary>
+    /// Keeps one connection open for the sink's lifetime. DuckDB.NET closes (and checkpoints) a database when its last
+    /// connection closes, so without it every partition would reopen the database file.
+    /// </summary>
+    public void KeepDatabaseOpen()
+    {
+        _keepAlive ??= Db.Open(ConnectionString);
+    }
+
+    public async ValueTask CloseAsync()
+    {
+        if (_keepAlive is not null)
+        {
+            await _keepAlive.DisposeAsync().ConfigureAwait(false);
+            _keepAlive = null;
+        }
+    }
 
     /// <summary>Creates or checks the target table and, for ReplacePartition, the staging and applied tables. Call under <see cref="ApplyLock"/>.</summary>
     public void Prepare(DuckDBConnection connection, CancellationToken cancellationToken)
     {
+        KeepDatabaseOpen();
         if (_prepared)
         {
             return;

@@ -15,6 +15,9 @@ internal abstract class JobPipeline
     public abstract ValueTask<IReadOnlyList<Partition>> PlanAsync(IPartitioner partitioner, PartitionPlanContext context, CancellationToken cancellationToken);
 
     public abstract Task<PartitionOutcome> RunPartitionAsync(PartitionRuntime runtime, CancellationToken cancellationToken);
+
+    /// <summary>Lets a sink that publishes per run (<see cref="IRunCompletingSink"/>) publish once every partition completed.</summary>
+    public abstract ValueTask CompleteRunAsync(RunKey runKey, IReadOnlyList<Partition> partitions, CancellationToken cancellationToken);
 }
 
 internal sealed partial class JobPipeline<TSource, TSink>(
@@ -47,6 +50,11 @@ internal sealed partial class JobPipeline<TSource, TSink>(
         plan.AddRange(targets.Select((p, i) => p with { Index = inputs.Count + i }));
         return plan;
     }
+
+    public override ValueTask CompleteRunAsync(RunKey runKey, IReadOnlyList<Partition> partitions, CancellationToken cancellationToken) =>
+        sink is IRunCompletingSink completing
+            ? completing.CompleteRunAsync(runKey, partitions.Where(p => !StagingLayout.IsExtract(p)).ToList(), cancellationToken)
+            : ValueTask.CompletedTask;
 
     public override Task<PartitionOutcome> RunPartitionAsync(PartitionRuntime runtime, CancellationToken cancellationToken) =>
         StagingLayout.IsExtract(runtime.Partition)

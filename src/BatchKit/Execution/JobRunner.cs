@@ -112,6 +112,7 @@ public sealed partial class JobRunner
 
             var totals = await TotalsAsync(store, runKey, partitions).ConfigureAwait(false);
             ErrorRate.ThrowIfExceeded(_job, totals.RecordsRead, totals.Errors, final: true);
+            await _job.Pipeline.CompleteRunAsync(runKey, partitions, runCancellation.Token).ConfigureAwait(false);
             await store.SetRunStatusAsync(lease, RunStatus.Completed, null, release: true, CancellationToken.None).ConfigureAwait(false);
             DeleteStaging(runKey);
             return await ResultAsync(store, runKey, partitions, RunStatus.Completed, processed, started, null).ConfigureAwait(false);
@@ -137,9 +138,10 @@ public sealed partial class JobRunner
             await store.SetRunStatusAsync(lease, RunStatus.Cancelled, "Cancelled at a chunk boundary; the next run of this RunKey resumes from the checkpoints.", release: true, CancellationToken.None).ConfigureAwait(false);
             throw;
         }
-        catch (Exception ex) when (ex is ErrorRateExceededException or PartitionFailedException)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            await store.SetRunStatusAsync(lease, RunStatus.Failed, ex.Message, release: true, CancellationToken.None).ConfigureAwait(false);
+            // Planning, publishing or the error-rate check failed: the run is resumable once the cause is fixed.
+            await store.SetRunStatusAsync(lease, RunStatus.Failed, ex.GetType().Name + ": " + ex.Message, release: true, CancellationToken.None).ConfigureAwait(false);
             return await ResultAsync(store, runKey, partitions, RunStatus.Failed, processed, started, ex).ConfigureAwait(false);
         }
         finally

@@ -28,8 +28,8 @@ internal sealed class RetryingSinkWriter<T>(ISink<T> sink, PartitionRuntime runt
     {
         if (atomic)
         {
+            // An atomic partition restarts from its first record after any failure: committing each chunk buys nothing.
             await _writer!.WriteAsync(records, cancellationToken).ConfigureAwait(false);
-            _committed = await _writer.CommitAsync(cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -55,7 +55,8 @@ internal sealed class RetryingSinkWriter<T>(ISink<T> sink, PartitionRuntime runt
     {
         if (atomic)
         {
-            await _writer!.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            _committed = await _writer!.CommitAsync(cancellationToken).ConfigureAwait(false);
+            await _writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
             return;
         }
 

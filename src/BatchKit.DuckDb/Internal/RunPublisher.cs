@@ -1,0 +1,52 @@
+using DuckDB.NET.Data;
+
+namespace BatchKit.DuckDb.Internal;
+
+/// <summary>Publishes every staged row of a run in one transaction, when the sink has a <see cref="DuckDbSinkOptions.RunSlice"/>.</summary>
+internal static class RunPublisher
+{
+    public static async ValueTask PublishAsync<T>(SinkCore<T> core, RunKey runKey, IReadOnlyList<Partition> partitions, CancellationToken cancellationToken)
+    {
+        var slice = core.RunSlice!(runKey)
+            ?? throw new InvalidOperationException($"The run slice function of the DuckDB sink of table '{core.Map.Table}' returned null for run {runKey}.");
+        var map = core.Map;
+        var staging = Sql.Quote(core.StagingTable);
+        var applied = Sql.Quote(core.AppliedTable);
+        var tagColumn = Sql.Quote(SinkCore<T>.PartitionColumn);
+        var runTag = Db.Parameter("bk_run", SinkCore<T>.RunTag(runKey));
+        var prefix = Db.Parameter("bk_prefix", SinkCore<T>.RunTagPrefix(runKey));
+        var ownRows = $"starts_with({tagColumn}, $bk_prefix)";
+        await using var connection = Db.Open(core.ConnectionString);
+        await core.ApplyLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            core.Prepare(connection, cancellationToken);
+            using var transaction = connection.BeginTransaction();
+            if (Db.Count(connection, $"SELECT count(*) FROM {applied} WHERE {tagColumn} = $bk_run", cancellationToken, runTag) > 0)
+            {
+                return; // Published by an earlier call whose run was not marked completed before the process stopped.
+            }
+
+            var outside = Db.Count(connection, $"SELECT count(*) FROM {staging} WHERE {ownRows} AND ({slice.Predicate}) IS NOT TRUE", cancellationToken, prefix, slice.Parameters);
+            if (outside > 0)
+            {
+                throw new InvalidDataException(
+                    $"Run {runKey} staged {outside} rows outside its slice of table '{map.Table}': expected every row to satisfy '{slice.Predicate}'.");
+            }
+
+            Db.Execute(connection, $"DELETE FROM {map.QuotedTable} WHERE {slice.Predicate}", cancellationToken, slice.Parameters);
+            var rows = Db.Execute(connection, $"INSERT INTO {map.QuotedTable} ({map.ColumnList}) SELECT {map.ColumnList} FROM {staging} WHERE {ownRows}{core.Dedupe}", cancellationToken, prefix);
+            Db.Execute(connection, $"DELETE FROM {staging} WHERE {ownRows}", cancellationToken, prefix);
+            Db.Execute(connection, $"INSERT INTO {applied} ({tagColumn}, row_count) VALUES ($bk_run, $bk_rows)", cancellationToken, runTag, Db.Parameter("bk_rows", (long)rows));
+            transaction.Commit();
+        }
+        catch (DuckDBException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new BatchKitException($"DuckDB sink of table '{map.Table}' could not publish run {runKey} ({partitions.Count} partitions): {e.Message}", e) { JobName = runKey.JobName };
+        }
+        finally
+        {
+            core.ApplyLock.Release();
+        }
+    }
+}
