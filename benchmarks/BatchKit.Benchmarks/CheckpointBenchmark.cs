@@ -35,7 +35,7 @@ public class CheckpointBenchmark
     public int N { get; set; }
 
     /// <summary>Gets or sets the length of the multiply-add chain the step runs per record (0: the trivial step).</summary>
-    [Params(0, 100)]
+    [Params(0, 1000)]
     public int Work { get; set; }
 
     [GlobalSetup]

@@ -10,14 +10,15 @@ public static class BenchJobs
     public static RunOptions Reprocess { get; } = new() { Reprocess = true };
 
     /// <summary>
-    /// Source (array, row-range partitions) → Select(<see cref="Event.Score"/>) → <paramref name="sink"/>.
+    /// Source (array, row-range partitions) → Select(<see cref="Event.Score"/>) → <paramref name="sink"/>. The step is
+    /// a lambda, as users write it (a delegate over a static method group would add a shuffle thunk to every call).
     /// </summary>
     public static JobRunner Runner(string name, Event[] records, int partitions, int commitInterval, ISink<double> sink, ICheckpointStore store, Func<Event, double>? step = null)
     {
         var job = Job.Create(name)
             .ReadFrom(new ArraySource<Event>(records))
             .PartitionBy(Partitioners.RowRanges(records.Length, (records.Length + partitions - 1) / partitions))
-            .Select(step ?? Event.Score)
+            .Select(step ?? (e => Event.Score(e)))
             .WriteTo(sink)
             .UseCheckpointStore(store)
             .WithParallelism(partitions)
