@@ -18,7 +18,7 @@ namespace BatchKit.Benchmarks;
 /// </remarks>
 [MemoryDiagnoser]
 [Config(typeof(PerRecordConfig))]
-[SimpleJob(warmupCount: 2, iterationCount: 7)]
+[SimpleJob(warmupCount: 2, iterationCount: 5)]
 public class CheckpointBenchmark
 {
     private const int ChunkSize = 1000;

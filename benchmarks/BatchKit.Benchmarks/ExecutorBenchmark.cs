@@ -15,7 +15,7 @@ namespace BatchKit.Benchmarks;
 /// </remarks>
 [MemoryDiagnoser]
 [Config(typeof(PerRecordConfig))]
-[SimpleJob(warmupCount: 2, iterationCount: 7)]
+[SimpleJob(warmupCount: 2, iterationCount: 5)]
 public class ExecutorBenchmark
 {
     private const int ChunkSize = 1000;
