@@ -36,7 +36,7 @@ public interface ISink<T>
 public interface ISinkWriter<T> : IAsyncDisposable
 {
     /// <summary>Writes a chunk of records.</summary>
-    /// <param name="records">The records.</param>
+    /// <param name="records">The records; the memory is reused once the call returns, so copy what must outlive it.</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>A task that completes when the records have been accepted.</returns>
     ValueTask WriteAsync(ReadOnlyMemory<T> records, CancellationToken cancellationToken);

@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+
 namespace BatchKit;
 
 /// <summary>Collects the records a step emits.</summary>
@@ -8,7 +11,7 @@ public sealed class StepOutput<T>
     private T[] _items;
     private int _count;
 
-    internal StepOutput(int capacity) => _items = new T[Math.Max(capacity, 4)];
+    internal StepOutput(int capacity) => _items = ArrayPool<T>.Shared.Rent(Math.Max(capacity, 16));
 
     /// <summary>Emits a record.</summary>
     /// <param name="record">The record.</param>
@@ -16,7 +19,7 @@ public sealed class StepOutput<T>
     {
         if (_count == _items.Length)
         {
-            Array.Resize(ref _items, _items.Length * 2);
+            Grow();
         }
 
         _items[_count++] = record;
@@ -24,16 +27,24 @@ public sealed class StepOutput<T>
 
     internal int Count => _count;
 
-    internal T[] Detach(int nextCapacity)
+    /// <summary>Hands the rented array (and its ownership) to a chunk; the output is empty afterwards.</summary>
+    internal (T[] Items, int Count) Detach()
     {
-        var items = _items;
-        if (_count < items.Length)
+        var detached = (_items, _count);
+        _items = [];
+        _count = 0;
+        return detached;
+    }
+
+    private void Grow()
+    {
+        var bigger = ArrayPool<T>.Shared.Rent(Math.Max(16, _items.Length * 2));
+        Array.Copy(_items, bigger, _count);
+        if (_items.Length > 0)
         {
-            Array.Resize(ref items, _count);
+            ArrayPool<T>.Shared.Return(_items, RuntimeHelpers.IsReferenceOrContainsReferences<T>());
         }
 
-        _items = new T[Math.Max(nextCapacity, 4)];
-        _count = 0;
-        return items;
+        _items = bigger;
     }
 }

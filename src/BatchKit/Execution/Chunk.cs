@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+
 namespace BatchKit;
 
 /// <summary>The unit that moves through a partition's pipeline and is committed together.</summary>
@@ -31,4 +34,16 @@ internal sealed class Chunk<T>
     public int ErrorCount => Errors?.Count ?? 0;
 
     public ReadOnlyMemory<T> Memory => new(Items, 0, Count);
+
+    /// <summary>Gets or initializes a value indicating whether <see cref="Items"/> was rented from <see cref="ArrayPool{T}.Shared"/>.</summary>
+    public bool Pooled { get; init; }
+
+    /// <summary>Returns the items array to the pool once the last stage that reads it is done with it.</summary>
+    public void Release()
+    {
+        if (Pooled)
+        {
+            ArrayPool<T>.Shared.Return(Items, RuntimeHelpers.IsReferenceOrContainsReferences<T>());
+        }
+    }
 }

@@ -109,11 +109,11 @@ internal sealed partial class JobPipeline<TSource, TSink>(
             while (!end)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var buffer = new TSource[size];
+                var buffer = System.Buffers.ArrayPool<TSource>.Shared.Rent(size);
                 var filled = 0;
                 while (filled < size)
                 {
-                    var n = await reader.ReadAsync(buffer.AsMemory(filled), cancellationToken).ConfigureAwait(false);
+                    var n = await reader.ReadAsync(buffer.AsMemory(filled, size - filled), cancellationToken).ConfigureAwait(false);
                     if (n == 0)
                     {
                         end = true;
@@ -127,8 +127,12 @@ internal sealed partial class JobPipeline<TSource, TSink>(
                 var readCount = filled + (errors?.Count ?? 0);
                 if (readCount > 0)
                 {
-                    await output.WriteAsync(new Chunk<TSource>(buffer, filled, ordinal, readCount, reader.Position, errors), cancellationToken).ConfigureAwait(false);
+                    await output.WriteAsync(new Chunk<TSource>(buffer, filled, ordinal, readCount, reader.Position, errors) { Pooled = true }, cancellationToken).ConfigureAwait(false);
                     ordinal += readCount;
+                }
+                else
+                {
+                    System.Buffers.ArrayPool<TSource>.Shared.Return(buffer);
                 }
             }
 
@@ -165,6 +169,8 @@ internal sealed partial class JobPipeline<TSource, TSink>(
                     {
                         await writer.WriteAndCommitAsync(chunk.Memory, cancellationToken).ConfigureAwait(false);
                     }
+
+                    chunk.Release();
 
                     if (!IsAtomic || chunk.Count > 0 || chunk.ErrorCount > 0)
                     {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 
 namespace BatchKit;
@@ -39,36 +40,16 @@ internal abstract class Stage<TIn, TOut> : Stage
         {
             var context = new StepContext(runtime.RunKey, runtime.Partition, Name, runtime.Attempt, runtime.Store, runtime.Lease);
             var state = CreatePartitionState();
-            Chunk<TIn>? last = null;
+            var position = runtime.StartPosition;
+            var nextOrdinal = runtime.StartOrdinal;
             while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 while (reader.TryRead(out var chunk))
                 {
-                    last = chunk;
-                    var results = new StepOutput<TOut>(IsAggregate ? 0 : chunk.Count);
-                    var errors = chunk.Errors;
-                    var items = chunk.Items;
-                    for (var i = 0; i < chunk.Count; i++)
-                    {
-                        var record = items[i];
-                        context.Ordinal = chunk.FirstOrdinal + i;
-                        try
-                        {
-                            var pending = ProcessAsync(record, results, context, state, cancellationToken);
-                            if (!pending.IsCompletedSuccessfully)
-                            {
-                                await pending.ConfigureAwait(false);
-                            }
-                        }
-                        catch (Exception ex) when (runtime.Skip.IsSkippable(ex))
-                        {
-                            errors ??= [];
-                            errors.Add(new ErrorRecordDraft(Name, context.Ordinal, runtime.Skip.FormatPayload(record), ex.Message, ex));
-                        }
-                    }
-
-                    var outItems = results.Count == 0 ? [] : results.Detach(0);
-                    await writer.WriteAsync(new Chunk<TOut>(outItems, outItems.Length, chunk.FirstOrdinal, chunk.ReadCount, chunk.EndPosition, errors), cancellationToken).ConfigureAwait(false);
+                    position = chunk.EndPosition;
+                    nextOrdinal = chunk.FirstOrdinal + chunk.ReadCount;
+                    var next = await ProcessChunkAsync(chunk, context, state, runtime, cancellationToken).ConfigureAwait(false);
+                    await writer.WriteAsync(next, cancellationToken).ConfigureAwait(false);
                 }
             }
 
@@ -76,19 +57,22 @@ internal abstract class Stage<TIn, TOut> : Stage
             {
                 var results = new StepOutput<TOut>(0);
                 Complete(results, state);
-                var all = results.Count == 0 ? [] : results.Detach(0);
-                var position = last?.EndPosition ?? runtime.StartPosition;
-                var ordinal = last is null ? runtime.StartOrdinal : last.FirstOrdinal + last.ReadCount;
+                var (all, total) = results.Detach();
                 var size = runtime.CommitInterval;
-                for (var offset = 0; offset < all.Length || offset == 0; offset += size)
+                for (var offset = 0; offset < total || offset == 0; offset += size)
                 {
-                    var count = Math.Min(size, all.Length - offset);
-                    var slice = offset == 0 && count == all.Length ? all : all[offset..(offset + count)];
-                    await writer.WriteAsync(new Chunk<TOut>(slice, count, ordinal, 0, position, null), cancellationToken).ConfigureAwait(false);
-                    if (all.Length == 0)
+                    var count = Math.Min(size, total - offset);
+                    var slice = count <= 0 ? [] : all.AsSpan(offset, count).ToArray();
+                    await writer.WriteAsync(new Chunk<TOut>(slice, Math.Max(count, 0), nextOrdinal, 0, position, null), cancellationToken).ConfigureAwait(false);
+                    if (total == 0)
                     {
                         break;
                     }
+                }
+
+                if (all.Length > 0)
+                {
+                    System.Buffers.ArrayPool<TOut>.Shared.Return(all, System.Runtime.CompilerServices.RuntimeHelpers.IsReferenceOrContainsReferences<TOut>());
                 }
             }
 
@@ -99,6 +83,36 @@ internal abstract class Stage<TIn, TOut> : Stage
             writer.TryComplete(ex);
             throw;
         }
+    }
+
+    /// <summary>Runs the stage over one chunk and returns the chunk for the next stage; the input chunk is released or handed on.</summary>
+    protected virtual async ValueTask<Chunk<TOut>> ProcessChunkAsync(Chunk<TIn> chunk, StepContext context, object? state, PartitionRuntime runtime, CancellationToken cancellationToken)
+    {
+        var results = new StepOutput<TOut>(IsAggregate ? 0 : chunk.Count);
+        var errors = chunk.Errors;
+        var items = chunk.Items;
+        for (var i = 0; i < chunk.Count; i++)
+        {
+            var record = items[i];
+            context.Ordinal = chunk.FirstOrdinal + i;
+            try
+            {
+                var pending = ProcessAsync(record, results, context, state, cancellationToken);
+                if (!pending.IsCompletedSuccessfully)
+                {
+                    await pending.ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex) when (runtime.Skip.IsSkippable(ex))
+            {
+                errors ??= [];
+                errors.Add(new ErrorRecordDraft(Name, context.Ordinal, runtime.Skip.FormatPayload(record), ex.Message, ex));
+            }
+        }
+
+        chunk.Release();
+        var (outItems, count) = results.Detach();
+        return new Chunk<TOut>(outItems, count, chunk.FirstOrdinal, chunk.ReadCount, chunk.EndPosition, errors) { Pooled = outItems.Length > 0 };
     }
 
     protected virtual object? CreatePartitionState() => null;
@@ -138,42 +152,67 @@ internal sealed class SelectManyStage<TIn, TOut>(string name, Func<TIn, IEnumera
     }
 }
 
-internal sealed class WhereStage<T>(string name, Func<T, bool> predicate) : Stage<T, T>(name)
+/// <summary>A stage that keeps or drops records: it compacts each chunk in place, without allocating.</summary>
+internal abstract class FilterStage<T>(string name) : Stage<T, T>(name)
 {
-    protected override ValueTask ProcessAsync(T record, StepOutput<T> output, StepContext context, object? state, CancellationToken cancellationToken)
+    protected override ValueTask<Chunk<T>> ProcessChunkAsync(Chunk<T> chunk, StepContext context, object? state, PartitionRuntime runtime, CancellationToken cancellationToken)
     {
-        if (predicate(record))
+        var errors = chunk.Errors;
+        var items = chunk.Items;
+        var kept = 0;
+        for (var i = 0; i < chunk.Count; i++)
         {
-            output.Emit(record);
+            var record = items[i];
+            try
+            {
+                if (Keep(record, out var rejection))
+                {
+                    items[kept++] = record;
+                }
+                else if (rejection is not null)
+                {
+                    errors ??= [];
+                    errors.Add(new ErrorRecordDraft(Name, chunk.FirstOrdinal + i, runtime.Skip.FormatPayload(record), rejection, null));
+                }
+            }
+            catch (Exception ex) when (runtime.Skip.IsSkippable(ex))
+            {
+                errors ??= [];
+                errors.Add(new ErrorRecordDraft(Name, chunk.FirstOrdinal + i, runtime.Skip.FormatPayload(record), ex.Message, ex));
+            }
         }
 
-        return ValueTask.CompletedTask;
+        if (kept < chunk.Count && System.Runtime.CompilerServices.RuntimeHelpers.IsReferenceOrContainsReferences<T>())
+        {
+            Array.Clear(items, kept, chunk.Count - kept);
+        }
+
+        return ValueTask.FromResult(new Chunk<T>(items, kept, chunk.FirstOrdinal, chunk.ReadCount, chunk.EndPosition, errors) { Pooled = chunk.Pooled });
+    }
+
+    protected override ValueTask ProcessAsync(T record, StepOutput<T> output, StepContext context, object? state, CancellationToken cancellationToken) =>
+        throw new UnreachableException();
+
+    /// <summary>Tells whether to keep a record; a dropped record with a <paramref name="rejection"/> becomes an error record.</summary>
+    protected abstract bool Keep(T record, out string? rejection);
+}
+
+internal sealed class WhereStage<T>(string name, Func<T, bool> predicate) : FilterStage<T>(name)
+{
+    protected override bool Keep(T record, out string? rejection)
+    {
+        rejection = null;
+        return predicate(record);
     }
 }
 
-/// <summary>Thrown inside the validation stage for an invalid record; always skippable.</summary>
-internal sealed class RecordValidationException(string reason) : Exception(reason);
-
-internal sealed class ValidateStage<T>(IRecordValidator<T> validator) : Stage<T, T>(ErrorRecord.ValidationStepName)
+/// <summary>Validation failures are data errors: always recorded and skipped, whatever the skip policy says of step exceptions.</summary>
+internal sealed class ValidateStage<T>(IRecordValidator<T> validator) : FilterStage<T>(ErrorRecord.ValidationStepName)
 {
-    public override async Task RunAsync(object input, object output, PartitionRuntime runtime, CancellationToken cancellationToken)
+    protected override bool Keep(T record, out string? rejection)
     {
-        // Validation failures are data errors: they are always recorded and skipped, whatever the skip policy says of step exceptions.
-        var skip = runtime.Skip;
-        var validationRuntime = runtime with { Skip = new SkipOptions { IsSkippable = ex => ex is RecordValidationException || skip.IsSkippable(ex), FormatPayload = skip.FormatPayload } };
-        await base.RunAsync(input, output, validationRuntime, cancellationToken).ConfigureAwait(false);
-    }
-
-    protected override ValueTask ProcessAsync(T record, StepOutput<T> output, StepContext context, object? state, CancellationToken cancellationToken)
-    {
-        var reason = validator.Validate(record);
-        if (reason is not null)
-        {
-            throw new RecordValidationException(reason);
-        }
-
-        output.Emit(record);
-        return ValueTask.CompletedTask;
+        rejection = validator.Validate(record);
+        return rejection is null;
     }
 }
 

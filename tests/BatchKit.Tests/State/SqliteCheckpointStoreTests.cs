@@ -192,7 +192,7 @@ public sealed class SqliteCheckpointStoreTests : CheckpointStoreContractTests, I
     }
 
     // Starts every attempt on its own thread and releases them together, so the acquisitions really overlap.
-    private static Task<string?[]> RaceAsync(int count, Func<int, SqliteCheckpointStore> storeOf, RunKey key)
+    private static async Task<string?[]> RaceAsync(int count, Func<int, SqliteCheckpointStore> storeOf, RunKey key)
     {
         using var barrier = new Barrier(count);
         var attempts = Enumerable.Range(0, count).Select(i => Task.Factory.StartNew(
@@ -211,7 +211,7 @@ public sealed class SqliteCheckpointStoreTests : CheckpointStoreContractTests, I
             CancellationToken.None,
             TaskCreationOptions.LongRunning,
             TaskScheduler.Default)).ToArray();
-        return Task.WhenAll(attempts);
+        return await Task.WhenAll(attempts);
     }
 
     private object? Scalar(string sql)
