@@ -35,7 +35,10 @@ internal static class RunPublisher
             }
 
             Db.Execute(connection, $"DELETE FROM {map.QuotedTable} WHERE {slice.Predicate}", cancellationToken, slice.Parameters);
-            var rows = Db.Execute(connection, $"INSERT INTO {map.QuotedTable} ({map.ColumnList}) SELECT {map.ColumnList} FROM {staging} WHERE {ownRows}{core.Dedupe}", cancellationToken, prefix);
+            // No de-duplication: partitions own disjoint slices, so a key staged twice in one run is a bug that the
+            // target's primary key reports, instead of a row silently dropped.
+            var rows = Db.Execute(connection, $"INSERT INTO {map.QuotedTable} ({map.ColumnList}) SELECT {map.ColumnList} FROM {staging} WHERE {ownRows}", cancellationToken, prefix);
+
             Db.Execute(connection, $"DELETE FROM {staging} WHERE {ownRows}", cancellationToken, prefix);
             Db.Execute(connection, $"INSERT INTO {applied} ({tagColumn}, row_count) VALUES ($bk_run, $bk_rows)", cancellationToken, runTag, Db.Parameter("bk_rows", (long)rows));
             transaction.Commit();

@@ -132,6 +132,31 @@ internal sealed class StepStage<TIn, TOut>(string name, IStep<TIn, TOut> step) :
 
 internal sealed class SelectStage<TIn, TOut>(string name, Func<TIn, TOut> selector) : Stage<TIn, TOut>(name)
 {
+    /// <summary>One delegate call per record in a tight loop: no per-record virtual call or task.</summary>
+    protected override ValueTask<Chunk<TOut>> ProcessChunkAsync(Chunk<TIn> chunk, StepContext context, object? state, PartitionRuntime runtime, CancellationToken cancellationToken)
+    {
+        var items = chunk.Items;
+        var output = System.Buffers.ArrayPool<TOut>.Shared.Rent(Math.Max(chunk.Count, 1));
+        var errors = chunk.Errors;
+        var n = 0;
+        for (var i = 0; i < chunk.Count; i++)
+        {
+            try
+            {
+                output[n] = selector(items[i]);
+                n++;
+            }
+            catch (Exception ex) when (runtime.Skip.IsSkippable(ex))
+            {
+                errors ??= [];
+                errors.Add(new ErrorRecordDraft(Name, chunk.FirstOrdinal + i, runtime.Skip.FormatPayload(items[i]), ex.Message, ex));
+            }
+        }
+
+        chunk.Release();
+        return ValueTask.FromResult(new Chunk<TOut>(output, n, chunk.FirstOrdinal, chunk.ReadCount, chunk.EndPosition, errors) { Pooled = true });
+    }
+
     protected override ValueTask ProcessAsync(TIn record, StepOutput<TOut> output, StepContext context, object? state, CancellationToken cancellationToken)
     {
         output.Emit(selector(record));
@@ -221,6 +246,28 @@ internal sealed class AggregateStage<TIn, TOut>(string name, Func<IAggregator<TI
     public override bool IsAggregate => true;
 
     protected override object? CreatePartitionState() => factory();
+
+    protected override ValueTask<Chunk<TOut>> ProcessChunkAsync(Chunk<TIn> chunk, StepContext context, object? state, PartitionRuntime runtime, CancellationToken cancellationToken)
+    {
+        var aggregator = (IAggregator<TIn, TOut>)state!;
+        var items = chunk.Items;
+        var errors = chunk.Errors;
+        for (var i = 0; i < chunk.Count; i++)
+        {
+            try
+            {
+                aggregator.Add(items[i]);
+            }
+            catch (Exception ex) when (runtime.Skip.IsSkippable(ex))
+            {
+                errors ??= [];
+                errors.Add(new ErrorRecordDraft(Name, chunk.FirstOrdinal + i, runtime.Skip.FormatPayload(items[i]), ex.Message, ex));
+            }
+        }
+
+        chunk.Release();
+        return ValueTask.FromResult(new Chunk<TOut>([], 0, chunk.FirstOrdinal, chunk.ReadCount, chunk.EndPosition, errors));
+    }
 
     protected override ValueTask ProcessAsync(TIn record, StepOutput<TOut> output, StepContext context, object? state, CancellationToken cancellationToken)
     {

@@ -76,6 +76,7 @@ internal sealed class StagingSource<T>(IStagingSerializer<T> serializer, string 
         private int _file = -1;
         private FileStream? _stream;
         private BinaryReader? _reader;
+        private long _length;
 
         public long Position { get; private set; }
 
@@ -107,7 +108,8 @@ internal sealed class StagingSource<T>(IStagingSerializer<T> serializer, string 
 
         private bool Next(out T record)
         {
-            while (_stream is null || _stream.Position >= _stream.Length)
+            // The length is read once per file: FileStream.Length asks the file system every time.
+            while (_stream is null || _stream.Position >= _length)
             {
                 _reader?.Dispose();
                 _stream?.Dispose();
@@ -119,6 +121,7 @@ internal sealed class StagingSource<T>(IStagingSerializer<T> serializer, string 
                 }
 
                 _stream = new FileStream(files[_file], FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+                _length = _stream.Length;
                 _reader = new BinaryReader(_stream);
             }
 
