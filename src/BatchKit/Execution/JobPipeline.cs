@@ -145,7 +145,7 @@ internal sealed partial class JobPipeline<TSource, TSink>(
         }
     }
 
-    /// <summary>The sink stage: writes each chunk, commits it, then writes the checkpoint with the chunk's error records.</summary>
+    /// <summary>The sink stage: writes each chunk, commits it, then queues the checkpoint with the chunk's error records.</summary>
     private async Task<PartitionOutcome> WriteAsync(ChannelReader<Chunk<TSink>> input, PartitionRuntime runtime, Checkpoint? checkpoint, CancellationToken cancellationToken)
     {
         var read = checkpoint?.RecordsRead ?? 0;
@@ -156,45 +156,46 @@ internal sealed partial class JobPipeline<TSource, TSink>(
         var writer = new RetryingSinkWriter<TSink>(sink, runtime, sinkPosition, IsAtomic);
         await using (writer.ConfigureAwait(false))
         {
-            await writer.OpenAsync(cancellationToken).ConfigureAwait(false);
-            while (await input.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            var checkpoints = new CheckpointWriter(runtime);
+            await using (checkpoints.ConfigureAwait(false))
             {
-                while (input.TryRead(out var chunk))
+                await writer.OpenAsync(cancellationToken).ConfigureAwait(false);
+                while (await input.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    read += chunk.ReadCount;
-                    sourcePosition = chunk.EndPosition;
-                    written += chunk.Count;
-                    errorCount += chunk.ErrorCount;
-                    if (chunk.Count > 0)
+                    while (input.TryRead(out var chunk))
                     {
-                        await writer.WriteAndCommitAsync(chunk.Memory, cancellationToken).ConfigureAwait(false);
+                        read += chunk.ReadCount;
+                        sourcePosition = chunk.EndPosition;
+                        written += chunk.Count;
+                        errorCount += chunk.ErrorCount;
+                        if (chunk.Count > 0)
+                        {
+                            await writer.WriteAndCommitAsync(chunk.Memory, cancellationToken).ConfigureAwait(false);
+                        }
+
+                        chunk.Release();
+                        if (!IsAtomic || chunk.ErrorCount > 0)
+                        {
+                            var next = new Checkpoint(runtime.Partition.Id, SinkStageName, sourcePosition, read, written, errorCount, writer.Position, runtime.Job.TimeProvider.GetUtcNow());
+                            await checkpoints.EnqueueAsync(next, chunk.Errors, cancellationToken).ConfigureAwait(false);
+                        }
+
+                        runtime.Counters.Add(IsShuffled ? 0 : chunk.ReadCount, chunk.ErrorCount); // shuffled input was counted by the extract stage
+                        ErrorRate.ThrowIfExceeded(runtime, final: false);
                     }
-
-                    chunk.Release();
-
-                    if (!IsAtomic || chunk.Count > 0 || chunk.ErrorCount > 0)
-                    {
-                        await CheckpointAsync(runtime, sourcePosition, read, written, errorCount, writer.Position, chunk.Errors, cancellationToken).ConfigureAwait(false);
-                    }
-
-                    runtime.Counters.Add(IsShuffled ? 0 : chunk.ReadCount, chunk.ErrorCount); // shuffled input was counted by the extract stage
-                    ErrorRate.ThrowIfExceeded(runtime, final: false);
                 }
-            }
 
-            // The final checkpoint holds the partition's totals, also for atomic partitions that skipped empty chunks.
-            await CheckpointAsync(runtime, sourcePosition, read, written, errorCount, writer.Position, null, cancellationToken).ConfigureAwait(false);
-            await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+                // The final checkpoint holds the partition's totals (also for atomic partitions) and follows the sink's
+                // last commit; the output is published only once it is durable.
+                var sinkFinal = await writer.CommitFinalAsync(cancellationToken).ConfigureAwait(false);
+                var final = new Checkpoint(runtime.Partition.Id, SinkStageName, sourcePosition, read, written, errorCount, sinkFinal, runtime.Job.TimeProvider.GetUtcNow());
+                await checkpoints.EnqueueAsync(final, null, cancellationToken).ConfigureAwait(false);
+                await checkpoints.FlushAsync().ConfigureAwait(false);
+                await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            }
         }
 
         return new PartitionOutcome(read, written, errorCount);
-    }
-
-    private static ValueTask CheckpointAsync(PartitionRuntime runtime, long sourcePosition, long read, long written, long errors, long sinkPosition, List<ErrorRecordDraft>? drafts, CancellationToken cancellationToken)
-    {
-        var checkpoint = new Checkpoint(runtime.Partition.Id, SinkStageName, sourcePosition, read, written, errors, sinkPosition, runtime.Job.TimeProvider.GetUtcNow());
-        IReadOnlyList<ErrorRecord> records = drafts is null ? [] : drafts.ConvertAll(runtime.ToErrorRecord);
-        return runtime.Store.CommitChunkAsync(runtime.Lease, checkpoint, records, cancellationToken);
     }
 
     private static async Task Guard(Task task, CancellationTokenSource linked)

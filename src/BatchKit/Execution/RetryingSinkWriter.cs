@@ -51,12 +51,22 @@ internal sealed class RetryingSinkWriter<T>(ISink<T> sink, PartitionRuntime runt
             cancellationToken).ConfigureAwait(false);
     }
 
-    public async ValueTask CompleteAsync(CancellationToken cancellationToken)
+    /// <summary>Commits what an atomic partition wrote (chunks are not committed one by one); returns the sink position.</summary>
+    public async ValueTask<long> CommitFinalAsync(CancellationToken cancellationToken)
     {
         if (atomic)
         {
             _committed = await _writer!.CommitAsync(cancellationToken).ConfigureAwait(false);
-            await _writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return Position;
+    }
+
+    public async ValueTask CompleteAsync(CancellationToken cancellationToken)
+    {
+        if (atomic)
+        {
+            await _writer!.CompleteAsync(cancellationToken).ConfigureAwait(false);
             return;
         }
 

@@ -50,7 +50,11 @@ public sealed class CrashResumeTests
                 }
             }
 
-            checkpoints.Sum(c => c.RecordsWritten).Should().BeInRange(100, 700, "chunks committed before the exit are durable; the eighth chunk was written but never checkpointed");
+            // Checkpoints trail the sink by at most a few chunks (they are written in the background); whatever they say
+            // falls on a chunk boundary and never covers the eighth chunk, which was written but never committed.
+            var written = checkpoints.Sum(c => c.RecordsWritten);
+            written.Should().BeLessThanOrEqualTo(700);
+            (written % 100).Should().Be(0);
         }
 
         // The dead process still holds its lease until it expires; then the next process takes over without manual SQL.
