@@ -15,13 +15,18 @@ internal static class ChildProcess
 {
     public static async Task<ChildRun> RunAsync(char variant, int round, string input, string output, int parallelism, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo(DotnetHost())
+        var (host, viaDotnet) = Host();
+        var start = new ProcessStartInfo(host)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(typeof(ChildProcess).Assembly.Location);
+        if (viaDotnet)
+        {
+            start.ArgumentList.Add(typeof(ChildProcess).Assembly.Location);
+        }
+
         foreach (var arg in new[] { "variant", variant.ToString(), "--input", input, "--out", output, "--parallelism", parallelism.ToString(CultureInfo.InvariantCulture) })
         {
             start.ArgumentList.Add(arg);
@@ -53,16 +58,28 @@ internal static class ChildProcess
         return new ChildRun(variant, round, wall, rss, process.ExitCode, text, errors);
     }
 
-    /// <summary>Finds the dotnet host: this process when it is one, else the SDK's <c>DOTNET_HOST_PATH</c>, else <c>dotnet</c> on the PATH.</summary>
-    private static string DotnetHost()
+    /// <summary>
+    /// Finds how to start this program again: the dotnet host (this process when it is one, else the SDK's
+    /// <c>DOTNET_HOST_PATH</c>, else <c>dotnet</c> on the PATH) with this dll, or this program's own launcher when there is no host.
+    /// </summary>
+    private static (string Host, bool ViaDotnet) Host()
     {
         var self = Environment.ProcessPath;
         if (self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet")
         {
-            return self;
+            return (self, true);
         }
 
         var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        return !string.IsNullOrEmpty(host) && File.Exists(host) ? host : "dotnet";
+        if (!string.IsNullOrEmpty(host) && File.Exists(host))
+        {
+            return (host, true);
+        }
+
+        var onPath = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(d => Path.Combine(d, "dotnet"))
+            .FirstOrDefault(File.Exists);
+        return onPath is not null ? (onPath, true) : self is not null ? (self, false) : ("dotnet", true);
     }
 }
