@@ -37,6 +37,7 @@ internal sealed class HandWrittenJob
 
     public static async Task<string> RunAsync(string input, string warehouse, int workers)
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var job = new HandWrittenJob();
         var units = new ConcurrentQueue<(string Path, int RowGroup)>();
         foreach (var path in Directory.GetFiles(input, "*.parquet").Order(StringComparer.Ordinal))
@@ -49,8 +50,10 @@ internal sealed class HandWrittenJob
         }
 
         await Task.WhenAll(Enumerable.Range(0, workers).Select(_ => Task.Run(() => job.WorkAsync(units))));
+        var aggregated = clock.Elapsed;
         var rows = job.Load(warehouse);
-        return FormattableString.Invariant($"records_in={job._read} rows={rows} dropped={job._dropped}");
+        return FormattableString.Invariant(
+            $"records_in={job._read} rows={rows} dropped={job._dropped} aggregate_s={aggregated.TotalSeconds:F2} load_s={(clock.Elapsed - aggregated).TotalSeconds:F2}");
     }
 
     private async Task WorkAsync(ConcurrentQueue<(string Path, int RowGroup)> units)

@@ -16,6 +16,11 @@ internal static class VariantCommand
             throw new UsageException("variant expects a, b or c.");
         }
 
+        if (args[0] is not ("a" or "b" or "c"))
+        {
+            throw new UsageException($"unknown variant '{args[0]}': expected a, b or c.");
+        }
+
         var options = CompareOptions.ParseOptions(args.AsSpan(1));
         CompareOptions.AllowOnly(options, "input", "out", "parallelism");
         var input = CompareOptions.Required(options, "input");
