@@ -34,11 +34,27 @@ internal sealed class NullableValueColumnReader<TValue>(ColumnScope scope) : Col
     where TValue : struct
 {
     private TValue?[] _values = [];
+    private TValue[] _required = [];
 
     public override object Values => _values;
 
-    public override ValueTask ReadAsync(ParquetRowGroupReader rowGroup, int rowCount, long firstRowInFile, CancellationToken cancellationToken) =>
-        rowGroup.ReadAsync(Scope.Field, Ensure(ref _values, rowCount).AsMemory(0, rowCount), null, cancellationToken);
+    public override async ValueTask ReadAsync(ParquetRowGroupReader rowGroup, int rowCount, long firstRowInFile, CancellationToken cancellationToken)
+    {
+        var values = Ensure(ref _values, rowCount);
+        if (Scope.Field.IsNullable)
+        {
+            await rowGroup.ReadAsync(Scope.Field, values.AsMemory(0, rowCount), null, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        // A required column is read as it is stored, then widened.
+        var required = Ensure(ref _required, rowCount);
+        await rowGroup.ReadAsync(Scope.Field, required.AsMemory(0, rowCount), null, cancellationToken).ConfigureAwait(false);
+        for (var i = 0; i < rowCount; i++)
+        {
+            values[i] = required[i];
+        }
+    }
 }
 
 /// <summary>Reads a column and converts each value to the target type, failing on nulls.</summary>
@@ -48,12 +64,26 @@ internal sealed class ConvertingColumnReader<TFound, TValue>(ColumnScope scope, 
 {
     private TValue[] _values = [];
     private TFound?[] _scratch = [];
+    private TFound[] _required = [];
 
     public override object Values => _values;
 
     public override async ValueTask ReadAsync(ParquetRowGroupReader rowGroup, int rowCount, long firstRowInFile, CancellationToken cancellationToken)
     {
         var values = Ensure(ref _values, rowCount);
+        if (!Scope.Field.IsNullable)
+        {
+            // A required column has no nulls: read it as it is stored, without the nullable detour.
+            var required = Ensure(ref _required, rowCount);
+            await rowGroup.ReadAsync(Scope.Field, required.AsMemory(0, rowCount), null, cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < rowCount; i++)
+            {
+                values[i] = convert(required[i]);
+            }
+
+            return;
+        }
+
         var scratch = Ensure(ref _scratch, rowCount);
         await rowGroup.ReadAsync(Scope.Field, scratch.AsMemory(0, rowCount), null, cancellationToken).ConfigureAwait(false);
         for (var i = 0; i < rowCount; i++)

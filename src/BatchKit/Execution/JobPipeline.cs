@@ -46,7 +46,7 @@ internal sealed partial class JobPipeline<TSource, TSink>(
         // Shuffled: the plan holds the extract partitions (the input, read once) followed by the target partitions.
         var inputs = await inputPartitioner.PlanAsync(context, cancellationToken).ConfigureAwait(false);
         var plan = new List<Partition>(inputs.Count + targets.Count);
-        plan.AddRange(inputs.Select(p => new Partition(plan.Count + 0, StagingLayout.ExtractPrefix + p.Id, p.Descriptor)).Select((p, i) => p with { Index = i }));
+        plan.AddRange(inputs.Select((p, i) => new Partition(i, StagingLayout.ExtractPrefix + p.Id, p.Descriptor)));
         plan.AddRange(targets.Select((p, i) => p with { Index = inputs.Count + i }));
         return plan;
     }
