@@ -80,6 +80,13 @@ public sealed class LeaseTests
         var later = new FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(1));
         await using var other = new SqliteCheckpointStore(path, null, later);
         var runKey = new RunKey("fenced", Date);
+
+        // Checkpoints are written in the background: let the two committed chunks reach the store before the takeover.
+        for (var i = 0; i < 500 && (await other.GetCheckpointAsync(runKey.Value, "all", default))?.RecordsRead != 200; i++)
+        {
+            await Task.Delay(10);
+        }
+
         var before = (await other.GetRunAsync(runKey.Value, default))!.LeaseEpoch;
         var (takeover, _) = await other.AcquireRunAsync(runKey, "other-host", TimeSpan.FromMinutes(1), default);
         resume.SetResult();
