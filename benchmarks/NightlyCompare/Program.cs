@@ -2,6 +2,7 @@
 // Parquet.Net loop with a DuckDB appender load (c), each run in a fresh process on one generated data set.
 //   --events N [--runs R] [--files F] [--seed S] [--work DIR] [--parallelism P]
 //   variant a|b|c --input DIR --out DIR [--parallelism P]      (one variant in this process; started by the parent)
+using NightlyAnalytics;
 using NightlyCompare;
 
 try

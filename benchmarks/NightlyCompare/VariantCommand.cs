@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using NightlyAnalytics;
 
 namespace NightlyCompare;
 
@@ -21,11 +22,11 @@ internal static class VariantCommand
             throw new UsageException($"unknown variant '{args[0]}': expected a, b or c.");
         }
 
-        var options = CompareOptions.ParseOptions(args.AsSpan(1));
-        CompareOptions.AllowOnly(options, "input", "out", "parallelism");
-        var input = CompareOptions.Required(options, "input");
-        var output = CompareOptions.Required(options, "out");
-        var parallelism = (int)CompareOptions.Long(options, "parallelism", 2);
+        var options = NightlyAnalytics.CommandLine.Parse(args.AsSpan(1));
+        NightlyAnalytics.CommandLine.AllowOnly(options, "input", "out", "parallelism");
+        var input = NightlyAnalytics.CommandLine.Required(options, "input");
+        var output = NightlyAnalytics.CommandLine.Required(options, "out");
+        var parallelism = (int)NightlyAnalytics.CommandLine.Count(options, "parallelism", 2);
         if (parallelism < 1)
         {
             throw new UsageException($"--parallelism must be at least 1, found {parallelism}.");

@@ -3,10 +3,10 @@ using System.Globalization;
 namespace NightlyAnalytics;
 
 /// <summary>A wrong command line; the message says which option and what was expected.</summary>
-internal sealed class UsageException(string message) : Exception(message);
+public sealed class UsageException(string message) : Exception(message);
 
 /// <summary>A small parser for <c>--name value</c> options.</summary>
-internal static class CommandLine
+public static class CommandLine
 {
     public static Dictionary<string, string> Parse(ReadOnlySpan<string> args)
     {
@@ -56,7 +56,7 @@ internal static class CommandLine
     public static string Required(Dictionary<string, string> options, string name) =>
         options.TryGetValue(name, out var value) && !string.IsNullOrWhiteSpace(value) ? value : throw new UsageException($"--{name} is required.");
 
-    public static long Long(Dictionary<string, string> options, string name, long? fallback)
+    public static long Count(Dictionary<string, string> options, string name, long? fallback)
     {
         if (!options.TryGetValue(name, out var text))
         {

@@ -49,10 +49,10 @@ internal static class Commands
     private static async Task<int> GenerateAsync(Dictionary<string, string> options)
     {
         CommandLine.AllowOnly(options, "events", "out", "files", "seed");
-        var events = CommandLine.Long(options, "events", null);
+        var events = CommandLine.Count(options, "events", null);
         var output = CommandLine.Required(options, "out");
-        var files = (int)CommandLine.Long(options, "files", EventGenerator.DefaultFiles);
-        var seed = (int)CommandLine.Long(options, "seed", EventGenerator.DefaultSeed);
+        var files = (int)CommandLine.Count(options, "files", EventGenerator.DefaultFiles);
+        var seed = (int)CommandLine.Count(options, "seed", EventGenerator.DefaultSeed);
         if (events < 0 || files < 1)
         {
             throw new UsageException($"--events must be 0 or more and --files at least 1, found {events} and {files}.");
@@ -74,7 +74,7 @@ internal static class Commands
             throw new UsageException($"--date expects yyyy-MM-dd, found '{dateText}'.");
         }
 
-        var parallelism = (int)CommandLine.Long(options, "parallelism", Environment.ProcessorCount);
+        var parallelism = (int)CommandLine.Count(options, "parallelism", Environment.ProcessorCount);
         if (parallelism < 1)
         {
             throw new UsageException($"--parallelism must be at least 1, found {parallelism}.");
