@@ -3,8 +3,10 @@ using BatchKit.Tests.Support;
 
 namespace BatchKit.Tests.Failures;
 
-public sealed class ShutdownAndCleanupTests
+public sealed partial class ShutdownAndCleanupTests
 {
+    private const int SigTerm = 15;
+
     [Fact]
     public async Task Sigterm_StopsAtChunkBoundary_ExitsResumable_AndRerunCompletesExactly()
     {
@@ -20,10 +22,7 @@ public sealed class ShutdownAndCleanupTests
             await Task.Delay(50);
         }
 
-        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-        }
+        Kill(process.Id, SigTerm).Should().Be(0, "the signal was delivered");
 
         await process.WaitForExitAsync();
         process.ExitCode.Should().Be(GracefulShutdown.ResumableExitCode, await stdout + await stderr);
@@ -74,4 +73,7 @@ public sealed class ShutdownAndCleanupTests
         Directory.Exists(Path.Combine(staging, "cleanup-" + old.RunKey.ShortValue)).Should().BeFalse();
         Directory.Exists(Path.Combine(staging, "cleanup-" + recent.RunKey.ShortValue)).Should().BeTrue();
     }
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "kill")]
+    private static partial int Kill(int pid, int signal);
 }
