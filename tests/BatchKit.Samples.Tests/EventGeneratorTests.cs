@@ -1,3 +1,4 @@
+using BatchKit.Tests.Support;
 using NightlyAnalytics;
 using Parquet;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using BatchKit.Tests.Support;
 using NightlyAnalytics;
 using Xunit.Abstractions;
 

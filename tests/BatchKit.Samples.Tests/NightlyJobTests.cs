@@ -1,3 +1,4 @@
+using BatchKit.Tests.Support;
 using NightlyAnalytics;
 
 namespace BatchKit.Samples.Tests;

@@ -92,21 +92,10 @@ internal sealed class RetryingSinkWriter<T>(ISink<T> sink, PartitionRuntime runt
     private async ValueTask<ISinkWriter<T>> EnsureOpenAsync(CancellationToken cancellationToken) =>
         _writer ??= await sink.OpenAsync(new SinkContext(runtime.RunKey, runtime.Partition, _committed), cancellationToken).ConfigureAwait(false);
 
-    private async ValueTask DisposeWriterAsync()
+    private ValueTask DisposeWriterAsync()
     {
-        var writer = _writer;
+        var abandoned = _writer;
         _writer = null;
-        if (writer is not null)
-        {
-            try
-            {
-                await writer.DisposeAsync().ConfigureAwait(false);
-            }
-#pragma warning disable CA1031 // a writer that fails to close after a failure must not hide the failure
-            catch (Exception)
-#pragma warning restore CA1031
-            {
-            }
-        }
+        return QuietDispose.DisposeAsync(abandoned);
     }
 }

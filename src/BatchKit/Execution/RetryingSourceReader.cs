@@ -53,21 +53,10 @@ internal sealed class RetryingSourceReader<T>(ISource<T> source, PartitionRuntim
 
     public ValueTask DisposeAsync() => DisposeReaderAsync();
 
-    private async ValueTask DisposeReaderAsync()
+    private ValueTask DisposeReaderAsync()
     {
-        var reader = _reader;
+        var abandoned = _reader;
         _reader = null;
-        if (reader is not null)
-        {
-            try
-            {
-                await reader.DisposeAsync().ConfigureAwait(false);
-            }
-#pragma warning disable CA1031 // a reader that fails to close after a failure must not hide the failure
-            catch (Exception)
-#pragma warning restore CA1031
-            {
-            }
-        }
+        return QuietDispose.DisposeAsync(abandoned);
     }
 }
