@@ -27,16 +27,12 @@ internal sealed partial class JobPipeline<TSource, TSink>
             {
                 var n = await reader.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
                 var drafts = reader.TakeErrors();
+                var bad = drafts?.Count ?? 0;
                 if (drafts is not null)
                 {
-                    errors += drafts.Count;
-                    var checkpoint = new Checkpoint(runtime.Partition.Id, "extract", reader.Position, read + n + drafts.Count, routed + n, errors, 0, runtime.Job.TimeProvider.GetUtcNow());
+                    errors += bad;
+                    var checkpoint = new Checkpoint(runtime.Partition.Id, "extract", reader.Position, read + n + bad, routed + n, errors, 0, runtime.Job.TimeProvider.GetUtcNow());
                     await runtime.Store.CommitChunkAsync(runtime.Lease, checkpoint, drafts.ConvertAll(d => runtime.ToErrorRecord(d)), cancellationToken).ConfigureAwait(false);
-                }
-
-                if (n == 0)
-                {
-                    break;
                 }
 
                 for (var i = 0; i < n; i++)
@@ -47,9 +43,15 @@ internal sealed partial class JobPipeline<TSource, TSink>
                     serializer.Write(writer, record);
                 }
 
-                read += n + (drafts?.Count ?? 0);
+                // The read that ends the input may still report bad lines (a malformed last line): they count as read.
+                read += n + bad;
                 routed += n;
-                runtime.Counters.Add(n + (drafts?.Count ?? 0), drafts?.Count ?? 0);
+                runtime.Counters.Add(n + bad, bad);
+                if (n == 0)
+                {
+                    break;
+                }
+
                 cancellationToken.ThrowIfCancellationRequested();
             }
 
