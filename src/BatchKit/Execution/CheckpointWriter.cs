@@ -24,15 +24,22 @@ internal sealed class CheckpointWriter : IAsyncDisposable
         _loop = Task.Run(RunAsync, CancellationToken.None);
     }
 
+    /// <summary>
+    /// Queues a checkpoint, waiting while the queue is full. A store failure of the background writer (a lost lease, a
+    /// full disk) completes the queue, which ends a waiting or later call with that failure instead of leaving it
+    /// waiting on a queue nobody reads.
+    /// </summary>
     public async ValueTask EnqueueAsync(Checkpoint checkpoint, List<ErrorRecordDraft>? errors, CancellationToken cancellationToken)
     {
-        if (_loop.IsCompleted)
+        try
         {
-            await _loop.ConfigureAwait(false); // surfaces a store failure (a lost lease) at the next chunk
-            throw new InvalidOperationException("The checkpoint writer stopped.");
+            await _queue.Writer.WriteAsync((checkpoint, errors), cancellationToken).ConfigureAwait(false);
         }
-
-        await _queue.Writer.WriteAsync((checkpoint, errors), cancellationToken).ConfigureAwait(false);
+        catch (ChannelClosedException)
+        {
+            await _loop.ConfigureAwait(false); // rethrows the store failure that stopped the writer
+            throw new InvalidOperationException("The checkpoint writer stopped before the partition's last checkpoint was queued.");
+        }
     }
 
     /// <summary>Waits until every queued checkpoint is durable.</summary>
@@ -57,6 +64,20 @@ internal sealed class CheckpointWriter : IAsyncDisposable
     }
 
     private async Task RunAsync()
+    {
+        try
+        {
+            await WriteQueuedAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // Wakes a sink blocked on the full queue: no checkpoint queued after a failed one may be written.
+            _queue.Writer.TryComplete(ex);
+            throw;
+        }
+    }
+
+    private async Task WriteQueuedAsync()
     {
         var reader = _queue.Reader;
         while (await reader.WaitToReadAsync().ConfigureAwait(false))

@@ -80,20 +80,21 @@ internal sealed partial class JobPipeline<TSource, TSink>(
 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var token = linked.Token;
+        var cause = new StageFailure();
         var capacity = runtime.Job.Options.ChannelCapacity;
         var first = Channel.CreateBounded<Chunk<TSource>>(new BoundedChannelOptions(capacity) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true, SingleWriter = true });
-        var tasks = new List<Task>(stages.Length + 2) { Guard(ReadAsync(input, first.Writer, runtime, token), linked) };
+        var tasks = new List<Task>(stages.Length + 2) { Guard(ReadAsync(input, first.Writer, runtime, token), linked, cause) };
         object reader = first.Reader;
         foreach (var stage in stages)
         {
             var (next, writer) = stage.CreateChannel(capacity);
-            tasks.Add(Guard(stage.RunAsync(reader, writer, runtime, token), linked));
+            tasks.Add(Guard(stage.RunAsync(reader, writer, runtime, token), linked, cause));
             reader = next;
         }
 
         var consume = WriteAsync((ChannelReader<Chunk<TSink>>)reader, runtime, checkpoint, token);
-        tasks.Add(Guard(consume, linked));
-        await WhenAllOrFirstFailure(tasks, cancellationToken).ConfigureAwait(false);
+        tasks.Add(Guard(consume, linked, cause));
+        await WhenAllOrFirstFailure(tasks, cause, cancellationToken).ConfigureAwait(false);
         return await consume.ConfigureAwait(false);
     }
 
@@ -198,37 +199,46 @@ internal sealed partial class JobPipeline<TSource, TSink>(
         return new PartitionOutcome(read, written, errorCount);
     }
 
-    private static async Task Guard(Task task, CancellationTokenSource linked)
+    private static async Task Guard(Task task, CancellationTokenSource linked, StageFailure cause)
     {
         try
         {
             await task.ConfigureAwait(false);
         }
-        catch
+        catch (Exception ex)
         {
-            // One failed stage stops the others: a blocked writer would otherwise wait forever on a full channel.
+            // The first stage to fail while the pipeline still runs holds the cause, whatever its type (an
+            // OperationCanceledException a sink raised itself is a failure too); the stages it stops then fail with
+            // cancellations. One failed stage stops the others: a blocked writer would otherwise wait forever on a full channel.
+            if (!linked.IsCancellationRequested)
+            {
+                Interlocked.CompareExchange(ref cause.Exception, ex, null);
+            }
+
             await linked.CancelAsync().ConfigureAwait(false);
             throw;
         }
     }
 
-    /// <summary>Awaits every stage and rethrows the failure that stopped the pipeline, not the cancellations it caused.</summary>
-    internal static async Task WhenAllOrFirstFailure(IReadOnlyList<Task> tasks, CancellationToken cancellationToken)
+    /// <summary>
+    /// Awaits every stage and rethrows the failure that stopped the pipeline, not the cancellations it caused; when the
+    /// attempt's own token stopped it, the cancellation.
+    /// </summary>
+    private static async Task WhenAllOrFirstFailure(IReadOnlyList<Task> tasks, StageFailure cause, CancellationToken cancellationToken)
     {
         try
         {
             await Task.WhenAll(tasks).ConfigureAwait(false);
         }
-        catch
+        catch (Exception) when (cause.Exception is { } failure && !cancellationToken.IsCancellationRequested)
         {
-            var failure = tasks.Where(t => t.IsFaulted).Select(t => t.Exception!.InnerException!).FirstOrDefault(e => e is not OperationCanceledException);
-            if (failure is not null)
-            {
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
-            }
-
-            cancellationToken.ThrowIfCancellationRequested();
-            throw;
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
         }
+    }
+
+    /// <summary>The exception of the stage that failed first in one partition attempt.</summary>
+    private sealed class StageFailure
+    {
+        public Exception? Exception;
     }
 }

@@ -45,8 +45,10 @@ public sealed partial class JobRunner
                     IsTransient = true,
                 };
             }
-            catch (Exception ex) when (ex is not (OperationCanceledException or LeaseLostException or ErrorRateExceededException))
+            catch (Exception ex) when (ex is not (LeaseLostException or ErrorRateExceededException) && (ex is not OperationCanceledException || !linked.IsCancellationRequested))
             {
+                // An OperationCanceledException while the attempt's token is not cancelled was raised by a source, step
+                // or sink of its own accord (an HttpClient timeout): a failure like any other, attempted again.
                 failure = ex;
             }
             finally

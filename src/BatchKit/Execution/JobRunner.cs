@@ -138,9 +138,10 @@ public sealed partial class JobRunner
             await store.SetRunStatusAsync(lease, RunStatus.Cancelled, "Cancelled at a chunk boundary; the next run of this RunKey resumes from the checkpoints.", release: true, CancellationToken.None).ConfigureAwait(false);
             throw;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException || !runCancellation.IsCancellationRequested)
         {
-            // Planning, publishing or the error-rate check failed: the run is resumable once the cause is fixed.
+            // Planning, publishing or the error-rate check failed, or a partitioner or sink raised a cancellation of its
+            // own (not the run's token, its timeout or a lost lease): the run is resumable once the cause is fixed.
             await store.SetRunStatusAsync(lease, RunStatus.Failed, ex.GetType().Name + ": " + ex.Message, release: true, CancellationToken.None).ConfigureAwait(false);
             return await ResultAsync(store, runKey, partitions, RunStatus.Failed, processed, started, ex).ConfigureAwait(false);
         }
@@ -263,7 +264,9 @@ public sealed partial class JobRunner
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = retry.BaseDelay,
-                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } ex && retry.ShouldRetry(ex)),
+                // Once the run's own token is cancelled nothing is retried; any other failure, an OperationCanceledException
+                // the callee raised itself (an HttpClient timeout) included, goes to the policy's predicate.
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } ex && !args.Context.CancellationToken.IsCancellationRequested && retry.ShouldRetry(ex)),
                 OnRetry = args =>
                 {
                     Log.Retrying(_logger, args.Outcome.Exception, _job.Name, operation, args.AttemptNumber + 1, args.RetryDelay);

@@ -42,7 +42,7 @@ internal sealed class RetryingSinkWriter<T>(ISink<T> sink, PartitionRuntime runt
                     await writer.WriteAsync(records, t).ConfigureAwait(false);
                     _committed = await writer.CommitAsync(t).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
+                catch (Exception) when (!t.IsCancellationRequested)
                 {
                     await DisposeWriterAsync().ConfigureAwait(false);
                     throw;
@@ -78,7 +78,7 @@ internal sealed class RetryingSinkWriter<T>(ISink<T> sink, PartitionRuntime runt
                     var writer = await EnsureOpenAsync(t).ConfigureAwait(false);
                     await writer.CompleteAsync(t).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
+                catch (Exception) when (!t.IsCancellationRequested)
                 {
                     await DisposeWriterAsync().ConfigureAwait(false);
                     throw;

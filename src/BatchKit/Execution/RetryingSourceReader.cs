@@ -30,7 +30,7 @@ internal sealed class RetryingSourceReader<T>(ISource<T> source, PartitionRuntim
                     Position = _reader.Position;
                     return n;
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
+                catch (Exception) when (!t.IsCancellationRequested)
                 {
                     await DisposeReaderAsync().ConfigureAwait(false);
                     throw;
