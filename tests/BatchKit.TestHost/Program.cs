@@ -101,7 +101,14 @@ internal static class Modes
             }))
             .WithParallelism(args.Int("parallel", 2))
             .WithCommitInterval(args.Int("commit", 100))
-            .Configure(o => o.LeaseDuration = TimeSpan.FromSeconds(args.Int("lease-s", 30)))
+            .Configure(o =>
+            {
+                o.LeaseDuration = TimeSpan.FromSeconds(args.Int("lease-s", 30));
+                if (args.Values.TryGetValue("lease-wait-s", out var wait))
+                {
+                    o.LeaseWaitTimeout = TimeSpan.FromSeconds(int.Parse(wait, CultureInfo.InvariantCulture));
+                }
+            })
             .UseCheckpointStore(store)
             .Build();
         using var shutdown = new GracefulShutdown();

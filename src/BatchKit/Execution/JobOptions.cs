@@ -39,9 +39,16 @@ public sealed class JobOptions
     /// <value>The default value is 30 seconds; heartbeats renew it every third of that.</value>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Gets or sets how long a second runner of the same run waits for the lease before failing with <see cref="RunLeaseConflictException"/>.</summary>
-    /// <value>The default value is <see cref="TimeSpan.Zero"/>: fail at once.</value>
-    public TimeSpan LeaseWaitTimeout { get; set; } = TimeSpan.Zero;
+    /// <summary>
+    /// Gets or sets how long a runner waits for a run lease held by another process to be released or to expire before
+    /// failing with <see cref="RunLeaseConflictException"/>. A lease held by a process of this host that is gone (killed,
+    /// crashed) is taken over at once, without waiting.
+    /// </summary>
+    /// <value>
+    /// The default value is <see langword="null"/>: <see cref="LeaseDuration"/> plus five seconds, long enough for the
+    /// lease of a holder on another host that stopped without releasing it to expire. <see cref="TimeSpan.Zero"/> fails at once.
+    /// </value>
+    public TimeSpan? LeaseWaitTimeout { get; set; }
 
     /// <summary>Gets or sets the directory of the staging files written by shuffled partitioning.</summary>
     /// <value>The default value is <see langword="null"/>: a <c>batchkit-staging</c> folder in the system temp directory.</value>
@@ -80,6 +87,11 @@ public sealed class JobOptions
         if (LeaseDuration < TimeSpan.FromSeconds(1))
         {
             yield return $"LeaseDuration must be at least 1 second, found {LeaseDuration}.";
+        }
+
+        if (LeaseWaitTimeout < TimeSpan.Zero)
+        {
+            yield return $"LeaseWaitTimeout must not be negative, found {LeaseWaitTimeout}.";
         }
 
         if (Retry.MaxRetries < 0)

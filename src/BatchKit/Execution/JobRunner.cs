@@ -31,9 +31,29 @@ public sealed partial class JobRunner
     /// <param name="options">Options of this call, or <see langword="null"/> for the defaults.</param>
     /// <param name="cancellationToken">Stops the run at the next chunk boundary; the run is marked <see cref="RunStatus.Cancelled"/> and can be resumed.</param>
     /// <returns>The outcome: completed (now or earlier), failed or timed out.</returns>
-    /// <exception cref="RunLeaseConflictException">Another live process is running the same RunKey.</exception>
+    /// <exception cref="RunLeaseConflictException">
+    /// Another live process holds the run's lease and did not release it within <see cref="JobOptions.LeaseWaitTimeout"/>;
+    /// the message names the holder and until when its lease lasts. Nothing was done or recorded.
+    /// </exception>
     /// <exception cref="LeaseLostException">The lease was taken over by another process during the run.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the run is resumable.</exception>
+    /// <remarks>
+    /// <para>
+    /// Failures come back in one of two ways. Once this call holds the lease, every failure of the run (a partition that
+    /// failed all its attempts, planning, the error rate, <see cref="JobOptions.MaxDuration"/>) is recorded in the store
+    /// and returned as a <see cref="RunResult"/> whose <see cref="RunResult.Status"/> matches the stored status, with the
+    /// lease released. An exception is thrown only when this call does not own the outcome: it could not start because
+    /// another live process holds the run (<see cref="RunLeaseConflictException"/>), another process took the run over
+    /// (<see cref="LeaseLostException"/>), or the caller cancelled it (<see cref="OperationCanceledException"/>; the run is
+    /// recorded as <see cref="RunStatus.Cancelled"/>). An <see cref="OperationCanceledException"/> raised by a source,
+    /// step or sink itself (an <c>HttpClient</c> timeout) is a failure like any other, not a cancellation.
+    /// </para>
+    /// <para>
+    /// A lease held by a process of this host that is gone (killed, crashed) is taken over at once, through the store and
+    /// with a new lease epoch, so a run can be started again right after its process died. A lease held elsewhere is
+    /// waited for as <see cref="JobOptions.LeaseWaitTimeout"/> says.
+    /// </para>
+    /// </remarks>
     public async Task<RunResult> RunAsync(RunParameters parameters, RunOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(parameters);
@@ -66,7 +86,7 @@ public sealed partial class JobRunner
         using var activity = BatchKitDiagnostics.ActivitySource.StartActivity("batchkit.run");
         activity?.SetTag("batchkit.job.name", _job.Name);
         activity?.SetTag("batchkit.run.key", runKey.Value);
-        var owner = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
+        var owner = LocalProcessOwner.Create();
         var (lease, run) = await AcquireAsync(store, runKey, owner, cancellationToken).ConfigureAwait(false);
 
         if (run.Status == RunStatus.Completed && !options.Reprocess)
@@ -151,19 +171,58 @@ public sealed partial class JobRunner
         }
     }
 
+    /// <summary>
+    /// Takes the run lease: at once when it is free, expired, or held by a process of this host that is gone (a
+    /// fenced takeover that bumps the epoch); otherwise after waiting up to <see cref="JobOptions.LeaseWaitTimeout"/>
+    /// for the holder to release it or for it to expire.
+    /// </summary>
     private async Task<(RunLease Lease, RunRecord Run)> AcquireAsync(ICheckpointStore store, RunKey runKey, string owner, CancellationToken cancellationToken)
     {
         var time = _job.TimeProvider;
-        var deadline = time.GetUtcNow() + _job.Options.LeaseWaitTimeout;
+        var duration = _job.Options.LeaseDuration;
+        var deadline = time.GetUtcNow() + (_job.Options.LeaseWaitTimeout ?? duration + TimeSpan.FromSeconds(5));
+        string? reported = null;
         while (true)
         {
             try
             {
-                return await store.AcquireRunAsync(runKey, owner, _job.Options.LeaseDuration, cancellationToken).ConfigureAwait(false);
+                return await store.AcquireRunAsync(runKey, owner, duration, cancellationToken).ConfigureAwait(false);
             }
-            catch (RunLeaseConflictException) when (time.GetUtcNow() < deadline)
+            catch (RunLeaseConflictException)
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(500), time, cancellationToken).ConfigureAwait(false);
+                var run = await store.GetRunAsync(runKey.Value, cancellationToken).ConfigureAwait(false);
+                if (run?.LeaseOwner is not { } holder)
+                {
+                    continue; // released meanwhile
+                }
+
+                if (LocalProcessOwner.IsGone(holder))
+                {
+                    Log.LeaseTakenOver(_logger, _job.Name, runKey, holder, run.LeaseExpiresAt);
+                    try
+                    {
+                        return await store.TakeOverRunAsync(runKey, owner, holder, duration, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (RunLeaseConflictException)
+                    {
+                        continue; // another runner took it over first: it is the holder now
+                    }
+                }
+
+                var now = time.GetUtcNow();
+                if (now >= deadline)
+                {
+                    throw;
+                }
+
+                if (!string.Equals(holder, reported, StringComparison.Ordinal))
+                {
+                    Log.LeaseWaiting(_logger, _job.Name, runKey, holder, run.LeaseExpiresAt, deadline);
+                    reported = holder;
+                }
+
+                var pause = deadline - now;
+                await Task.Delay(pause < TimeSpan.FromMilliseconds(500) ? pause : TimeSpan.FromMilliseconds(500), time, cancellationToken).ConfigureAwait(false);
             }
         }
     }

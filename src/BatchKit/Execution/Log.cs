@@ -28,6 +28,12 @@ public static class BatchKitEventId
 
     /// <summary>The run lease was lost to another process.</summary>
     public const int LeaseLost = 3000;
+
+    /// <summary>The run lease is held by another process; the runner waits for it to be released or to expire.</summary>
+    public const int LeaseWaiting = 3001;
+
+    /// <summary>The run lease was held by a process of this host that is gone, and was taken over before it expired.</summary>
+    public const int LeaseTakenOver = 3002;
 }
 
 internal static partial class Log
@@ -55,4 +61,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = BatchKitEventId.LeaseLost, EventName = nameof(BatchKitEventId.LeaseLost), Level = LogLevel.Error, Message = "Job {JobName} run {RunKey} lost its lease to another process; stopping without committing more")]
     public static partial void LeaseLost(ILogger logger, string jobName, RunKey runKey);
+
+    [LoggerMessage(EventId = BatchKitEventId.LeaseWaiting, EventName = nameof(BatchKitEventId.LeaseWaiting), Level = LogLevel.Information, Message = "Job {JobName} run {RunKey} is held by {Owner} until {ExpiresAt}; waiting until {Deadline} for it to be released or to expire")]
+    public static partial void LeaseWaiting(ILogger logger, string jobName, RunKey runKey, string owner, DateTimeOffset? expiresAt, DateTimeOffset deadline);
+
+    [LoggerMessage(EventId = BatchKitEventId.LeaseTakenOver, EventName = nameof(BatchKitEventId.LeaseTakenOver), Level = LogLevel.Warning, Message = "Job {JobName} run {RunKey} was held by {Owner} until {ExpiresAt}, a process of this host that is gone; taking over its lease now")]
+    public static partial void LeaseTakenOver(ILogger logger, string jobName, RunKey runKey, string owner, DateTimeOffset? expiresAt);
 }

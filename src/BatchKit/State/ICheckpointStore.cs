@@ -17,6 +17,26 @@ public interface ICheckpointStore : IAsyncDisposable
     /// <exception cref="RunLeaseConflictException">Another live owner holds the lease.</exception>
     ValueTask<(RunLease Lease, RunRecord Run)> AcquireRunAsync(RunKey runKey, string owner, TimeSpan leaseDuration, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Takes the lease of a run from an owner known to be gone (its process no longer runs) without waiting for the
+    /// lease to expire. Like <see cref="AcquireRunAsync"/> it bumps the lease epoch, so anything the gone owner might
+    /// still write is refused; it takes the lease only while <paramref name="goneOwner"/> still holds it (or the lease
+    /// is free or expired), checked in the same transaction.
+    /// </summary>
+    /// <param name="runKey">The run.</param>
+    /// <param name="owner">The identity of the caller.</param>
+    /// <param name="goneOwner">The owner whose unexpired lease may be taken over.</param>
+    /// <param name="leaseDuration">How long the lease lasts without renewal.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>The lease and the run as it was before this call.</returns>
+    /// <exception cref="RunLeaseConflictException">An owner other than <paramref name="goneOwner"/> holds an unexpired lease.</exception>
+    /// <remarks>
+    /// The default implementation calls <see cref="AcquireRunAsync"/>, which takes over only an expired lease: a store
+    /// that does not override it makes the caller wait for the gone owner's lease to expire.
+    /// </remarks>
+    ValueTask<(RunLease Lease, RunRecord Run)> TakeOverRunAsync(RunKey runKey, string owner, string goneOwner, TimeSpan leaseDuration, CancellationToken cancellationToken) =>
+        AcquireRunAsync(runKey, owner, leaseDuration, cancellationToken);
+
     /// <summary>Extends a lease.</summary>
     /// <param name="lease">The lease.</param>
     /// <param name="leaseDuration">How long the lease lasts from now.</param>

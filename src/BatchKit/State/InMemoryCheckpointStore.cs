@@ -19,7 +19,17 @@ public sealed class InMemoryCheckpointStore : ICheckpointStore
     public InMemoryCheckpointStore(TimeProvider? timeProvider = null) => _timeProvider = timeProvider ?? TimeProvider.System;
 
     /// <inheritdoc/>
-    public ValueTask<(RunLease Lease, RunRecord Run)> AcquireRunAsync(RunKey runKey, string owner, TimeSpan leaseDuration, CancellationToken cancellationToken)
+    public ValueTask<(RunLease Lease, RunRecord Run)> AcquireRunAsync(RunKey runKey, string owner, TimeSpan leaseDuration, CancellationToken cancellationToken) =>
+        Acquire(runKey, owner, null, leaseDuration, cancellationToken);
+
+    /// <inheritdoc/>
+    public ValueTask<(RunLease Lease, RunRecord Run)> TakeOverRunAsync(RunKey runKey, string owner, string goneOwner, TimeSpan leaseDuration, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(goneOwner);
+        return Acquire(runKey, owner, goneOwner, leaseDuration, cancellationToken);
+    }
+
+    private ValueTask<(RunLease Lease, RunRecord Run)> Acquire(RunKey runKey, string owner, string? goneOwner, TimeSpan leaseDuration, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(runKey);
         ArgumentException.ThrowIfNullOrWhiteSpace(owner);
@@ -37,7 +47,8 @@ public sealed class InMemoryCheckpointStore : ICheckpointStore
             }
 
             var before = data.Run;
-            var free = before.LeaseOwner is null || before.LeaseExpiresAt <= now || string.Equals(before.LeaseOwner, owner, StringComparison.Ordinal);
+            var free = before.LeaseOwner is null || before.LeaseExpiresAt <= now || string.Equals(before.LeaseOwner, owner, StringComparison.Ordinal)
+                || string.Equals(before.LeaseOwner, goneOwner, StringComparison.Ordinal);
             if (!free)
             {
                 throw StateStoreText.Conflict(before, owner);

@@ -73,7 +73,17 @@ public sealed partial class SqliteCheckpointStore : ICheckpointStore
     public string Path { get; }
 
     /// <inheritdoc/>
-    public ValueTask<(RunLease Lease, RunRecord Run)> AcquireRunAsync(RunKey runKey, string owner, TimeSpan leaseDuration, CancellationToken cancellationToken)
+    public ValueTask<(RunLease Lease, RunRecord Run)> AcquireRunAsync(RunKey runKey, string owner, TimeSpan leaseDuration, CancellationToken cancellationToken) =>
+        AcquireAsync(runKey, owner, null, leaseDuration, cancellationToken);
+
+    /// <inheritdoc/>
+    public ValueTask<(RunLease Lease, RunRecord Run)> TakeOverRunAsync(RunKey runKey, string owner, string goneOwner, TimeSpan leaseDuration, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(goneOwner);
+        return AcquireAsync(runKey, owner, goneOwner, leaseDuration, cancellationToken);
+    }
+
+    private ValueTask<(RunLease Lease, RunRecord Run)> AcquireAsync(RunKey runKey, string owner, string? goneOwner, TimeSpan leaseDuration, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(runKey);
         ArgumentException.ThrowIfNullOrWhiteSpace(owner);
@@ -94,7 +104,7 @@ public sealed partial class SqliteCheckpointStore : ICheckpointStore
             }
 
             var sameOwner = string.Equals(before.LeaseOwner, owner, StringComparison.Ordinal);
-            if (!sameOwner && before.LeaseOwner is not null && before.LeaseExpiresAt > now)
+            if (!sameOwner && before.LeaseOwner is not null && before.LeaseExpiresAt > now && !string.Equals(before.LeaseOwner, goneOwner, StringComparison.Ordinal))
             {
                 throw StateStoreText.Conflict(before, owner);
             }

@@ -64,6 +64,41 @@ public sealed class CrashResumeTests
         Items.ReadOutput(dir.File("out")).Select(d => d.Id).Should().BeEquivalentTo(Enumerable.Range(1, 2_000).Select(i => (long)i));
     }
 
+    [Fact]
+    public async Task RunAsync_KilledThenRerunAtOnceWithDefaults_TakesOverDeadHolderAndMatchesCleanRun()
+    {
+        using var dir = new TempDirectory();
+        Items.WriteJsonLines(dir.File("in"), files: 2, perFile: 2_000);
+        string[] Args(string name) => ["run", "--state", dir.File(name + ".db"), "--input", dir.File("in"), "--output", dir.File(name), "--commit", "50", "--slow-ms", "100"];
+        var clean = await TestHostProcess.RunAsync(Args("clean"));
+        clean.ExitCode.Should().Be(0, clean.Output + clean.Error);
+
+        using (var process = TestHostProcess.Start(Args("out")))
+        {
+            for (var i = 0; i < 600 && !(Directory.Exists(dir.File("out")) && Directory.GetFiles(dir.File("out"), "*.partial").Any(f => new FileInfo(f).Length > 0)); i++)
+            {
+                await Task.Delay(50);
+            }
+
+            process.HasExited.Should().BeFalse("the run is still going when it is killed");
+            process.Kill(entireProcessTree: true); // SIGKILL: the lease (30 s by default) stays held by a process that is gone
+            await process.WaitForExitAsync();
+        }
+
+        await using (var store = new SqliteCheckpointStore(dir.File("out.db")))
+        {
+            var run = await store.GetRunAsync(new RunKey("testhost-run", RunParameters.Of("date", "2026-11-22")).Value, default);
+            run!.LeaseExpiresAt.Should().BeAfter(DateTimeOffset.UtcNow.AddSeconds(10), "the dead process's lease has not expired");
+        }
+
+        var watch = Stopwatch.StartNew();
+        var rerun = await TestHostProcess.RunAsync(Args("out"));
+
+        rerun.ExitCode.Should().Be(0, rerun.Output + rerun.Error);
+        watch.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(15), "the lease of a dead process of this host is taken over at once, not after it expires");
+        Items.ReadOutput(dir.File("out")).OrderBy(d => d.Id).Should().Equal(Items.ReadOutput(dir.File("clean")).OrderBy(d => d.Id));
+    }
+
     private static async Task<List<Doubled>> RunToCompletionAsync(string directory, string input, int? seed)
     {
         Directory.CreateDirectory(directory);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using BatchKit.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
 
@@ -12,13 +13,39 @@ public sealed class LeaseTests
     {
         using var dir = new TempDirectory();
         Items.WriteJsonLines(dir.File("in"), files: 2, perFile: 1_000);
-        string[] args = ["run", "--state", dir.File("state.db"), "--input", dir.File("in"), "--output", dir.File("out"), "--commit", "50", "--slow-ms", "200"];
+        string[] args = ["run", "--state", dir.File("state.db"), "--input", dir.File("in"), "--output", dir.File("out"), "--commit", "50", "--slow-ms", "200", "--lease-wait-s", "0"];
 
         var results = await Task.WhenAll(TestHostProcess.RunAsync(args), TestHostProcess.RunAsync(args));
 
         results.Select(r => r.ExitCode).Should().BeEquivalentTo([0, 3], string.Join(" / ", results.Select(r => r.Output + r.Error)));
         results.Single(r => r.ExitCode == 3).Error.Should().Contain("testhost-run").And.Contain("lease");
         Items.ReadOutput(dir.File("out")).Select(d => d.Id).Should().BeEquivalentTo(Enumerable.Range(1, 2_000).Select(i => (long)i));
+    }
+
+    [Fact]
+    public async Task RunAsync_LiveHolderInAnotherProcess_WaitsThenThrowsNamingHolderAndExpiry()
+    {
+        using var dir = new TempDirectory();
+        Items.WriteJsonLines(dir.File("in"), files: 2, perFile: 1_000);
+        string[] args = ["run", "--state", dir.File("state.db"), "--input", dir.File("in"), "--output", dir.File("out"), "--commit", "50", "--slow-ms", "2000", "--lease-s", "3"];
+        using var holder = TestHostProcess.Start(args);
+        try
+        {
+            await WaitUntilAsync(() => Directory.Exists(dir.File("out")) && Directory.GetFiles(dir.File("out"), "*.partial").Any(f => new FileInfo(f).Length > 0), attempts: 600);
+            var watch = Stopwatch.StartNew();
+
+            var second = await TestHostProcess.RunAsync(args);
+
+            second.ExitCode.Should().Be(3, second.Output + second.Error);
+            watch.Elapsed.Should().BeGreaterThan(TimeSpan.FromSeconds(3), "by default the lease is waited for as long as it lasts; the live holder renewed it meanwhile");
+            holder.HasExited.Should().BeFalse("a live holder is never taken over");
+            second.Error.Should().Contain("testhost-run").And.Contain($"/{holder.Id}/").And.Contain("until 20");
+        }
+        finally
+        {
+            holder.Kill(entireProcessTree: true);
+            await holder.WaitForExitAsync();
+        }
     }
 
     [Fact]
@@ -98,9 +125,9 @@ public sealed class LeaseTests
         (await other.GetRunAsync(runKey.Value, default))!.LeaseOwner.Should().Be("other-host");
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
+    private static async Task WaitUntilAsync(Func<bool> condition, int attempts = 500)
     {
-        for (var i = 0; i < 500 && !condition(); i++)
+        for (var i = 0; i < attempts && !condition(); i++)
         {
             await Task.Delay(10);
         }

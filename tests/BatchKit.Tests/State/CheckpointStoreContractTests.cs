@@ -52,6 +52,37 @@ public abstract partial class CheckpointStoreContractTests
     }
 
     [Fact]
+    public async Task TakeOverRunAsync_GoneOwnerStillHoldsLiveLease_TakesOverWithNextEpochAndFencesIt()
+    {
+        await using var store = CreateStore(Time);
+        var key = Key();
+        var (gone, _) = await store.AcquireRunAsync(key, "worker-a", LeaseDuration, default);
+        await store.SavePlanAsync(gone, Plan(), default);
+
+        var (lease, before) = await store.TakeOverRunAsync(key, "worker-b", "worker-a", LeaseDuration, default);
+
+        lease.Should().Be(new RunLease(key.Value, "worker-b", 2));
+        before.LeaseOwner.Should().Be("worker-a");
+        (await store.GetRunAsync(key.Value, default))!.LeaseOwner.Should().Be("worker-b");
+        var stale = () => store.CommitChunkAsync(gone, Checkpoint("hash-0000", 10), [], default).AsTask();
+        await stale.Should().ThrowAsync<LeaseLostException>();
+    }
+
+    [Fact]
+    public async Task TakeOverRunAsync_AnotherOwnerHoldsLiveLease_ThrowsRunLeaseConflict()
+    {
+        await using var store = CreateStore(Time);
+        var key = Key();
+        await store.AcquireRunAsync(key, "worker-a", LeaseDuration, default);
+        await store.TakeOverRunAsync(key, "worker-b", "worker-a", LeaseDuration, default);
+
+        var act = () => store.TakeOverRunAsync(key, "worker-c", "worker-a", LeaseDuration, default).AsTask();
+
+        await act.Should().ThrowAsync<RunLeaseConflictException>().WithMessage("*worker-b*");
+        (await store.GetRunAsync(key.Value, default))!.LeaseEpoch.Should().Be(2);
+    }
+
+    [Fact]
     public async Task AcquireRunAsync_SameOwnerAgain_KeepsEpochAndCountsAttempt()
     {
         await using var store = CreateStore(Time);

@@ -8,6 +8,9 @@ public class DelegatingCheckpointStore(ICheckpointStore inner) : ICheckpointStor
     public virtual ValueTask<(RunLease Lease, RunRecord Run)> AcquireRunAsync(RunKey runKey, string owner, TimeSpan leaseDuration, CancellationToken cancellationToken) =>
         inner.AcquireRunAsync(runKey, owner, leaseDuration, cancellationToken);
 
+    public virtual ValueTask<(RunLease Lease, RunRecord Run)> TakeOverRunAsync(RunKey runKey, string owner, string goneOwner, TimeSpan leaseDuration, CancellationToken cancellationToken) =>
+        inner.TakeOverRunAsync(runKey, owner, goneOwner, leaseDuration, cancellationToken);
+
     public virtual ValueTask<bool> RenewLeaseAsync(RunLease lease, TimeSpan leaseDuration, CancellationToken cancellationToken) =>
         inner.RenewLeaseAsync(lease, leaseDuration, cancellationToken);
 
