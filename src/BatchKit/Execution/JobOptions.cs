@@ -35,7 +35,7 @@ public sealed class JobOptions
     /// <value>The default value is 1000.</value>
     public long ErrorRateMinimumRecords { get; set; } = 1000;
 
-    /// <summary>Gets or sets how long the run lease lasts without a heartbeat. A crashed process's lease can be taken over after it expires.</summary>
+    /// <summary>Gets or sets how long the run lease lasts without a heartbeat. A crashed process's lease can be taken over after it expires, or at once by a runner on the same host, which sees that the process is gone.</summary>
     /// <value>The default value is 30 seconds; heartbeats renew it every third of that.</value>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
 
