@@ -5,8 +5,9 @@ namespace BatchKit.Csv;
 /// <see cref="PartitionDescriptor.File"/> descriptors. Works for any file format, not only CSV.
 /// </summary>
 /// <remarks>
-/// A partition's id is its file name without the extension (<c>orders-01</c>), or the whole file name when two
-/// matching files share that stem (ignoring case), so ids stay the same as long as the set of files does.
+/// A partition's id is its file name without the extension, sanitized for file names (<c>orders-01</c>; see
+/// <see cref="PartitionIds.FromRelativePaths"/>), with a short hash suffix when two matching files give the same id
+/// (ignoring case); ids never depend on the other files. Each partition records its file's <see cref="InputIdentity"/>.
 /// </remarks>
 public sealed class CsvFilePartitioner : IPartitioner
 {
@@ -25,6 +26,9 @@ public sealed class CsvFilePartitioner : IPartitioner
         _searchPattern = searchPattern;
     }
 
+    /// <inheritdoc/>
+    public string Definition => $"files matching '{_searchPattern}' in '{_directory}'";
+
     /// <summary>Lists the matching files and makes a partition of each.</summary>
     /// <param name="context">The run being planned.</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
@@ -41,14 +45,11 @@ public sealed class CsvFilePartitioner : IPartitioner
 
         var files = Directory.GetFiles(_directory, _searchPattern, SearchOption.TopDirectoryOnly);
         Array.Sort(files, StringComparer.Ordinal);
-        var stems = files.Select(Path.GetFileNameWithoutExtension).ToArray();
-        var duplicated = stems.GroupBy(s => s, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1).Select(g => g.Key)
-            .ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var ids = PartitionIds.FromRelativePaths(files.Select(Path.GetFileName).ToList()!);
         var partitions = new Partition[files.Length];
         for (var i = 0; i < files.Length; i++)
         {
-            var id = duplicated.Contains(stems[i]!) ? Path.GetFileName(files[i]) : stems[i]!;
-            partitions[i] = new Partition(i, id, PartitionDescriptor.File(files[i]));
+            partitions[i] = new Partition(i, ids[i], PartitionDescriptor.File(files[i])) { InputIdentity = InputIdentity.OfFile(files[i]) };
         }
 
         return ValueTask.FromResult<IReadOnlyList<Partition>>(partitions);

@@ -17,7 +17,7 @@ namespace BatchKit.Csv;
 /// </para>
 /// <para>Thread-safe: each partition attempt gets its own writer.</para>
 /// </remarks>
-public sealed class CsvSink<T> : ISink<T>
+public sealed class CsvSink<T> : ISink<T>, IPartitionOutputRemover
     where T : class
 {
     private readonly string _directory;
@@ -64,6 +64,14 @@ public sealed class CsvSink<T> : ISink<T>
 
         var name = partitionId.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) ? partitionId : partitionId + ".csv";
         return Path.Combine(_directory, name);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask RemovePartitionOutputAsync(Partition partition, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(partition);
+        File.Delete(GetPath(partition.Id));
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>Opens the partial file of a partition: a new one, or the existing one truncated to <see cref="SinkContext.ResumePosition"/>.</summary>

@@ -10,8 +10,10 @@ namespace BatchKit.Parquet;
 /// <remarks>
 /// <para>
 /// Files are listed when the run is planned and sorted by full path (ordinal), so the same files always give the same
-/// plan. Partition ids are index based and readable: <c>file-0003</c> for the fourth file, <c>file-0003-rg-0004</c> for
-/// its row groups starting at the fifth. Descriptors are <c>file:&lt;path&gt;</c> (<see cref="PartitionDescriptor.File"/>)
+/// plan. Partition ids derive from the file's path relative to the directory (<see cref="PartitionIds.FromRelativePaths"/>),
+/// never from its position: <c>2026-11-22/events-01.parquet</c> gives <c>2026-11-22_events-01</c>, and
+/// <c>2026-11-22_events-01-rg-0004</c> for its row groups starting at the fifth. Each partition records its file's
+/// <see cref="InputIdentity"/> (size, modification time, a hash of the first and last 64 KiB, which hold the footer). Descriptors are <c>file:&lt;path&gt;</c> (<see cref="PartitionDescriptor.File"/>)
 /// or <c>parquet:&lt;path&gt;#rg=&lt;first&gt;-&lt;end&gt;</c> (<see cref="ParquetPartitionDescriptor"/>), which
 /// <see cref="ParquetSource{T}"/> reads directly.
 /// </para>
@@ -24,13 +26,21 @@ public sealed class ParquetPartitioner : IPartitioner
 {
     private readonly Func<IEnumerable<string>> _listFiles;
     private readonly int _rowGroupsPerPartition;
+    private readonly string? _root;
 
-    private ParquetPartitioner(Func<IEnumerable<string>> listFiles, int rowGroupsPerPartition)
+    private ParquetPartitioner(Func<IEnumerable<string>> listFiles, int rowGroupsPerPartition, string? root, string definition)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(rowGroupsPerPartition);
         _listFiles = listFiles;
         _rowGroupsPerPartition = rowGroupsPerPartition;
+        _root = root;
+        Definition = definition + (rowGroupsPerPartition == 0
+            ? ", one partition per file"
+            : string.Create(CultureInfo.InvariantCulture, $", {rowGroupsPerPartition} row groups per partition"));
     }
+
+    /// <inheritdoc/>
+    public string Definition { get; }
 
     /// <summary>Creates a partitioner over the files of a directory that match a pattern.</summary>
     /// <param name="directory">The directory.</param>
@@ -46,7 +56,11 @@ public sealed class ParquetPartitioner : IPartitioner
         ArgumentException.ThrowIfNullOrWhiteSpace(searchPattern);
         var root = Path.GetFullPath(directory);
         var option = recursive ? SearchOption.AllDirectories : SearchOption.TopDirectoryOnly;
-        return new ParquetPartitioner(() => Directory.EnumerateFiles(root, searchPattern, option), rowGroupsPerPartition);
+        return new ParquetPartitioner(
+            () => Directory.EnumerateFiles(root, searchPattern, option),
+            rowGroupsPerPartition,
+            root,
+            $"Parquet files matching '{searchPattern}' in '{root}'" + (recursive ? " and its subdirectories" : string.Empty));
     }
 
     /// <summary>Creates a partitioner over a list of files.</summary>
@@ -58,7 +72,7 @@ public sealed class ParquetPartitioner : IPartitioner
     {
         ArgumentNullException.ThrowIfNull(files);
         var list = files.ToList();
-        return new ParquetPartitioner(() => list, rowGroupsPerPartition);
+        return new ParquetPartitioner(() => list, rowGroupsPerPartition, null, "Parquet files " + string.Join(", ", list.Select(f => "'" + f + "'")));
     }
 
     /// <inheritdoc/>
@@ -73,15 +87,17 @@ public sealed class ParquetPartitioner : IPartitioner
             .Distinct(StringComparer.Ordinal)
             .Order(StringComparer.Ordinal)
             .ToList();
+        var ids = PartitionIds.FromRelativePaths(files.Select(f => _root is null ? Path.GetFileName(f) : Path.GetRelativePath(_root, f)).ToList());
         var partitions = new List<Partition>();
         for (var f = 0; f < files.Count; f++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var fileId = "file-" + f.ToString("D4", CultureInfo.InvariantCulture);
+            var fileId = ids[f];
+            var identity = InputIdentity.OfFile(files[f]);
             var rowGroups = _rowGroupsPerPartition == 0 ? 0 : await CountRowGroupsAsync(files[f], cancellationToken).ConfigureAwait(false);
             if (rowGroups == 0)
             {
-                partitions.Add(new Partition(partitions.Count, fileId, PartitionDescriptor.File(files[f])));
+                partitions.Add(new Partition(partitions.Count, fileId, PartitionDescriptor.File(files[f])) { InputIdentity = identity });
                 continue;
             }
 
@@ -89,7 +105,7 @@ public sealed class ParquetPartitioner : IPartitioner
             {
                 var end = Math.Min(first + _rowGroupsPerPartition, rowGroups);
                 var id = fileId + "-rg-" + first.ToString("D4", CultureInfo.InvariantCulture);
-                partitions.Add(new Partition(partitions.Count, id, ParquetPartitionDescriptor.Format(files[f], first, end)));
+                partitions.Add(new Partition(partitions.Count, id, ParquetPartitionDescriptor.Format(files[f], first, end)) { InputIdentity = identity });
             }
         }
 

@@ -31,7 +31,7 @@ namespace BatchKit.Parquet;
 /// as dates and <see cref="decimal"/> as decimal(38,18).
 /// </para>
 /// </remarks>
-public sealed class ParquetSink<T> : ISink<T>
+public sealed class ParquetSink<T> : ISink<T>, IPartitionOutputRemover
 {
     private readonly string _directory;
     private readonly ParquetSinkOptions _options;
@@ -77,6 +77,13 @@ public sealed class ParquetSink<T> : ISink<T>
         ArgumentNullException.ThrowIfNull(partition);
         var name = _options.FileName?.Invoke(partition) ?? partition.Id + ".parquet";
         return Path.GetFullPath(Path.Combine(_directory, name));
+    }
+
+    /// <inheritdoc/>
+    public ValueTask RemovePartitionOutputAsync(Partition partition, CancellationToken cancellationToken)
+    {
+        File.Delete(GetFilePath(partition));
+        return ValueTask.CompletedTask;
     }
 
     /// <inheritdoc/>

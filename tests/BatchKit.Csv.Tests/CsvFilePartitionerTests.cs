@@ -19,7 +19,10 @@ public sealed class CsvFilePartitionerTests : IDisposable
         var plan = await partitioner.PlanAsync(context, CancellationToken.None);
         var again = await partitioner.PlanAsync(context, CancellationToken.None);
 
-        plan.Select(p => p.Id).Should().Equal("B.csv", "a", "b.csv"); // "B" and "b" would clash on case-insensitive file systems
+        // "B" and "b" would clash on case-insensitive file systems: both get a hash suffix.
+        plan.Select(p => p.Id).Should().SatisfyRespectively(
+            id => id.Should().MatchRegex("^B-[0-9a-f]{8}$"), id => id.Should().Be("a"), id => id.Should().MatchRegex("^b-[0-9a-f]{8}$"));
+        plan.Should().OnlyContain(p => p.InputIdentity == InputIdentity.OfFile(PartitionDescriptor.ParseFile(p.Descriptor)));
         plan.Select(p => p.Index).Should().Equal(0, 1, 2);
         plan.Select(p => PartitionDescriptor.ParseFile(p.Descriptor)).Should().Equal(
             Path.Combine(_dir.Path, "B.csv"), Path.Combine(_dir.Path, "a.csv"), Path.Combine(_dir.Path, "b.csv"));
@@ -27,7 +30,7 @@ public sealed class CsvFilePartitionerTests : IDisposable
     }
 
     [Fact]
-    public async Task PlanAsync_FilesSharingAStem_UseWholeFileNames()
+    public async Task PlanAsync_FilesSharingAStem_GetHashSuffixes()
     {
         _dir.Write("day.csv", "x");
         _dir.Write("day.tsv", "x");
@@ -35,7 +38,7 @@ public sealed class CsvFilePartitionerTests : IDisposable
 
         var plan = await partitioner.PlanAsync(new PartitionPlanContext(SourceDriver.Run), CancellationToken.None);
 
-        plan.Select(p => p.Id).Should().Equal("day.csv", "day.tsv");
+        plan.Select(p => p.Id).Should().OnlyHaveUniqueItems().And.OnlyContain(id => id.StartsWith("day-", StringComparison.Ordinal) && id.Length == 12);
     }
 
     [Fact]

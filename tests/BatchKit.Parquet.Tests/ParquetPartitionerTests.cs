@@ -22,10 +22,28 @@ public sealed class ParquetPartitionerTests : IDisposable
         var second = await ParquetPartitioner.ForDirectory(_dir.Path).PlanAsync(context, CancellationToken.None);
 
         first.Should().Equal(second);
-        first.Select(p => p.Id).Should().Equal("file-0000", "file-0001", "file-0002");
+        first.Select(p => p.Id).Should().Equal("a", "b", "c");
         first.Select(p => p.Descriptor).Should().Equal(
             PartitionDescriptor.File(_dir.File("a.parquet")), PartitionDescriptor.File(_dir.File("b.parquet")), PartitionDescriptor.File(_dir.File("c.parquet")));
         first.Select(p => p.Index).Should().Equal(0, 1, 2);
+    }
+
+    [Fact]
+    public async Task PlanAsync_NestedFiles_IdsDeriveFromRelativePathAndRecordInputIdentity()
+    {
+        Directory.CreateDirectory(_dir.File("2026-11-22"));
+        await ParquetSourceTests.WriteRawAsync(_dir.File("2026-11-22/events-01.parquet"), new(), nullable: false, rows: 10);
+        await ParquetSourceTests.WriteRawAsync(_dir.File("2026-11-22/events-02.parquet"), new(), nullable: false, rows: 10, rowGroups: 2);
+        var context = new PartitionPlanContext(TestSupport.Run);
+
+        var whole = await ParquetPartitioner.ForDirectory(_dir.Path, recursive: true).PlanAsync(context, CancellationToken.None);
+        var groups = await ParquetPartitioner.ForDirectory(_dir.Path, recursive: true, rowGroupsPerPartition: 1).PlanAsync(context, CancellationToken.None);
+
+        whole.Select(p => p.Id).Should().Equal("2026-11-22_events-01", "2026-11-22_events-02");
+        groups.Select(p => p.Id).Should().Equal("2026-11-22_events-01-rg-0000", "2026-11-22_events-02-rg-0000", "2026-11-22_events-02-rg-0001");
+        whole[0].InputIdentity.Should().Be(InputIdentity.OfFile(_dir.File("2026-11-22/events-01.parquet")))
+            .And.Contain("size=" + new FileInfo(_dir.File("2026-11-22/events-01.parquet")).Length);
+        groups[1].InputIdentity.Should().Be(groups[2].InputIdentity, "row-group partitions of one file share its identity");
     }
 
     [Fact]
@@ -37,7 +55,7 @@ public sealed class ParquetPartitionerTests : IDisposable
 
         var plan = await partitioner.PlanAsync(new PartitionPlanContext(TestSupport.Run), CancellationToken.None);
 
-        plan.Select(p => p.Id).Should().Equal("file-0000-rg-0000", "file-0000-rg-0003", "file-0000-rg-0006", "file-0001-rg-0000");
+        plan.Select(p => p.Id).Should().Equal("one-rg-0000", "one-rg-0003", "one-rg-0006", "two-rg-0000");
         plan[1].Descriptor.Should().Be(ParquetPartitionDescriptor.Format(_dir.File("one.parquet"), 3, 6));
         var source = new ParquetSource<ParquetSourceTests.RawRow>();
         var seen = new List<(string File, long UserId)>();

@@ -221,6 +221,27 @@ public sealed class JobBuilder<T>
     /// <returns>The same builder instance, so calls can be chained.</returns>
     public JobBuilder<T> WithCommitInterval(int records) => Configure(o => o.CommitInterval = records);
 
+    /// <summary>
+    /// Lets a run complete with no input: no partition planned, or no record read. Without it such a run fails with
+    /// <see cref="EmptyInputException"/> ("no input found") and is not marked completed, so a rerun once the input has
+    /// arrived processes it.
+    /// </summary>
+    /// <returns>The same builder instance, so calls can be chained.</returns>
+    public JobBuilder<T> AllowEmptyInput() => Configure(o => o.MinimumRecords = 0);
+
+    /// <summary>
+    /// Requires a run to read at least a number of records (bad records included): a run that reads fewer fails with
+    /// <see cref="EmptyInputException"/> naming both numbers, and is not marked completed.
+    /// </summary>
+    /// <param name="records">The fewest records a complete run reads.</param>
+    /// <returns>The same builder instance, so calls can be chained.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="records"/> is negative.</exception>
+    public JobBuilder<T> ExpectAtLeast(long records)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(records);
+        return Configure(o => o.MinimumRecords = records);
+    }
+
     /// <summary>Validates the definition and builds the job. The builder cannot be used afterwards.</summary>
     /// <returns>The job.</returns>
     /// <exception cref="JobValidationException">The definition is incomplete or inconsistent; the message lists every problem.</exception>

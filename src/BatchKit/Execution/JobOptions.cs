@@ -51,8 +51,16 @@ public sealed class JobOptions
     public TimeSpan? LeaseWaitTimeout { get; set; }
 
     /// <summary>Gets or sets the directory of the staging files written by shuffled partitioning.</summary>
-    /// <value>The default value is <see langword="null"/>: a <c>batchkit-staging</c> folder in the system temp directory.</value>
+    /// <value>
+    /// The default value is <see langword="null"/>: beside the state, in <c>&lt;state file&gt;.staging</c> for a
+    /// <see cref="SqliteCheckpointStore"/> (never the system temp folder, which is cleaned on reboot); a
+    /// <c>batchkit-staging</c> folder in the system temp directory for other stores.
+    /// </value>
     public string? StagingDirectory { get; set; }
+
+    /// <summary>Gets or sets the fewest records a run must read to complete; a run that plans no partition or reads fewer fails with <see cref="EmptyInputException"/>.</summary>
+    /// <value>The default value is 1: empty input fails the run. 0 allows empty input (<see cref="JobBuilder{T}.AllowEmptyInput"/>).</value>
+    public long MinimumRecords { get; set; } = 1;
 
     /// <summary>Gets the retry policy of source reads and sink writes.</summary>
     public RetryOptions Retry { get; } = new();
@@ -92,6 +100,11 @@ public sealed class JobOptions
         if (LeaseWaitTimeout < TimeSpan.Zero)
         {
             yield return $"LeaseWaitTimeout must not be negative, found {LeaseWaitTimeout}.";
+        }
+
+        if (MinimumRecords < 0)
+        {
+            yield return $"MinimumRecords must not be negative, found {MinimumRecords}.";
         }
 
         if (Retry.MaxRetries < 0)

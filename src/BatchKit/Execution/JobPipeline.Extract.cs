@@ -18,7 +18,7 @@ internal sealed partial class JobPipeline<TSource, TSink>
         var temporary = new string[count];
         var suffix = ".tmp-" + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var inputRuntime = runtime with { Partition = input, StartPosition = 0, StartOrdinal = 0 };
-        long read = 0, routed = 0, errors = 0;
+        long read = 0, routed = 0, errors = 0, files = 0;
         try
         {
             await using var reader = new RetryingSourceReader<TSource>(source, inputRuntime);
@@ -64,6 +64,7 @@ internal sealed partial class JobPipeline<TSource, TSink>
                     writer.Dispose();
                     writers[i] = null;
                     File.Move(temporary[i], StagingLayout.File(runtime.StagingDirectory, runtime.RunKey, runtime.Partition.Id, i), overwrite: true);
+                    files++;
                 }
                 else
                 {
@@ -72,7 +73,9 @@ internal sealed partial class JobPipeline<TSource, TSink>
                 }
             }
 
-            var done = new Checkpoint(runtime.Partition.Id, "extract", 0, read, routed, errors, 0, runtime.Job.TimeProvider.GetUtcNow());
+            // The completion records how many staging files the partition published (as its sink position), so a resumed
+            // run can tell that some are missing, even when the partition's whole folder is gone.
+            var done = new Checkpoint(runtime.Partition.Id, "extract", 0, read, routed, errors, files, runtime.Job.TimeProvider.GetUtcNow());
             await runtime.Store.CommitChunkAsync(runtime.Lease, done, [], cancellationToken).ConfigureAwait(false);
             return new PartitionOutcome(read, routed, errors);
         }

@@ -12,9 +12,18 @@ internal abstract class JobPipeline
 
     public abstract bool IsShuffled { get; }
 
+    /// <summary>Gets the partitioner of the input read by the extract stage of a shuffled job.</summary>
+    public abstract IPartitioner InputPartitioner { get; }
+
     public abstract ValueTask<IReadOnlyList<Partition>> PlanAsync(IPartitioner partitioner, PartitionPlanContext context, CancellationToken cancellationToken);
 
     public abstract Task<PartitionOutcome> RunPartitionAsync(PartitionRuntime runtime, CancellationToken cancellationToken);
+
+    /// <summary>Describes what shapes the plan and the output, one <c>(name, value)</c> pair per element, in a fixed order.</summary>
+    public abstract IReadOnlyList<KeyValuePair<string, string>> DescribeDefinition(IPartitioner partitioner);
+
+    /// <summary>Removes the published output of a partition that left the plan, when the sink can (<see cref="IPartitionOutputRemover"/>).</summary>
+    public abstract ValueTask RemovePartitionOutputAsync(Partition partition, CancellationToken cancellationToken);
 
     /// <summary>Lets a sink that publishes per run (<see cref="IRunCompletingSink"/>) publish once every partition completed.</summary>
     public abstract ValueTask CompleteRunAsync(RunKey runKey, IReadOnlyList<Partition> partitions, CancellationToken cancellationToken);
@@ -35,6 +44,8 @@ internal sealed partial class JobPipeline<TSource, TSink>(
 
     public override bool IsShuffled => shuffle is not null;
 
+    public override IPartitioner InputPartitioner => inputPartitioner;
+
     public override async ValueTask<IReadOnlyList<Partition>> PlanAsync(IPartitioner partitioner, PartitionPlanContext context, CancellationToken cancellationToken)
     {
         var targets = await partitioner.PlanAsync(context, cancellationToken).ConfigureAwait(false);
@@ -46,10 +57,39 @@ internal sealed partial class JobPipeline<TSource, TSink>(
         // Shuffled: the plan holds the extract partitions (the input, read once) followed by the target partitions.
         var inputs = await inputPartitioner.PlanAsync(context, cancellationToken).ConfigureAwait(false);
         var plan = new List<Partition>(inputs.Count + targets.Count);
-        plan.AddRange(inputs.Select((p, i) => new Partition(i, StagingLayout.ExtractPrefix + p.Id, p.Descriptor)));
+        plan.AddRange(inputs.Select((p, i) => p with { Index = i, Id = StagingLayout.ExtractPrefix + p.Id }));
         plan.AddRange(targets.Select((p, i) => p with { Index = inputs.Count + i }));
         return plan;
     }
+
+    public override IReadOnlyList<KeyValuePair<string, string>> DescribeDefinition(IPartitioner partitioner)
+    {
+        var entries = new List<KeyValuePair<string, string>> { new("stages", string.Join(", ", StageNames)) };
+        if (shuffle is null)
+        {
+            entries.Add(new("partitioner", partitioner.Definition));
+            if (partitioner is IRecordRouter<TSource> router)
+            {
+                entries.Add(new("partition count", router.PartitionCount.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            }
+        }
+        else
+        {
+            entries.Add(new("input partitioner", inputPartitioner.Definition));
+            entries.Add(new("shuffle", shuffle.Partitioner.Definition + ", staged by " + TypeName(shuffle.Serializer.GetType())));
+            entries.Add(new("partition count", shuffle.Router.PartitionCount.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        entries.Add(new("sink", TypeName(sink.GetType()) + ", " + sink.Disposition));
+        return entries;
+    }
+
+    public override ValueTask RemovePartitionOutputAsync(Partition partition, CancellationToken cancellationToken) =>
+        sink is IPartitionOutputRemover remover ? remover.RemovePartitionOutputAsync(partition, cancellationToken) : ValueTask.CompletedTask;
+
+    private static string TypeName(Type type) => type.IsGenericType
+        ? type.Name[..type.Name.IndexOf('`', StringComparison.Ordinal)] + "<" + string.Join(", ", type.GetGenericArguments().Select(TypeName)) + ">"
+        : type.Name;
 
     public override ValueTask CompleteRunAsync(RunKey runKey, IReadOnlyList<Partition> partitions, CancellationToken cancellationToken) =>
         sink is IRunCompletingSink completing

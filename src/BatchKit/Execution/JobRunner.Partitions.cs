@@ -25,7 +25,7 @@ public sealed partial class JobRunner
             }
 
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-            var runtime = new PartitionRuntime(_job, context.Store, context.Lease, context.RunKey, partition, context.Plan, total, _job.Skip, context.SourceRetry, context.SinkRetry, context.Counters, executorLogger, StagingRoot);
+            var runtime = new PartitionRuntime(_job, context.Store, context.Lease, context.RunKey, partition, context.Plan, total, _job.Skip, context.SourceRetry, context.SinkRetry, context.Counters, executorLogger, context.StagingRoot);
             Exception failure;
             BatchKitDiagnostics.PartitionsActive.Add(1);
             try

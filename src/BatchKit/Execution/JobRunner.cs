@@ -110,14 +110,10 @@ public sealed partial class JobRunner
         var processed = 0;
         try
         {
-            if (options.Reprocess)
-            {
-                await store.ResetRunAsync(lease, runCancellation.Token).ConfigureAwait(false);
-            }
-
             await store.SetRunStatusAsync(lease, RunStatus.Running, null, release: false, runCancellation.Token).ConfigureAwait(false);
-            partitions = await PlanAsync(store, lease, runKey, runCancellation.Token).ConfigureAwait(false);
-            var (failures, count) = await ProcessAsync(store, lease, runKey, partitions, options, runCancellation.Token).ConfigureAwait(false);
+            var staging = StagingRoot(store);
+            partitions = await PlanAsync(store, lease, runKey, options, runCancellation.Token).ConfigureAwait(false);
+            var (failures, count) = await ProcessAsync(store, lease, runKey, partitions, options, staging, runCancellation.Token).ConfigureAwait(false);
             processed = count;
             if (failures.Count > 0)
             {
@@ -131,10 +127,11 @@ public sealed partial class JobRunner
             }
 
             var totals = await TotalsAsync(store, runKey, partitions).ConfigureAwait(false);
+            ThrowIfBelowMinimum(runKey, totals.RecordsRead);
             ErrorRate.ThrowIfExceeded(_job, totals.RecordsRead, totals.Errors, final: true);
             await _job.Pipeline.CompleteRunAsync(runKey, partitions, runCancellation.Token).ConfigureAwait(false);
             await store.SetRunStatusAsync(lease, RunStatus.Completed, null, release: true, CancellationToken.None).ConfigureAwait(false);
-            DeleteStaging(runKey);
+            DeleteStaging(runKey, staging);
             return await ResultAsync(store, runKey, partitions, RunStatus.Completed, processed, started, null).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (heartbeat.Lost)
@@ -227,11 +224,18 @@ public sealed partial class JobRunner
         }
     }
 
-    private async Task<IReadOnlyList<Partition>> PlanAsync(ICheckpointStore store, RunLease lease, RunKey runKey, CancellationToken cancellationToken)
+    /// <summary>
+    /// Returns the frozen plan after checking that the job definition and the inputs of its unfinished partitions did not
+    /// change; or, for a new run or a reprocess, plans the partitions and freezes them with the definition. A reprocess
+    /// first removes the output of the old plan's partitions that the new plan no longer holds.
+    /// </summary>
+    private async Task<IReadOnlyList<Partition>> PlanAsync(ICheckpointStore store, RunLease lease, RunKey runKey, RunOptions options, CancellationToken cancellationToken)
     {
+        var definition = Definition(runKey);
         var frozen = await store.GetPlanAsync(runKey.Value, cancellationToken).ConfigureAwait(false);
-        if (frozen is not null)
+        if (frozen is not null && !options.Reprocess)
         {
+            await VerifyPlanAsync(store, runKey, frozen, definition, cancellationToken).ConfigureAwait(false);
             return frozen.Partitions;
         }
 
@@ -242,26 +246,147 @@ public sealed partial class JobRunner
             throw new JobValidationException($"The partitioner of job '{_job.Name}' returned the partition id '{duplicate.Key}' {duplicate.Count()} times; ids must be unique.") { JobName = _job.Name };
         }
 
-        var fingerprint = Fingerprint(runKey, partitions);
-        await store.SavePlanAsync(lease, new PartitionPlan(fingerprint, partitions), cancellationToken).ConfigureAwait(false);
+        // An empty plan is not frozen, so a rerun once the input has arrived plans again.
+        var inputs = _job.Pipeline.IsShuffled ? partitions.Count(StagingLayout.IsExtract) : partitions.Count;
+        if (inputs == 0 && _job.Options.MinimumRecords > 0)
+        {
+            throw new EmptyInputException(
+                $"The job '{_job.Name}' run {runKey} found no input: no input found at {InputPartitioner.Definition}. The run is not marked completed; "
+                + "run it again once the input is there, or call AllowEmptyInput() on the job builder to let it complete empty.")
+            {
+                JobName = _job.Name,
+            };
+        }
+
+        if (frozen is not null)
+        {
+            var kept = partitions.Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
+            foreach (var stale in frozen.Partitions.Where(p => !StagingLayout.IsExtract(p) && !kept.Contains(p.Id)))
+            {
+                await _job.Pipeline.RemovePartitionOutputAsync(stale, cancellationToken).ConfigureAwait(false);
+            }
+
+            await store.ResetRunAsync(lease, cancellationToken).ConfigureAwait(false);
+        }
+        else if (options.Reprocess)
+        {
+            await store.ResetRunAsync(lease, cancellationToken).ConfigureAwait(false);
+        }
+
+        await store.SavePlanAsync(lease, new PartitionPlan(Fingerprint(definition), partitions) { Definition = definition }, cancellationToken).ConfigureAwait(false);
         return partitions;
     }
 
-    private static string Fingerprint(RunKey runKey, IReadOnlyList<Partition> partitions)
+    private IPartitioner InputPartitioner => _job.Pipeline.IsShuffled ? _job.Pipeline.InputPartitioner : _job.Partitioner;
+
+    /// <summary>Fails the run when its definition changed, or when an input of a partition that is not completed changed, vanished or appeared.</summary>
+    private async Task VerifyPlanAsync(ICheckpointStore store, RunKey runKey, PartitionPlan frozen, string definition, CancellationToken cancellationToken)
     {
-        var text = new System.Text.StringBuilder(runKey.Value);
-        foreach (var p in partitions)
+        const string Advice = "No partition was run; run with RunOptions.Reprocess to plan the run again and process it from scratch.";
+        if (frozen.Definition.Length > 0 && !string.Equals(frozen.Definition, definition, StringComparison.Ordinal))
         {
-            text.Append('\n').Append(p.Id).Append('|').Append(p.Descriptor);
+            throw new PlanMismatchException($"The job '{_job.Name}' run {runKey} was planned with another job definition: {DescribeChanges(frozen.Definition, definition)}. {Advice}")
+            {
+                JobName = _job.Name,
+            };
         }
 
-        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text.ToString())));
+        if (!frozen.Partitions.Any(p => p.InputIdentity is not null))
+        {
+            return; // nothing was identified by its input: the definition decides the plan
+        }
+
+        var states = (await store.GetPartitionStatesAsync(runKey.Value, cancellationToken).ConfigureAwait(false)).ToDictionary(s => s.PartitionId, s => s.Status, StringComparer.Ordinal);
+        var current = await _job.Pipeline.PlanAsync(_job.Partitioner, new PartitionPlanContext(runKey), cancellationToken).ConfigureAwait(false);
+        var currentById = current.ToDictionary(p => p.Id, StringComparer.Ordinal);
+        var frozenIds = frozen.Partitions.Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
+        var problems = new List<string>();
+        foreach (var partition in frozen.Partitions.Where(p => p.InputIdentity is not null && states.GetValueOrDefault(p.Id) != PartitionStatus.Completed))
+        {
+            if (!currentById.TryGetValue(partition.Id, out var now) || now.InputIdentity is null)
+            {
+                problems.Add($"'{NameOf(partition)}' vanished");
+            }
+            else if (InputIdentity.DescribeChange(partition.InputIdentity!, now.InputIdentity) is { } change)
+            {
+                problems.Add($"'{NameOf(partition)}' changed: {change}");
+            }
+        }
+
+        problems.AddRange(current.Where(p => p.InputIdentity is not null && !frozenIds.Contains(p.Id)).Select(p => $"'{NameOf(p)}' appeared"));
+        if (problems.Count > 0)
+        {
+            throw new PlanMismatchException($"The job '{_job.Name}' run {runKey} was planned with inputs that changed since: {string.Join("; ", problems.Distinct(StringComparer.Ordinal))}. {Advice}")
+            {
+                JobName = _job.Name,
+            };
+        }
+
+        static string NameOf(Partition partition) => InputIdentity.NameOf(partition.InputIdentity!) ?? partition.Id;
+    }
+
+    /// <summary>The job definition and run parameters that shape the plan and the output, one <c>name: value</c> line each.</summary>
+    private string Definition(RunKey runKey)
+    {
+        var text = new System.Text.StringBuilder();
+        text.Append("job: ").Append(_job.Name).Append('\n');
+        text.Append("parameters: ").Append(runKey.Parameters.ToString()).Append('\n');
+        foreach (var (name, value) in _job.Pipeline.DescribeDefinition(_job.Partitioner))
+        {
+            text.Append(name).Append(": ").Append(value.ReplaceLineEndings(" ")).Append('\n');
+        }
+
+        return text.ToString();
+    }
+
+    private static string DescribeChanges(string frozen, string current)
+    {
+        static Dictionary<string, string> Parse(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Split(": ", 2))
+            .ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : string.Empty, StringComparer.Ordinal);
+        var before = Parse(frozen);
+        var after = Parse(current);
+        var changes = before.Keys.Concat(after.Keys).Distinct(StringComparer.Ordinal)
+            .Where(k => !string.Equals(before.GetValueOrDefault(k), after.GetValueOrDefault(k), StringComparison.Ordinal))
+            .Select(k => (before.GetValueOrDefault(k), after.GetValueOrDefault(k)) switch
+            {
+                (null, var now) => $"the {k} '{now}' was added",
+                (var old, null) => $"the {k} '{old}' was removed",
+                (var old, var now) when k == "partition count" => $"the partition count changed from {old} to {now}",
+                (var old, var now) => $"the {k} changed from '{old}' to '{now}'",
+            });
+        return string.Join("; ", changes);
+    }
+
+    private static string Fingerprint(string definition) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(definition)));
+
+    private void ThrowIfBelowMinimum(RunKey runKey, long recordsRead)
+    {
+        var minimum = _job.Options.MinimumRecords;
+        if (recordsRead >= minimum)
+        {
+            return;
+        }
+
+        var where = recordsRead == 0 ? $"no input found at {InputPartitioner.Definition}: " : string.Empty;
+        throw new EmptyInputException(
+            $"The job '{_job.Name}' run {runKey}: {where}{recordsRead} record(s) read, below the expected minimum of {minimum}: data missing? "
+            + "The run is not marked completed; change the minimum with ExpectAtLeast(n) or AllowEmptyInput() on the job builder.")
+        {
+            JobName = _job.Name,
+        };
     }
 
     private async Task<(IReadOnlyCollection<PartitionFailure> Failures, int Processed)> ProcessAsync(
-        ICheckpointStore store, RunLease lease, RunKey runKey, IReadOnlyList<Partition> partitions, RunOptions options, CancellationToken cancellationToken)
+        ICheckpointStore store, RunLease lease, RunKey runKey, IReadOnlyList<Partition> partitions, RunOptions options, string staging, CancellationToken cancellationToken)
     {
         var states = (await store.GetPartitionStatesAsync(runKey.Value, cancellationToken).ConfigureAwait(false)).ToDictionary(s => s.PartitionId, StringComparer.Ordinal);
+        if (_job.Pipeline.IsShuffled)
+        {
+            await ReopenMissingStagingAsync(store, lease, runKey, partitions, states, staging, cancellationToken).ConfigureAwait(false);
+        }
+
         bool IsPending(Partition p) => !states.TryGetValue(p.Id, out var s)
             || s.Status is PartitionStatus.Pending or PartitionStatus.Running
             || (s.Status == PartitionStatus.Failed && options.RetryFailedPartitions);
@@ -278,7 +403,7 @@ public sealed partial class JobRunner
         }
 
         var counters = new RunCounters();
-        var context = new AttemptContext(store, lease, runKey, partitions, counters, CreateRetry("source read"), CreateRetry("sink write"));
+        var context = new AttemptContext(store, lease, runKey, partitions, counters, CreateRetry("source read"), CreateRetry("sink write"), staging);
 
         // Shuffled jobs run in two phases: every extract partition must finish before any target partition reads staging.
         var phases = _job.Pipeline.IsShuffled
@@ -306,6 +431,36 @@ public sealed partial class JobRunner
         }
 
         return (failures, pending.Count);
+    }
+
+    /// <summary>
+    /// Re-opens every completed extract partition whose staging files (counted at its completion) are not all there while
+    /// a target partition still needs them: its state goes back to pending and its checkpoint is cleared, so the extract
+    /// phase runs it again before any target partition reads staging.
+    /// </summary>
+    private async Task ReopenMissingStagingAsync(
+        ICheckpointStore store, RunLease lease, RunKey runKey, IReadOnlyList<Partition> partitions, Dictionary<string, PartitionState> states, string staging, CancellationToken cancellationToken)
+    {
+        if (partitions.All(p => StagingLayout.IsExtract(p) || states.GetValueOrDefault(p.Id)?.Status == PartitionStatus.Completed))
+        {
+            return; // no target partition needs staging any more
+        }
+
+        foreach (var extract in partitions.Where(p => StagingLayout.IsExtract(p) && states.GetValueOrDefault(p.Id)?.Status == PartitionStatus.Completed))
+        {
+            var checkpoint = await store.GetCheckpointAsync(runKey.Value, extract.Id, cancellationToken).ConfigureAwait(false);
+            var present = StagingLayout.CountFiles(staging, runKey, extract.Id);
+            if (checkpoint is not null && present >= checkpoint.SinkPosition)
+            {
+                continue;
+            }
+
+            Log.StagingMissing(_logger, _job.Name, extract.Id, checkpoint?.SinkPosition ?? 0, present);
+            var reopened = new PartitionState(extract.Id, PartitionStatus.Pending, states[extract.Id].Attempts, null, _job.TimeProvider.GetUtcNow());
+            await store.ClearCheckpointAsync(lease, extract.Id, cancellationToken).ConfigureAwait(false);
+            await store.SetPartitionStateAsync(lease, reopened, cancellationToken).ConfigureAwait(false);
+            states[extract.Id] = reopened;
+        }
     }
 
     private ResiliencePipeline CreateRetry(string operation)
@@ -378,23 +533,23 @@ public sealed partial class JobRunner
         return new PartitionOutcome(read, written, errors);
     }
 
-    private void DeleteStaging(RunKey runKey)
+    private void DeleteStaging(RunKey runKey, string staging)
     {
         if (!_job.Pipeline.IsShuffled)
         {
             return;
         }
 
-        var directory = StagingLayout.RunDirectory(StagingRoot, runKey);
+        var directory = StagingLayout.RunDirectory(staging, runKey);
         if (Directory.Exists(directory))
         {
             Directory.Delete(directory, recursive: true);
         }
     }
 
-    private string StagingRoot => _job.Options.StagingDirectory ?? Path.Combine(Path.GetTempPath(), "batchkit-staging");
+    private string StagingRoot(ICheckpointStore store) => _job.Options.StagingDirectory ?? StagingLayout.DefaultRoot(store);
 
     private sealed record PartitionFailure(Partition Partition, Exception Exception);
 
-    private sealed record AttemptContext(ICheckpointStore Store, RunLease Lease, RunKey RunKey, IReadOnlyList<Partition> Plan, RunCounters Counters, ResiliencePipeline SourceRetry, ResiliencePipeline SinkRetry);
+    private sealed record AttemptContext(ICheckpointStore Store, RunLease Lease, RunKey RunKey, IReadOnlyList<Partition> Plan, RunCounters Counters, ResiliencePipeline SourceRetry, ResiliencePipeline SinkRetry, string StagingRoot);
 }

@@ -26,6 +26,9 @@ public static class BatchKitEventId
     /// <summary>A source or sink call is retried.</summary>
     public const int Retrying = 2003;
 
+    /// <summary>A completed extract partition's staging files are missing; the partition is run again.</summary>
+    public const int StagingMissing = 2004;
+
     /// <summary>The run lease was lost to another process.</summary>
     public const int LeaseLost = 3000;
 
@@ -67,4 +70,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = BatchKitEventId.LeaseTakenOver, EventName = nameof(BatchKitEventId.LeaseTakenOver), Level = LogLevel.Warning, Message = "Job {JobName} run {RunKey} was held by {Owner} until {ExpiresAt}, a process of this host that is gone; taking over its lease now")]
     public static partial void LeaseTakenOver(ILogger logger, string jobName, RunKey runKey, string owner, DateTimeOffset? expiresAt);
+
+    [LoggerMessage(EventId = BatchKitEventId.StagingMissing, EventName = nameof(BatchKitEventId.StagingMissing), Level = LogLevel.Warning, Message = "Job {JobName} partition {PartitionId} published {Expected} staging files but {Present} are left; the extract partition runs again")]
+    public static partial void StagingMissing(ILogger logger, string jobName, string partitionId, long expected, int present);
 }

@@ -48,6 +48,10 @@ public sealed class HashPartitioner<T> : IPartitioner, IRecordRouter<T>
     public int PartitionCount { get; }
 
     /// <inheritdoc/>
+    /// <remarks>The partition count is recorded with the frozen plan on its own, so a change names both counts.</remarks>
+    public string Definition => _int64Key is not null ? "hash of an Int64 key" : "hash of a string key";
+
+    /// <inheritdoc/>
     public int Route(T record) => _int64Key is not null
         ? StableHash.Modulo(_int64Key(record), PartitionCount)
         : (int)(StableHash.Fnv1a(_stringKey!(record) ?? string.Empty) % (ulong)PartitionCount);

@@ -8,7 +8,7 @@ namespace BatchKit;
 /// back to the length recorded with its last checkpoint; the file is renamed to its final name when the partition completes.
 /// </summary>
 /// <typeparam name="T">The record type.</typeparam>
-public sealed class JsonLinesSink<T> : ISink<T>
+public sealed class JsonLinesSink<T> : ISink<T>, IPartitionOutputRemover
 {
     private readonly string _directory;
     private readonly JsonSerializerOptions _options;
@@ -30,6 +30,15 @@ public sealed class JsonLinesSink<T> : ISink<T>
     /// <param name="partitionId">The partition id.</param>
     /// <returns>The path.</returns>
     public string PathOf(string partitionId) => Path.Combine(_directory, partitionId + ".jsonl");
+
+    /// <inheritdoc/>
+    public ValueTask RemovePartitionOutputAsync(Partition partition, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(partition);
+        File.Delete(PathOf(partition.Id) + ".partial");
+        File.Delete(PathOf(partition.Id));
+        return ValueTask.CompletedTask;
+    }
 
     /// <inheritdoc/>
     public ValueTask<ISinkWriter<T>> OpenAsync(SinkContext context, CancellationToken cancellationToken)

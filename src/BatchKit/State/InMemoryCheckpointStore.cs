@@ -135,7 +135,7 @@ public sealed class InMemoryCheckpointStore : ICheckpointStore
             }
 
             var now = Now();
-            data.Plan = new PartitionPlan(plan.Fingerprint, plan.Partitions.ToArray());
+            data.Plan = new PartitionPlan(plan.Fingerprint, plan.Partitions.ToArray()) { Definition = plan.Definition };
             for (var i = 0; i < plan.Partitions.Count; i++)
             {
                 data.PlanPositions.Add(plan.Partitions[i].Id, i);

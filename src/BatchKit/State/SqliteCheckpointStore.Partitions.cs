@@ -11,8 +11,8 @@ public sealed partial class SqliteCheckpointStore
         ArgumentNullException.ThrowIfNull(runKey);
         return LockedAsync(() =>
         {
-            string fingerprint;
-            using (var reader = Command("SELECT fingerprint FROM partition_plans WHERE run_key = $k", null).With("$k", runKey).ExecuteReader())
+            string fingerprint, definition;
+            using (var reader = Command("SELECT fingerprint, definition FROM partition_plans WHERE run_key = $k", null).With("$k", runKey).ExecuteReader())
             {
                 if (!reader.Read())
                 {
@@ -20,19 +20,20 @@ public sealed partial class SqliteCheckpointStore
                 }
 
                 fingerprint = reader.GetString(0);
+                definition = reader.GetString(1);
             }
 
             var partitions = new List<Partition>();
-            using (var reader = Command("SELECT partition_index, partition_id, descriptor FROM plan_partitions WHERE run_key = $k ORDER BY position", null)
+            using (var reader = Command("SELECT partition_index, partition_id, descriptor, input_identity FROM plan_partitions WHERE run_key = $k ORDER BY position", null)
                 .With("$k", runKey).ExecuteReader())
             {
                 while (reader.Read())
                 {
-                    partitions.Add(new Partition(reader.GetInt32(0), reader.GetString(1), reader.GetString(2)));
+                    partitions.Add(new Partition(reader.GetInt32(0), reader.GetString(1), reader.GetString(2)) { InputIdentity = reader.IsDBNull(3) ? null : reader.GetString(3) });
                 }
             }
 
-            return new PartitionPlan(fingerprint, partitions);
+            return new PartitionPlan(fingerprint, partitions) { Definition = definition };
         }, cancellationToken);
     }
 
@@ -52,14 +53,15 @@ public sealed partial class SqliteCheckpointStore
             }
 
             var now = Ms(Now());
-            Command("INSERT INTO partition_plans (run_key, fingerprint, partition_count, created_at) VALUES ($k, $fingerprint, $count, $now)", transaction)
-                .With("$k", lease.RunKey).With("$fingerprint", plan.Fingerprint).With("$count", plan.Partitions.Count).With("$now", now)
+            Command("INSERT INTO partition_plans (run_key, fingerprint, partition_count, created_at, definition) VALUES ($k, $fingerprint, $count, $now, $definition)", transaction)
+                .With("$k", lease.RunKey).With("$fingerprint", plan.Fingerprint).With("$count", plan.Partitions.Count).With("$now", now).With("$definition", plan.Definition)
                 .ExecuteNonQuery();
             for (var position = 0; position < plan.Partitions.Count; position++)
             {
                 var partition = plan.Partitions[position];
-                Command("INSERT INTO plan_partitions (run_key, position, partition_index, partition_id, descriptor) VALUES ($k, $position, $index, $id, $descriptor)", transaction)
+                Command("INSERT INTO plan_partitions (run_key, position, partition_index, partition_id, descriptor, input_identity) VALUES ($k, $position, $index, $id, $descriptor, $identity)", transaction)
                     .With("$k", lease.RunKey).With("$position", position).With("$index", partition.Index).With("$id", partition.Id).With("$descriptor", partition.Descriptor)
+                    .With("$identity", partition.InputIdentity)
                     .ExecuteNonQuery();
                 Command("INSERT INTO partition_states (run_key, partition_id, status, attempts, last_error, updated_at) VALUES ($k, $id, $status, 0, NULL, $now)", transaction)
                     .With("$k", lease.RunKey).With("$id", partition.Id).With("$status", nameof(PartitionStatus.Pending)).With("$now", now)

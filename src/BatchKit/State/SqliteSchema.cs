@@ -95,6 +95,10 @@ internal static class SqliteSchema
             PRIMARY KEY (run_key, effect_key));
         CREATE INDEX ix_effects_status ON effects (run_key, status);
         """,
+        """
+        ALTER TABLE partition_plans ADD COLUMN definition TEXT NOT NULL DEFAULT '';
+        ALTER TABLE plan_partitions ADD COLUMN input_identity TEXT;
+        """,
     ];
 
     /// <summary>Gets the schema version this code creates and understands.</summary>

@@ -6,7 +6,7 @@ public static class StaleStateCleanup
     /// <summary>Deletes the state and the staging files of runs that ended more than <paramref name="olderThan"/> ago.</summary>
     /// <param name="store">The checkpoint store.</param>
     /// <param name="olderThan">The age, for example 7 days.</param>
-    /// <param name="stagingDirectory">The staging directory of shuffled jobs (<see cref="JobOptions.StagingDirectory"/>); <see langword="null"/> for the default.</param>
+    /// <param name="stagingDirectory">The staging directory of shuffled jobs (<see cref="JobOptions.StagingDirectory"/>); <see langword="null"/> for the default (beside the state file of a <see cref="SqliteCheckpointStore"/>).</param>
     /// <param name="timeProvider">The clock; <see langword="null"/> for the system clock.</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>The RunKey hashes whose state was deleted.</returns>
@@ -20,7 +20,7 @@ public static class StaleStateCleanup
         ArgumentOutOfRangeException.ThrowIfLessThan(olderThan, TimeSpan.Zero);
         var cutoff = (timeProvider ?? TimeProvider.System).GetUtcNow() - olderThan;
         var deleted = await store.DeleteRunsEndedBeforeAsync(cutoff, cancellationToken).ConfigureAwait(false);
-        var root = stagingDirectory ?? Path.Combine(Path.GetTempPath(), "batchkit-staging");
+        var root = stagingDirectory ?? StagingLayout.DefaultRoot(store);
         if (Directory.Exists(root))
         {
             var shortKeys = deleted.Select(k => "-" + k[..12]).ToHashSet(StringComparer.Ordinal);

@@ -96,7 +96,7 @@ public sealed class PartitionerTests
     }
 
     [Fact]
-    public async Task Files_ListsFilesInOrdinalOrderWithStableIds()
+    public async Task Files_ListsFilesInOrdinalOrderWithNameDerivedIds()
     {
         using var dir = new TempDirectory();
         foreach (var name in new[] { "b.jsonl", "a.jsonl", "C.jsonl", "skip.txt" })
@@ -107,7 +107,7 @@ public sealed class PartitionerTests
         var partitions = await Partitioners.Files(dir.Path, "*.jsonl").PlanAsync(Context, default);
 
         partitions.Select(p => Path.GetFileName(PartitionDescriptor.ParseFile(p.Descriptor))).Should().Equal("C.jsonl", "a.jsonl", "b.jsonl");
-        partitions.Select(p => p.Id).Should().Equal("file-0000", "file-0001", "file-0002");
+        partitions.Select(p => p.Id).Should().Equal("C", "a", "b");
     }
 
     [Fact]
