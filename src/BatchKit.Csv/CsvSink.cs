@@ -67,11 +67,11 @@ public sealed class CsvSink<T> : ISink<T>, IPartitionOutputRemover
     }
 
     /// <inheritdoc/>
-    public ValueTask RemovePartitionOutputAsync(Partition partition, CancellationToken cancellationToken)
+    public async ValueTask RemovePartitionOutputAsync(SinkContext context, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(partition);
-        File.Delete(GetPath(partition.Id));
-        return ValueTask.CompletedTask;
+        ArgumentNullException.ThrowIfNull(context);
+        await context.Fence.EnsureHeldAsync(cancellationToken).ConfigureAwait(false);
+        File.Delete(GetPath(context.Partition.Id));
     }
 
     /// <summary>Opens the partial file of a partition: a new one, or the existing one truncated to <see cref="SinkContext.ResumePosition"/>.</summary>

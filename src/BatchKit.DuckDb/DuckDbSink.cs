@@ -88,18 +88,16 @@ public sealed class DuckDbSink<T> : ISink<T>, IRunCompletingSink, IAsyncDisposab
     /// closes the connection that kept the database open during the run. Idempotent: a run already published is
     /// recorded in <c>&lt;table&gt;__bk_applied</c>.
     /// </summary>
-    /// <param name="runKey">The run.</param>
-    /// <param name="partitions">The run's partitions.</param>
+    /// <param name="context">The run, its partitions and the fencing token.</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>A task that completes when the run's rows are in the target.</returns>
     /// <exception cref="BatchKitException">DuckDB failed; the provider exception is the inner exception.</exception>
-    public async ValueTask CompleteRunAsync(RunKey runKey, IReadOnlyList<Partition> partitions, CancellationToken cancellationToken)
+    public async ValueTask CompleteRunAsync(RunCompletionContext context, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(runKey);
-        ArgumentNullException.ThrowIfNull(partitions);
+        ArgumentNullException.ThrowIfNull(context);
         if (_core.RunSlice is not null)
         {
-            await RunPublisher.PublishAsync(_core, runKey, partitions, cancellationToken).ConfigureAwait(false);
+            await RunPublisher.PublishAsync(_core, context.RunKey, context.Partitions, cancellationToken).ConfigureAwait(false);
         }
 
         // The run is over: let the database close when its last connection does.

@@ -80,10 +80,11 @@ public sealed class ParquetSink<T> : ISink<T>, IPartitionOutputRemover
     }
 
     /// <inheritdoc/>
-    public ValueTask RemovePartitionOutputAsync(Partition partition, CancellationToken cancellationToken)
+    public async ValueTask RemovePartitionOutputAsync(SinkContext context, CancellationToken cancellationToken)
     {
-        File.Delete(GetFilePath(partition));
-        return ValueTask.CompletedTask;
+        ArgumentNullException.ThrowIfNull(context);
+        await context.Fence.EnsureHeldAsync(cancellationToken).ConfigureAwait(false);
+        File.Delete(GetFilePath(context.Partition));
     }
 
     /// <inheritdoc/>

@@ -8,9 +8,9 @@ namespace BatchKit;
 public interface IPartitionOutputRemover
 {
     /// <summary>Removes the published output of a partition; does nothing when there is none.</summary>
-    /// <param name="partition">The partition of the old plan.</param>
+    /// <param name="context">The run, the partition of the old plan, and the fencing token the removal is conditional on.</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>A task that completes when the output is gone.</returns>
     /// <remarks>Must be idempotent: a crash after it but before the new plan's partitions complete repeats it.</remarks>
-    ValueTask RemovePartitionOutputAsync(Partition partition, CancellationToken cancellationToken);
+    ValueTask RemovePartitionOutputAsync(SinkContext context, CancellationToken cancellationToken);
 }

@@ -12,9 +12,8 @@ namespace BatchKit;
 public interface IRunCompletingSink
 {
     /// <summary>Publishes the run's output.</summary>
-    /// <param name="runKey">The run.</param>
-    /// <param name="partitions">The run's partitions (without the extract partitions of shuffled jobs), all completed.</param>
+    /// <param name="context">The run, its partitions and the fencing token the publish is conditional on.</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>A task that completes when the output is published.</returns>
-    ValueTask CompleteRunAsync(RunKey runKey, IReadOnlyList<Partition> partitions, CancellationToken cancellationToken);
+    ValueTask CompleteRunAsync(RunCompletionContext context, CancellationToken cancellationToken);
 }

@@ -23,7 +23,11 @@ public interface ISink<T>
     /// <summary>Gets how the sink makes writes idempotent.</summary>
     WriteDisposition Disposition { get; }
 
-    /// <summary>Opens a writer for one partition attempt.</summary>
+    /// <summary>
+    /// Opens a writer for one partition attempt. Opening must not delete, truncate or move output that another epoch
+    /// may own or has published: write to storage scoped by <see cref="FencingToken.Epoch"/> (or check the epoch in the
+    /// storage's own transaction), and touch shared output only in <see cref="ISinkWriter{T}.CompleteAsync"/>.
+    /// </summary>
     /// <param name="context">The run, the partition, and the sink position saved with the partition's last checkpoint.</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>The writer.</returns>
@@ -49,19 +53,12 @@ public interface ISinkWriter<T> : IAsyncDisposable
     /// <returns>The sink-defined position (for example the byte length of a file), or 0 when the sink has none.</returns>
     ValueTask<long> CommitAsync(CancellationToken cancellationToken);
 
-    /// <summary>Publishes the partition's output once every chunk has been committed (rename a file, swap a slice).</summary>
+    /// <summary>
+    /// Publishes the partition's output once every chunk has been committed (rename a file, swap a slice). Publishing
+    /// is conditional on <see cref="SinkContext.Fence"/>: a writer whose lease was lost must not publish.
+    /// </summary>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>A task that completes when the output is published.</returns>
     /// <remarks>Must be idempotent: a crash after it but before the partition is marked completed repeats it.</remarks>
     ValueTask CompleteAsync(CancellationToken cancellationToken);
 }
-
-/// <summary>Describes the partition attempt a sink writer is opened for.</summary>
-/// <param name="RunKey">The run.</param>
-/// <param name="Partition">The partition.</param>
-/// <param name="ResumePosition">
-/// The position returned by <see cref="ISinkWriter{T}.CommitAsync"/> before the partition's last checkpoint, or
-/// <see langword="null"/> when the partition starts from its beginning and any earlier partial output of it must be
-/// discarded.
-/// </param>
-public sealed record SinkContext(RunKey RunKey, Partition Partition, long? ResumePosition);

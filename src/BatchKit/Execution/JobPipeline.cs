@@ -23,10 +23,10 @@ internal abstract class JobPipeline
     public abstract IReadOnlyList<KeyValuePair<string, string>> DescribeDefinition(IPartitioner partitioner);
 
     /// <summary>Removes the published output of a partition that left the plan, when the sink can (<see cref="IPartitionOutputRemover"/>).</summary>
-    public abstract ValueTask RemovePartitionOutputAsync(Partition partition, CancellationToken cancellationToken);
+    public abstract ValueTask RemovePartitionOutputAsync(SinkContext context, CancellationToken cancellationToken);
 
     /// <summary>Lets a sink that publishes per run (<see cref="IRunCompletingSink"/>) publish once every partition completed.</summary>
-    public abstract ValueTask CompleteRunAsync(RunKey runKey, IReadOnlyList<Partition> partitions, CancellationToken cancellationToken);
+    public abstract ValueTask CompleteRunAsync(RunCompletionContext context, CancellationToken cancellationToken);
 }
 
 internal sealed partial class JobPipeline<TSource, TSink>(
@@ -84,16 +84,16 @@ internal sealed partial class JobPipeline<TSource, TSink>(
         return entries;
     }
 
-    public override ValueTask RemovePartitionOutputAsync(Partition partition, CancellationToken cancellationToken) =>
-        sink is IPartitionOutputRemover remover ? remover.RemovePartitionOutputAsync(partition, cancellationToken) : ValueTask.CompletedTask;
+    public override ValueTask RemovePartitionOutputAsync(SinkContext context, CancellationToken cancellationToken) =>
+        sink is IPartitionOutputRemover remover ? remover.RemovePartitionOutputAsync(context, cancellationToken) : ValueTask.CompletedTask;
 
     private static string TypeName(Type type) => type.IsGenericType
         ? type.Name[..type.Name.IndexOf('`', StringComparison.Ordinal)] + "<" + string.Join(", ", type.GetGenericArguments().Select(TypeName)) + ">"
         : type.Name;
 
-    public override ValueTask CompleteRunAsync(RunKey runKey, IReadOnlyList<Partition> partitions, CancellationToken cancellationToken) =>
+    public override ValueTask CompleteRunAsync(RunCompletionContext context, CancellationToken cancellationToken) =>
         sink is IRunCompletingSink completing
-            ? completing.CompleteRunAsync(runKey, partitions.Where(p => !StagingLayout.IsExtract(p)).ToList(), cancellationToken)
+            ? completing.CompleteRunAsync(context with { Partitions = context.Partitions.Where(p => !StagingLayout.IsExtract(p)).ToList() }, cancellationToken)
             : ValueTask.CompletedTask;
 
     public override Task<PartitionOutcome> RunPartitionAsync(PartitionRuntime runtime, CancellationToken cancellationToken) =>

@@ -25,7 +25,7 @@ public sealed partial class JobRunner
             }
 
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-            var runtime = new PartitionRuntime(_job, context.Store, context.Lease, context.RunKey, partition, context.Plan, total, _job.Skip, context.SourceRetry, context.SinkRetry, context.Counters, executorLogger, context.StagingRoot);
+            var runtime = new PartitionRuntime(_job, context.Store, context.Lease, context.Fence, context.RunKey, partition, context.Plan, total, _job.Skip, context.SourceRetry, context.SinkRetry, context.Counters, executorLogger, context.StagingRoot);
             Exception failure;
             BatchKitDiagnostics.PartitionsActive.Add(1);
             try
@@ -71,42 +71,6 @@ public sealed partial class JobRunner
     private static bool IsRetryable(Exception failure) => failure is not (JobValidationException or InvalidDataException or FormatException);
 
     private static string Describe(Exception exception) => exception.GetType().Name + ": " + exception.Message;
-
-    /// <summary>Renews the run lease every third of its duration; cancels the run when the lease is lost.</summary>
-    private sealed class LeaseHeartbeat(ICheckpointStore store, RunLease lease, TimeSpan duration, TimeProvider time, CancellationTokenSource run) : IDisposable
-    {
-        private readonly CancellationTokenSource _stop = new();
-
-        public bool Lost { get; private set; }
-
-        public async Task RunAsync()
-        {
-            try
-            {
-                using var timer = new PeriodicTimer(duration / 3, time);
-                while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
-                {
-                    if (!await store.RenewLeaseAsync(lease, duration, _stop.Token).ConfigureAwait(false))
-                    {
-                        Lost = true;
-                        await run.CancelAsync().ConfigureAwait(false);
-                        return;
-                    }
-                }
-            }
-            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
-            {
-            }
-        }
-
-        public async Task StopAsync(Task heartbeat)
-        {
-            await _stop.CancelAsync().ConfigureAwait(false);
-            await heartbeat.ConfigureAwait(false);
-        }
-
-        public void Dispose() => _stop.Dispose();
-    }
 }
 
 /// <summary>A partition attempt exceeded <see cref="JobOptions.PartitionTimeout"/>.</summary>

@@ -104,7 +104,7 @@ public sealed partial class JobRunner
         }
 
         using var runCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-        using var heartbeat = new LeaseHeartbeat(store, lease, _job.Options.LeaseDuration, time, runCancellation);
+        using var heartbeat = new LeaseGuard(store, lease, _job.Options.LeaseDuration, time, runCancellation, _logger, _job.Name);
         var heartbeatTask = heartbeat.RunAsync();
         IReadOnlyList<Partition> partitions = [];
         var processed = 0;
@@ -112,8 +112,8 @@ public sealed partial class JobRunner
         {
             await store.SetRunStatusAsync(lease, RunStatus.Running, null, release: false, runCancellation.Token).ConfigureAwait(false);
             var staging = StagingRoot(store);
-            partitions = await PlanAsync(store, lease, runKey, options, runCancellation.Token).ConfigureAwait(false);
-            var (failures, count) = await ProcessAsync(store, lease, runKey, partitions, options, staging, runCancellation.Token).ConfigureAwait(false);
+            partitions = await PlanAsync(store, lease, heartbeat.Token, runKey, options, runCancellation.Token).ConfigureAwait(false);
+            var (failures, count) = await ProcessAsync(store, heartbeat, runKey, partitions, options, staging, runCancellation.Token).ConfigureAwait(false);
             processed = count;
             if (failures.Count > 0)
             {
@@ -129,7 +129,7 @@ public sealed partial class JobRunner
             var totals = await TotalsAsync(store, runKey, partitions).ConfigureAwait(false);
             ThrowIfBelowMinimum(runKey, totals.RecordsRead);
             ErrorRate.ThrowIfExceeded(_job, totals.RecordsRead, totals.Errors, final: true);
-            await _job.Pipeline.CompleteRunAsync(runKey, partitions, runCancellation.Token).ConfigureAwait(false);
+            await _job.Pipeline.CompleteRunAsync(new RunCompletionContext(runKey, partitions) { Fence = heartbeat.Token }, runCancellation.Token).ConfigureAwait(false);
             await store.SetRunStatusAsync(lease, RunStatus.Completed, null, release: true, CancellationToken.None).ConfigureAwait(false);
             DeleteStaging(runKey, staging);
             return await ResultAsync(store, runKey, partitions, RunStatus.Completed, processed, started, null).ConfigureAwait(false);
@@ -229,7 +229,7 @@ public sealed partial class JobRunner
     /// change; or, for a new run or a reprocess, plans the partitions and freezes them with the definition. A reprocess
     /// first removes the output of the old plan's partitions that the new plan no longer holds.
     /// </summary>
-    private async Task<IReadOnlyList<Partition>> PlanAsync(ICheckpointStore store, RunLease lease, RunKey runKey, RunOptions options, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<Partition>> PlanAsync(ICheckpointStore store, RunLease lease, FencingToken fence, RunKey runKey, RunOptions options, CancellationToken cancellationToken)
     {
         var definition = Definition(runKey);
         var frozen = await store.GetPlanAsync(runKey.Value, cancellationToken).ConfigureAwait(false);
@@ -263,7 +263,7 @@ public sealed partial class JobRunner
             var kept = partitions.Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
             foreach (var stale in frozen.Partitions.Where(p => !StagingLayout.IsExtract(p) && !kept.Contains(p.Id)))
             {
-                await _job.Pipeline.RemovePartitionOutputAsync(stale, cancellationToken).ConfigureAwait(false);
+                await _job.Pipeline.RemovePartitionOutputAsync(new SinkContext(runKey, stale, null) { Fence = fence }, cancellationToken).ConfigureAwait(false);
             }
 
             await store.ResetRunAsync(lease, cancellationToken).ConfigureAwait(false);
@@ -379,8 +379,9 @@ public sealed partial class JobRunner
     }
 
     private async Task<(IReadOnlyCollection<PartitionFailure> Failures, int Processed)> ProcessAsync(
-        ICheckpointStore store, RunLease lease, RunKey runKey, IReadOnlyList<Partition> partitions, RunOptions options, string staging, CancellationToken cancellationToken)
+        ICheckpointStore store, LeaseGuard guard, RunKey runKey, IReadOnlyList<Partition> partitions, RunOptions options, string staging, CancellationToken cancellationToken)
     {
+        var lease = guard.Lease;
         var states = (await store.GetPartitionStatesAsync(runKey.Value, cancellationToken).ConfigureAwait(false)).ToDictionary(s => s.PartitionId, StringComparer.Ordinal);
         if (_job.Pipeline.IsShuffled)
         {
@@ -403,7 +404,7 @@ public sealed partial class JobRunner
         }
 
         var counters = new RunCounters();
-        var context = new AttemptContext(store, lease, runKey, partitions, counters, CreateRetry("source read"), CreateRetry("sink write"), staging);
+        var context = new AttemptContext(store, lease, guard.Token, runKey, partitions, counters, CreateRetry("source read"), CreateRetry("sink write"), staging);
 
         // Shuffled jobs run in two phases: every extract partition must finish before any target partition reads staging.
         var phases = _job.Pipeline.IsShuffled
@@ -551,5 +552,5 @@ public sealed partial class JobRunner
 
     private sealed record PartitionFailure(Partition Partition, Exception Exception);
 
-    private sealed record AttemptContext(ICheckpointStore Store, RunLease Lease, RunKey RunKey, IReadOnlyList<Partition> Plan, RunCounters Counters, ResiliencePipeline SourceRetry, ResiliencePipeline SinkRetry, string StagingRoot);
+    private sealed record AttemptContext(ICheckpointStore Store, RunLease Lease, FencingToken Fence, RunKey RunKey, IReadOnlyList<Partition> Plan, RunCounters Counters, ResiliencePipeline SourceRetry, ResiliencePipeline SinkRetry, string StagingRoot);
 }

@@ -37,6 +37,9 @@ public static class BatchKitEventId
 
     /// <summary>The run lease was held by a process of this host that is gone, and was taken over before it expired.</summary>
     public const int LeaseTakenOver = 3002;
+
+    /// <summary>A lease renewal failed and is retried within the lease's remaining time.</summary>
+    public const int LeaseRenewalFailed = 3003;
 }
 
 internal static partial class Log
@@ -73,4 +76,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = BatchKitEventId.StagingMissing, EventName = nameof(BatchKitEventId.StagingMissing), Level = LogLevel.Warning, Message = "Job {JobName} partition {PartitionId} published {Expected} staging files but {Present} are left; the extract partition runs again")]
     public static partial void StagingMissing(ILogger logger, string jobName, string partitionId, long expected, int present);
+
+    [LoggerMessage(EventId = BatchKitEventId.LeaseRenewalFailed, EventName = nameof(BatchKitEventId.LeaseRenewalFailed), Level = LogLevel.Warning, Message = "Job {JobName} run {RunKey} failed to renew its lease (try {Try}); retrying while the lease lasts")]
+    public static partial void LeaseRenewalFailed(ILogger logger, Exception? exception, string jobName, string runKey, int @try);
 }

@@ -8,6 +8,7 @@ internal sealed record PartitionRuntime(
     Job Job,
     ICheckpointStore Store,
     RunLease Lease,
+    FencingToken Fence,
     RunKey RunKey,
     Partition Partition,
     IReadOnlyList<Partition> Plan,

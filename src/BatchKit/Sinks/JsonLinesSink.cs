@@ -3,9 +3,11 @@ using System.Text.Json;
 namespace BatchKit;
 
 /// <summary>
-/// Writes one JSON Lines file per partition, <c>&lt;directory&gt;/&lt;partition id&gt;.jsonl</c>, exactly once across
-/// crashes: lines go to a <c>.partial</c> file that is flushed to disk at every commit; a resumed partition truncates it
-/// back to the length recorded with its last checkpoint; the file is renamed to its final name when the partition completes.
+/// Writes one JSON Lines file per partition and run, <c>&lt;directory&gt;/&lt;key&gt;=&lt;value&gt;/&lt;partition id&gt;.jsonl</c>
+/// (see <see cref="OutputPaths"/>), exactly once across crashes and takeovers: lines go to the attempt's epoch-scoped
+/// file (<see cref="FencedPartitionFile"/>), flushed to disk at every commit; a resumed partition continues from the
+/// length recorded with its last checkpoint; the file is renamed to its final name, under the lease, when the
+/// partition completes.
 /// </summary>
 /// <typeparam name="T">The record type.</typeparam>
 public sealed class JsonLinesSink<T> : ISink<T>, IPartitionOutputRemover
@@ -14,7 +16,7 @@ public sealed class JsonLinesSink<T> : ISink<T>, IPartitionOutputRemover
     private readonly JsonSerializerOptions _options;
 
     /// <summary>Initializes a new instance of the <see cref="JsonLinesSink{T}"/> class.</summary>
-    /// <param name="directory">The output directory; created if absent.</param>
+    /// <param name="directory">The output root; each run writes below it in a folder named by its parameters.</param>
     /// <param name="options">The JSON options; <see langword="null"/> for <see cref="JsonSerializerDefaults.Web"/>.</param>
     public JsonLinesSink(string directory, JsonSerializerOptions? options = null)
     {
@@ -26,58 +28,35 @@ public sealed class JsonLinesSink<T> : ISink<T>, IPartitionOutputRemover
     /// <inheritdoc/>
     public WriteDisposition Disposition => WriteDisposition.Append;
 
-    /// <summary>Gets the final path of a partition's file.</summary>
+    /// <summary>Gets the final path of a partition's file in a run.</summary>
+    /// <param name="runKey">The run.</param>
     /// <param name="partitionId">The partition id.</param>
     /// <returns>The path.</returns>
-    public string PathOf(string partitionId) => Path.Combine(_directory, partitionId + ".jsonl");
+    public string PathOf(RunKey runKey, string partitionId) => OutputPaths.PartitionFile(_directory, runKey, partitionId, ".jsonl");
 
     /// <inheritdoc/>
-    public ValueTask RemovePartitionOutputAsync(Partition partition, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(partition);
-        File.Delete(PathOf(partition.Id) + ".partial");
-        File.Delete(PathOf(partition.Id));
-        return ValueTask.CompletedTask;
-    }
-
-    /// <inheritdoc/>
-    public ValueTask<ISinkWriter<T>> OpenAsync(SinkContext context, CancellationToken cancellationToken)
+    public ValueTask RemovePartitionOutputAsync(SinkContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        Directory.CreateDirectory(_directory);
-        var final = PathOf(context.Partition.Id);
-        var partial = final + ".partial";
-        if (context.ResumePosition is null)
-        {
-            File.Delete(final);
-        }
-        else if (!File.Exists(partial) && File.Exists(final))
-        {
-            // Completed earlier, but the partition was not marked completed before the process stopped: reopen it.
-            File.Move(final, partial);
-        }
-
-        var stream = new FileStream(partial, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read, 1 << 16);
-        var resume = context.ResumePosition ?? 0;
-        if (stream.Length < resume)
-        {
-            var length = stream.Length;
-            stream.Dispose();
-            throw new InvalidDataException($"The partial file '{partial}' holds {length} bytes but its last checkpoint recorded {resume}; it was changed outside BatchKit.");
-        }
-
-        stream.SetLength(resume);
-        stream.Position = stream.Length;
-        return ValueTask.FromResult<ISinkWriter<T>>(new Writer(stream, partial, final, _options));
+        return FencedPartitionFile.RemoveAsync(context, PathOf(context.RunKey, context.Partition.Id), cancellationToken);
     }
 
-    private sealed class Writer(FileStream stream, string partial, string final, JsonSerializerOptions options) : ISinkWriter<T>
+    /// <inheritdoc/>
+    public async ValueTask<ISinkWriter<T>> OpenAsync(SinkContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var file = await FencedPartitionFile.OpenAsync(context, PathOf(context.RunKey, context.Partition.Id), cancellationToken).ConfigureAwait(false);
+        return new Writer(file, _options);
+    }
+
+    private sealed class Writer(FencedPartitionFile file, JsonSerializerOptions options) : ISinkWriter<T>
     {
         private static readonly byte[] NewLine = [(byte)'\n'];
-        private readonly Utf8JsonWriter _json = new(stream);
+        private readonly Utf8JsonWriter _json = new(file.Stream);
 
         public ValueTask WriteAsync(ReadOnlyMemory<T> records, CancellationToken cancellationToken)
         {
+            var stream = file.Stream;
             foreach (var record in records.Span)
             {
                 JsonSerializer.Serialize(_json, record, options);
@@ -89,31 +68,18 @@ public sealed class JsonLinesSink<T> : ISink<T>, IPartitionOutputRemover
             return ValueTask.CompletedTask;
         }
 
-        public ValueTask<long> CommitAsync(CancellationToken cancellationToken)
-        {
-            stream.Flush(flushToDisk: true);
-            return ValueTask.FromResult(stream.Length);
-        }
+        public ValueTask<long> CommitAsync(CancellationToken cancellationToken) => ValueTask.FromResult(file.Commit());
 
         public async ValueTask CompleteAsync(CancellationToken cancellationToken)
         {
-            if (File.Exists(partial))
-            {
-                stream.Flush(flushToDisk: true);
-                await DisposeAsync().ConfigureAwait(false);
-                File.Move(partial, final, overwrite: true);
-            }
+            await _json.DisposeAsync().ConfigureAwait(false);
+            await file.PublishAsync(cancellationToken).ConfigureAwait(false);
         }
 
         public async ValueTask DisposeAsync()
         {
-            if (!stream.CanWrite)
-            {
-                return;
-            }
-
             await _json.DisposeAsync().ConfigureAwait(false);
-            await stream.DisposeAsync().ConfigureAwait(false);
+            await file.DisposeAsync().ConfigureAwait(false);
         }
     }
 }

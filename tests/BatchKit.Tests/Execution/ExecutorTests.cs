@@ -158,7 +158,7 @@ public sealed class ExecutorTests
             .Build();
 
         var first = await new JobRunner(Build("out")).RunAsync(Date);
-        var firstFiles = Directory.GetFiles(dir.File("out")).Order().Select(File.ReadAllBytes).ToList();
+        var firstFiles = Directory.GetFiles(dir.File("out"), "*", SearchOption.AllDirectories).Order().Select(File.ReadAllBytes).ToList();
         var again = await new JobRunner(Build("out")).RunAsync(Date);
         var reprocessed = await new JobRunner(Build("out")).RunAsync(Date, new RunOptions { Reprocess = true });
 
@@ -168,7 +168,7 @@ public sealed class ExecutorTests
         reprocessed.WasAlreadyCompleted.Should().BeFalse();
         reprocessed.PartitionsProcessed.Should().Be(3);
         reprocessed.RecordsWritten.Should().Be(1_500);
-        Directory.GetFiles(dir.File("out")).Order().Select(File.ReadAllBytes).Should().BeEquivalentTo(firstFiles, o => o.WithStrictOrdering());
+        Directory.GetFiles(dir.File("out"), "*", SearchOption.AllDirectories).Order().Select(File.ReadAllBytes).Should().BeEquivalentTo(firstFiles, o => o.WithStrictOrdering());
     }
 
     [Fact]

@@ -147,7 +147,7 @@ public sealed class FrozenPlanTests
 
         first.Status.Should().Be(RunStatus.Completed);
         reprocessed.Status.Should().Be(RunStatus.Completed);
-        Directory.GetFiles(dir.File("out")).Select(Path.GetFileName).Should().BeEquivalentTo("in-00.jsonl", "in-02.jsonl");
+        Directory.GetFiles(dir.File("out"), "*", SearchOption.AllDirectories).Select(Path.GetFileName).Should().BeEquivalentTo("in-00.jsonl", "in-02.jsonl");
         Items.ReadOutput(dir.File("out")).Should().HaveCount(200).And.OnlyHaveUniqueItems();
     }
 

@@ -75,7 +75,7 @@ public sealed class CrashResumeTests
 
         using (var process = TestHostProcess.Start(Args("out")))
         {
-            for (var i = 0; i < 600 && !(Directory.Exists(dir.File("out")) && Directory.GetFiles(dir.File("out"), "*.partial").Any(f => new FileInfo(f).Length > 0)); i++)
+            for (var i = 0; i < 600 && !(Directory.Exists(dir.File("out")) && Directory.GetFiles(dir.File("out"), "*.partial", SearchOption.AllDirectories).Any(f => new FileInfo(f).Length > 0)); i++)
             {
                 await Task.Delay(50);
             }

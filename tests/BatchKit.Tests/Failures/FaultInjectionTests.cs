@@ -68,7 +68,7 @@ public sealed class FaultInjectionTests
         var result = await RunAsync(EnumerableSource<Item>.FromList(Input), sink, o => o.Retry.BaseDelay = TimeSpan.FromMilliseconds(1));
 
         result.Status.Should().Be(RunStatus.Completed);
-        var lines = File.ReadAllLines(inner.PathOf("all"));
+        var lines = File.ReadAllLines(inner.PathOf(new RunKey("faults", Date), "all"));
         lines.Should().HaveCount(Input.Count, "the chunk written before the failure was truncated away before the retry");
         lines.Select(l => System.Text.Json.JsonSerializer.Deserialize<Item>(l, Items.Json)).Should().Equal(Input);
     }
@@ -177,7 +177,7 @@ public sealed class FaultInjectionTests
         first.Exception!.Message.Should().Contain("maximum duration");
         checkpoint!.RecordsWritten.Should().BeGreaterThan(0).And.BeLessThan(Input.Count);
         second.Status.Should().Be(RunStatus.Completed);
-        File.ReadAllLines(inner.PathOf("all")).Select(l => System.Text.Json.JsonSerializer.Deserialize<Item>(l, Items.Json)).Should().Equal(CleanOutput());
+        File.ReadAllLines(inner.PathOf(new RunKey("faults", Date), "all")).Select(l => System.Text.Json.JsonSerializer.Deserialize<Item>(l, Items.Json)).Should().Equal(CleanOutput());
     }
 
     [Fact]

@@ -31,7 +31,7 @@ public sealed class LeaseTests
         using var holder = TestHostProcess.Start(args);
         try
         {
-            await WaitUntilAsync(() => Directory.Exists(dir.File("out")) && Directory.GetFiles(dir.File("out"), "*.partial").Any(f => new FileInfo(f).Length > 0), attempts: 600);
+            await WaitUntilAsync(() => Directory.Exists(dir.File("out")) && Directory.GetFiles(dir.File("out"), "*.partial", SearchOption.AllDirectories).Any(f => new FileInfo(f).Length > 0), attempts: 600);
             var watch = Stopwatch.StartNew();
 
             var second = await TestHostProcess.RunAsync(args);

@@ -17,7 +17,7 @@ public sealed partial class ShutdownAndCleanupTests
         using var process = TestHostProcess.Start(args);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        for (var i = 0; i < 200 && !(Directory.Exists(dir.File("out")) && Directory.GetFiles(dir.File("out"), "*.partial").Any(f => new FileInfo(f).Length > 0)); i++)
+        for (var i = 0; i < 200 && !(Directory.Exists(dir.File("out")) && Directory.GetFiles(dir.File("out"), "*.partial", SearchOption.AllDirectories).Any(f => new FileInfo(f).Length > 0)); i++)
         {
             await Task.Delay(50);
         }

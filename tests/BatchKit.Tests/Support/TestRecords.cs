@@ -71,7 +71,7 @@ public static class Items
     }
 
     public static List<Doubled> ReadOutput(string directory) =>
-        Directory.GetFiles(directory, "*.jsonl")
+        Directory.GetFiles(directory, "*.jsonl", SearchOption.AllDirectories)
             .SelectMany(File.ReadLines)
             .Select(l => System.Text.Json.JsonSerializer.Deserialize<Doubled>(l, Json)!)
             .ToList();

@@ -1,0 +1,155 @@
+using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.Retry;
+
+namespace BatchKit;
+
+/// <summary>
+/// Holds one lease for an attempt: renews it on a heartbeat (retrying a failed renewal within the lease's remaining
+/// time), tracks the last successful renewal on a monotonic clock for self-fencing, and cancels the attempt once the
+/// lease is definitively lost (the store says so, or no renewal succeeded before the self-fencing deadline).
+/// </summary>
+internal sealed class LeaseGuard : IDisposable
+{
+    private readonly ICheckpointStore _store;
+    private readonly TimeSpan _duration;
+    private readonly TimeSpan _usable;
+    private readonly TimeProvider _time;
+    private readonly CancellationTokenSource _onLost;
+    private readonly ILogger _logger;
+    private readonly string _jobName;
+    private readonly CancellationTokenSource _stop = new();
+    private long _renewedAt;
+    private int _lost;
+
+    public LeaseGuard(ICheckpointStore store, RunLease lease, TimeSpan duration, TimeProvider time, CancellationTokenSource onLost, ILogger logger, string jobName)
+    {
+        _store = store;
+        Lease = lease;
+        _duration = duration;
+        _usable = duration - SafetyMargin(duration);
+        _time = time;
+        _onLost = onLost;
+        _logger = logger;
+        _jobName = jobName;
+        _renewedAt = time.GetTimestamp();
+        Token = new FencingToken(lease.Owner, lease.Epoch, () => IsExpired, ConfirmAsync);
+    }
+
+    public RunLease Lease { get; }
+
+    public FencingToken Token { get; }
+
+    /// <summary>Gets a value indicating whether the lease was definitively lost.</summary>
+    public bool Lost => Volatile.Read(ref _lost) == 1;
+
+    /// <summary>Gets a value indicating whether writes must stop: the lease is lost, or too old to be trusted.</summary>
+    public bool IsExpired => Lost || _time.GetElapsedTime(Volatile.Read(ref _renewedAt)) >= _usable;
+
+    /// <summary>The part of a lease that self-fencing gives up: a sixth of it (5 s of the default 30 s).</summary>
+    public static TimeSpan SafetyMargin(TimeSpan duration) => duration / 6;
+
+    /// <summary>Renews the lease every third of its duration until stopped.</summary>
+    public async Task RunAsync()
+    {
+        var retry = new ResiliencePipelineBuilder { TimeProvider = _time }
+            .AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = int.MaxValue,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = TimeSpan.FromMilliseconds(Math.Max(10, _duration.TotalMilliseconds / 100)),
+                MaxDelay = _duration / 10,
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } ex && !(ex is OperationCanceledException && _stop.IsCancellationRequested)),
+                OnRetry = args =>
+                {
+                    Log.LeaseRenewalFailed(_logger, args.Outcome.Exception, _jobName, Lease.RunKey, args.AttemptNumber + 1);
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .Build();
+        try
+        {
+            using var timer = new PeriodicTimer(_duration / 3, _time);
+            while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
+            {
+                // Retry a failed renewal only while the lease can still be trusted; past that, it is lost.
+                using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+                deadline.CancelAfter(RemainingUsable());
+                bool held;
+                try
+                {
+                    held = await retry.ExecuteAsync(RenewAsync, deadline.Token).ConfigureAwait(false);
+                }
+                catch (Exception) when (!_stop.IsCancellationRequested)
+                {
+                    held = false;
+                }
+
+                if (!held)
+                {
+                    await MarkLostAsync().ConfigureAwait(false);
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+        }
+    }
+
+    public async Task StopAsync(Task heartbeat)
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await heartbeat.ConfigureAwait(false);
+    }
+
+    public void Dispose() => _stop.Dispose();
+
+    private TimeSpan RemainingUsable()
+    {
+        var left = _usable - _time.GetElapsedTime(Volatile.Read(ref _renewedAt));
+        return left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1);
+    }
+
+    private async ValueTask<bool> RenewAsync(CancellationToken cancellationToken)
+    {
+        if (Lost)
+        {
+            return false;
+        }
+
+        // The lease runs from when the renewal was sent, not from when its answer arrived.
+        var sent = _time.GetTimestamp();
+        if (!await _store.RenewLeaseAsync(Lease, _duration, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        long seen;
+        while ((seen = Volatile.Read(ref _renewedAt)) < sent && Interlocked.CompareExchange(ref _renewedAt, sent, seen) != seen)
+        {
+        }
+
+        return true;
+    }
+
+    private async ValueTask<bool> ConfirmAsync(CancellationToken cancellationToken)
+    {
+        if (await RenewAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return true;
+        }
+
+        await MarkLostAsync().ConfigureAwait(false);
+        return false;
+    }
+
+    private async Task MarkLostAsync()
+    {
+        if (Interlocked.Exchange(ref _lost, 1) == 0)
+        {
+            await _onLost.CancelAsync().ConfigureAwait(false);
+        }
+    }
+}
