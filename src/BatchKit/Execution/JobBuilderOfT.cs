@@ -51,22 +51,22 @@ public sealed class JobBuilder<T>
 
     /// <summary>Adds a validation step: a record for which <paramref name="rule"/> returns a reason is stored as an error record and skipped.</summary>
     /// <param name="rule">Returns <see langword="null"/> for a valid record, or why it is invalid.</param>
+    /// <param name="name">The step name, unique in the job; defaults to <c>validate</c>, then <c>validate-2</c>, <c>validate-3</c>… for later validations.</param>
     /// <returns>The same builder instance, so calls can be chained.</returns>
-    public JobBuilder<T> Validate(Func<T, string?> rule)
+    public JobBuilder<T> Validate(Func<T, string?> rule, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(rule);
-        return Validate(new DelegateValidator(rule));
+        return Validate(new DelegateValidator(rule), name);
     }
 
     /// <summary>Adds a validation step: invalid records are stored as error records and skipped.</summary>
     /// <param name="validator">The validator.</param>
+    /// <param name="name">The step name, unique in the job; defaults to <c>validate</c>, then <c>validate-2</c>, <c>validate-3</c>… for later validations.</param>
     /// <returns>The same builder instance, so calls can be chained.</returns>
-    public JobBuilder<T> Validate(IRecordValidator<T> validator)
+    public JobBuilder<T> Validate(IRecordValidator<T> validator, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(validator);
-        var draft = Mutable();
-        draft.Stages.Add(new ValidateStage<T>(validator));
-        return this;
+        return Add<T>(new ValidateStage<T>(StageName(name, ErrorRecord.ValidationStepName), validator));
     }
 
     /// <summary>Adds a step that emits zero or more records for each record.</summary>
@@ -268,7 +268,7 @@ public sealed class JobBuilder<T>
         return this is JobBuilder<TOut> same ? same : new JobBuilder<TOut>(draft);
     }
 
-    private string StageName(string? name, string fallback) => Mutable().UniqueStageName(string.IsNullOrWhiteSpace(name) ? fallback : name);
+    private string StageName(string? name, string fallback) => Mutable().StageName(name, fallback);
 
     private JobDraft Mutable() => _draft.Built
         ? throw new InvalidOperationException($"The job '{_draft.Name}' was already built; start a new definition with Job.Create.")

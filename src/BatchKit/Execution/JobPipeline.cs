@@ -75,7 +75,12 @@ internal sealed partial class JobPipeline<TSource, TSink>(
             checkpoint = await store.GetCheckpointAsync(runtime.RunKey.Value, partition.Id, cancellationToken).ConfigureAwait(false);
         }
 
-        runtime = runtime with { StartPosition = checkpoint?.SourcePosition ?? 0, StartOrdinal = checkpoint?.RecordsRead ?? 0 };
+        runtime = runtime with
+        {
+            StartPosition = checkpoint?.SourcePosition ?? 0,
+            StartOrdinal = checkpoint?.RecordsRead ?? 0,
+            ErrorBudget = new ErrorBudget(runtime.Skip.MaxStoredErrorsPerPartition - Math.Min(checkpoint?.ErrorCount ?? 0, runtime.Skip.MaxStoredErrorsPerPartition)),
+        };
         var input = shuffle is null ? source : new StagingSource<TSource>(shuffle.Serializer, runtime.StagingDirectory, runtime.Plan);
 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -123,11 +128,11 @@ internal sealed partial class JobPipeline<TSource, TSink>(
                     filled += n;
                 }
 
-                var errors = reader.TakeErrors();
-                var readCount = filled + (errors?.Count ?? 0);
+                var (errors, unstored) = reader.TakeErrors();
+                var readCount = filled + (errors?.Count ?? 0) + unstored;
                 if (readCount > 0)
                 {
-                    await output.WriteAsync(new Chunk<TSource>(buffer, filled, ordinal, readCount, reader.Position, errors) { Pooled = true }, cancellationToken).ConfigureAwait(false);
+                    await output.WriteAsync(new Chunk<TSource>(buffer, filled, ordinal, readCount, reader.Position, errors) { Pooled = true, UnstoredErrors = unstored }, cancellationToken).ConfigureAwait(false);
                     ordinal += readCount;
                 }
                 else

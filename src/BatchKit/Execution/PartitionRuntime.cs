@@ -25,6 +25,12 @@ internal sealed record PartitionRuntime(
 
     public long StartOrdinal { get; init; }
 
+    /// <summary>Gets or initializes the budget of error payloads this attempt may still store (<see cref="SkipOptions.MaxStoredErrorsPerPartition"/>).</summary>
+    public ErrorBudget ErrorBudget { get; init; } = new(long.MaxValue);
+
+    /// <summary>Starts the error records a stage adds to the output of <paramref name="chunk"/>, with the chunk's own.</summary>
+    public ChunkErrors ErrorsOf<T>(Chunk<T> chunk) => new(ErrorBudget, chunk.Errors, chunk.UnstoredErrors);
+
     public ErrorRecord ToErrorRecord(ErrorRecordDraft draft) => new(
         RunKey.Value,
         Partition.Id,
