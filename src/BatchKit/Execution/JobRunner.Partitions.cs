@@ -58,7 +58,7 @@ public sealed partial class JobRunner
             await context.Store.SetPartitionStateAsync(context.Lease, new PartitionState(partition.Id, PartitionStatus.Failed, total, Describe(failure), time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
             if (attempt >= options.MaxPartitionAttempts || !IsRetryable(failure))
             {
-                return new PartitionFailure(partition, failure);
+                return new PartitionFailure(partition, failure, attempt);
             }
 
             var delay = TimeSpan.FromTicks(options.Retry.BaseDelay.Ticks * (1L << Math.Min(attempt - 1, 10)));
@@ -66,7 +66,12 @@ public sealed partial class JobRunner
         }
     }
 
-    private static bool IsRetryable(Exception failure) => failure is not (JobValidationException or InvalidDataException or FormatException);
+    /// <summary>
+    /// Tells whether another attempt of a failed partition may succeed: not for a non-transient
+    /// <see cref="BatchKitException"/> (a schema mismatch, an unsupported type, an invalid definition) nor for the
+    /// failures <see cref="RetryOptions.IsTransientByDefault"/> classifies as permanent (data, argument and state errors).
+    /// </summary>
+    private static bool IsRetryable(Exception failure) => RetryOptions.IsTransientByDefault(failure);
 
     private static string Describe(Exception exception) => exception.GetType().Name + ": " + exception.Message;
 

@@ -103,9 +103,10 @@ public sealed partial class JobRunner
             {
                 var first = failures.OrderBy(f => f.Partition.Index).First();
                 var status = failures.All(f => f.Exception is PartitionTimeoutException) ? RunStatus.TimedOut : RunStatus.Failed;
+                var transient = failures.All(f => RetryOptions.IsTransientByDefault(f.Exception));
                 var error = new PartitionFailedException(
-                    $"The job '{_job.Name}' run {runKey}: {failures.Count} partition(s) failed after {_job.Options.MaxPartitionAttempts} attempt(s); first: partition '{first.Partition.Id}': {first.Exception.Message}",
-                    first.Exception) { JobName = _job.Name, PartitionId = first.Partition.Id, IsTransient = true };
+                    $"The job '{_job.Name}' run {runKey}: {failures.Count} partition(s) failed; first: partition '{first.Partition.Id}' after {first.Attempts} attempt(s): {first.Exception.Message}",
+                    first.Exception) { JobName = _job.Name, PartitionId = first.Partition.Id, IsTransient = transient };
                 await store.SetRunStatusAsync(lease, status, error.Message, release: true, CancellationToken.None).ConfigureAwait(false);
                 return await ResultAsync(store, runKey, partitions, status, processed, started, error).ConfigureAwait(false);
             }
@@ -213,11 +214,12 @@ public sealed partial class JobRunner
         {
             if (states[p.Id].Status == PartitionStatus.Failed)
             {
-                failures.Add(new PartitionFailure(p, new PartitionFailedException(states[p.Id].LastError ?? "failed in an earlier run")));
+                failures.Add(new PartitionFailure(p, new PartitionFailedException(states[p.Id].LastError ?? "failed in an earlier run"), states[p.Id].Attempts));
             }
         }
 
         var counters = new RunCounters();
+        var permanentFailure = false;
         var context = new AttemptContext(store, lease, runKey, partitions, counters, CreateRetry("source read"), CreateRetry("sink write"));
 
         // Shuffled jobs run in two phases: every extract partition must finish before any target partition reads staging.
@@ -236,11 +238,22 @@ public sealed partial class JobRunner
                 new ParallelOptions { MaxDegreeOfParallelism = _job.Options.MaxParallelism, CancellationToken = cancellationToken },
                 async (partition, token) =>
                 {
+                    // A failure that can never succeed (schema, unsupported type, definition) would fail every
+                    // partition the same way: stop starting new ones; they stay pending for the next run.
+                    if (Volatile.Read(ref permanentFailure))
+                    {
+                        return;
+                    }
+
                     var attempts = states.TryGetValue(partition.Id, out var s) ? s.Attempts : 0;
                     var failure = await RunWithAttemptsAsync(context, partition, attempts, token).ConfigureAwait(false);
                     if (failure is not null)
                     {
                         failures.Add(failure);
+                        if (!IsRetryable(failure.Exception))
+                        {
+                            Volatile.Write(ref permanentFailure, true);
+                        }
                     }
                 }).ConfigureAwait(false);
         }
@@ -332,7 +345,7 @@ public sealed partial class JobRunner
 
     private string StagingRoot => _job.Options.StagingDirectory ?? Path.Combine(Path.GetTempPath(), "batchkit-staging");
 
-    private sealed record PartitionFailure(Partition Partition, Exception Exception);
+    private sealed record PartitionFailure(Partition Partition, Exception Exception, int Attempts);
 
     private sealed record AttemptContext(ICheckpointStore Store, RunLease Lease, RunKey RunKey, IReadOnlyList<Partition> Plan, RunCounters Counters, ResiliencePipeline SourceRetry, ResiliencePipeline SinkRetry);
 }
