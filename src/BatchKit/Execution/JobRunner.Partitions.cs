@@ -68,10 +68,15 @@ public sealed partial class JobRunner
 
     /// <summary>
     /// Tells whether another attempt of a failed partition may succeed: not for a non-transient
-    /// <see cref="BatchKitException"/> (a schema mismatch, an unsupported type, an invalid definition) nor for the
-    /// failures <see cref="RetryOptions.IsTransientByDefault"/> classifies as permanent (data, argument and state errors).
+    /// <see cref="BatchKitException"/> (a schema mismatch, an invalid definition), nor for invalid data or an
+    /// unsupported type (<see cref="InvalidDataException"/>, <see cref="FormatException"/>, <see cref="NotSupportedException"/>).
     /// </summary>
-    private static bool IsRetryable(Exception failure) => RetryOptions.IsTransientByDefault(failure);
+    private static bool IsRetryable(Exception failure) => failure switch
+    {
+        BatchKitException bk => bk.IsTransient,
+        InvalidDataException or FormatException or NotSupportedException => false,
+        _ => true,
+    };
 
     private static string Describe(Exception exception) => exception.GetType().Name + ": " + exception.Message;
 

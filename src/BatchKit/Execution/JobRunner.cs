@@ -103,7 +103,7 @@ public sealed partial class JobRunner
             {
                 var first = failures.OrderBy(f => f.Partition.Index).First();
                 var status = failures.All(f => f.Exception is PartitionTimeoutException) ? RunStatus.TimedOut : RunStatus.Failed;
-                var transient = failures.All(f => RetryOptions.IsTransientByDefault(f.Exception));
+                var transient = failures.All(f => IsRetryable(f.Exception));
                 var error = new PartitionFailedException(
                     $"The job '{_job.Name}' run {runKey}: {failures.Count} partition(s) failed; first: partition '{first.Partition.Id}' after {first.Attempts} attempt(s): {first.Exception.Message}",
                     first.Exception) { JobName = _job.Name, PartitionId = first.Partition.Id, IsTransient = transient };
