@@ -156,6 +156,7 @@ internal sealed partial class JobPipeline<TSource, TSink>(
         var read = checkpoint?.RecordsRead ?? 0;
         var written = checkpoint?.RecordsWritten ?? 0;
         var errorCount = checkpoint?.ErrorCount ?? 0;
+        var inDoubt = checkpoint?.InDoubtCount ?? 0;
         long? sinkPosition = checkpoint?.SinkPosition;
         var sourcePosition = checkpoint?.SourcePosition ?? 0;
         var writer = new RetryingSinkWriter<TSink>(sink, runtime, sinkPosition, IsAtomic);
@@ -173,15 +174,16 @@ internal sealed partial class JobPipeline<TSource, TSink>(
                         sourcePosition = chunk.EndPosition;
                         written += chunk.Count;
                         errorCount += chunk.ErrorCount;
+                        inDoubt += chunk.InDoubt;
                         if (chunk.Count > 0)
                         {
                             await writer.WriteAndCommitAsync(chunk.Memory, cancellationToken).ConfigureAwait(false);
                         }
 
                         chunk.Release();
-                        if (!IsAtomic || chunk.ErrorCount > 0)
+                        if (!IsAtomic || chunk.ErrorCount > 0 || chunk.InDoubt > 0)
                         {
-                            var next = new Checkpoint(runtime.Partition.Id, SinkStageName, sourcePosition, read, written, errorCount, writer.Position, runtime.Job.TimeProvider.GetUtcNow());
+                            var next = new Checkpoint(runtime.Partition.Id, SinkStageName, sourcePosition, read, written, errorCount, writer.Position, runtime.Job.TimeProvider.GetUtcNow()) { InDoubtCount = inDoubt };
                             await checkpoints.EnqueueAsync(next, chunk.Errors, cancellationToken).ConfigureAwait(false);
                         }
 
@@ -193,14 +195,14 @@ internal sealed partial class JobPipeline<TSource, TSink>(
                 // The final checkpoint holds the partition's totals (also for atomic partitions) and follows the sink's
                 // last commit; the output is published only once it is durable.
                 var sinkFinal = await writer.CommitFinalAsync(cancellationToken).ConfigureAwait(false);
-                var final = new Checkpoint(runtime.Partition.Id, SinkStageName, sourcePosition, read, written, errorCount, sinkFinal, runtime.Job.TimeProvider.GetUtcNow());
+                var final = new Checkpoint(runtime.Partition.Id, SinkStageName, sourcePosition, read, written, errorCount, sinkFinal, runtime.Job.TimeProvider.GetUtcNow()) { InDoubtCount = inDoubt };
                 await checkpoints.EnqueueAsync(final, null, cancellationToken).ConfigureAwait(false);
                 await checkpoints.FlushAsync().ConfigureAwait(false);
                 await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
             }
         }
 
-        return new PartitionOutcome(read, written, errorCount);
+        return new PartitionOutcome(read, written, errorCount, inDoubt);
     }
 
     private static async Task Guard(Task task, CancellationTokenSource linked)

@@ -69,6 +69,17 @@ public sealed partial class JobRunner
         var owner = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
         var (lease, run) = await AcquireAsync(store, runKey, owner, cancellationToken).ConfigureAwait(false);
 
+        if (run.Status == RunStatus.CompletedWithDoubts && !options.Reprocess
+            && (await store.ListInDoubtEffectsAsync(runKey.Value, cancellationToken).ConfigureAwait(false)).Count > 0)
+        {
+            // Until every doubt is resolved, running again could only repeat the same doubts.
+            await store.SetRunStatusAsync(lease, RunStatus.CompletedWithDoubts, run.LastError, release: true, CancellationToken.None).ConfigureAwait(false);
+            var plan = await store.GetPlanAsync(runKey.Value, cancellationToken).ConfigureAwait(false);
+            var doubtful = await ResultAsync(store, runKey, plan?.Partitions ?? [], RunStatus.CompletedWithDoubts, 0, started, null, alreadyCompleted: true).ConfigureAwait(false);
+            Log.RunCompletedWithDoubts(_logger, _job.Name, runKey, doubtful.InDoubt);
+            return doubtful;
+        }
+
         if (run.Status == RunStatus.Completed && !options.Reprocess)
         {
             await store.SetRunStatusAsync(lease, RunStatus.Completed, null, release: true, CancellationToken.None).ConfigureAwait(false);
@@ -97,6 +108,11 @@ public sealed partial class JobRunner
 
             await store.SetRunStatusAsync(lease, RunStatus.Running, null, release: false, runCancellation.Token).ConfigureAwait(false);
             partitions = await PlanAsync(store, lease, runKey, runCancellation.Token).ConfigureAwait(false);
+            if (run.Status == RunStatus.CompletedWithDoubts && !options.Reprocess)
+            {
+                await ReopenDoubtfulPartitionsAsync(store, lease, runKey, partitions, runCancellation.Token).ConfigureAwait(false);
+            }
+
             var (failures, count) = await ProcessAsync(store, lease, runKey, partitions, options, runCancellation.Token).ConfigureAwait(false);
             processed = count;
             if (failures.Count > 0)
@@ -114,9 +130,18 @@ public sealed partial class JobRunner
             var totals = await TotalsAsync(store, runKey, partitions).ConfigureAwait(false);
             ErrorRate.ThrowIfExceeded(_job, totals.RecordsRead, totals.Errors, final: true);
             await _job.Pipeline.CompleteRunAsync(runKey, partitions, runCancellation.Token).ConfigureAwait(false);
-            await store.SetRunStatusAsync(lease, RunStatus.Completed, null, release: true, CancellationToken.None).ConfigureAwait(false);
+            var completed = totals.InDoubt > 0 ? RunStatus.CompletedWithDoubts : RunStatus.Completed;
+            var doubts = totals.InDoubt > 0
+                ? $"{totals.InDoubt} record(s) have side effects in doubt: resolve them with ResolveInDoubtEffectAsync and run again."
+                : null;
+            await store.SetRunStatusAsync(lease, completed, doubts, release: true, CancellationToken.None).ConfigureAwait(false);
             DeleteStaging(runKey);
-            return await ResultAsync(store, runKey, partitions, RunStatus.Completed, processed, started, null).ConfigureAwait(false);
+            if (totals.InDoubt > 0)
+            {
+                Log.RunCompletedWithDoubts(_logger, _job.Name, runKey, totals.InDoubt);
+            }
+
+            return await ResultAsync(store, runKey, partitions, completed, processed, started, null).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (heartbeat.Lost)
         {
@@ -303,14 +328,34 @@ public sealed partial class JobRunner
             RecordsRead = totals.RecordsRead,
             RecordsWritten = totals.RecordsWritten,
             Errors = totals.Errors,
+            InDoubt = totals.InDoubt,
             Elapsed = elapsed,
             Exception = exception,
         };
     }
 
+    /// <summary>
+    /// Once every in-doubt effect of a run is resolved, sends the partitions that had doubts back to pending, from
+    /// their first record: the guard skips the confirmed effects and performs the released ones.
+    /// </summary>
+    private async Task ReopenDoubtfulPartitionsAsync(ICheckpointStore store, RunLease lease, RunKey runKey, IReadOnlyList<Partition> partitions, CancellationToken cancellationToken)
+    {
+        foreach (var partition in partitions)
+        {
+            var checkpoint = await store.GetCheckpointAsync(runKey.Value, partition.Id, cancellationToken).ConfigureAwait(false);
+            if (checkpoint is not { InDoubtCount: > 0 })
+            {
+                continue;
+            }
+
+            await store.ClearCheckpointAsync(lease, partition.Id, cancellationToken).ConfigureAwait(false);
+            await store.SetPartitionStateAsync(lease, new PartitionState(partition.Id, PartitionStatus.Pending, 0, null, _job.TimeProvider.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     private static async Task<PartitionOutcome> TotalsAsync(ICheckpointStore store, RunKey runKey, IReadOnlyList<Partition> partitions)
     {
-        long read = 0, written = 0, errors = 0;
+        long read = 0, written = 0, errors = 0, inDoubt = 0;
         var shuffled = partitions.Any(StagingLayout.IsExtract);
         foreach (var partition in partitions)
         {
@@ -324,9 +369,10 @@ public sealed partial class JobRunner
             read += !shuffled || extract ? checkpoint.RecordsRead : 0;
             written += extract ? 0 : checkpoint.RecordsWritten;
             errors += checkpoint.ErrorCount;
+            inDoubt += checkpoint.InDoubtCount;
         }
 
-        return new PartitionOutcome(read, written, errors);
+        return new PartitionOutcome(read, written, errors, inDoubt);
     }
 
     private void DeleteStaging(RunKey runKey)

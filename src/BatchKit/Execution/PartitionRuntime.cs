@@ -61,4 +61,4 @@ internal sealed class RunCounters
 }
 
 /// <summary>What a completed partition attempt read and wrote, in total (earlier attempts' committed work included).</summary>
-internal readonly record struct PartitionOutcome(long RecordsRead, long RecordsWritten, long Errors);
+internal readonly record struct PartitionOutcome(long RecordsRead, long RecordsWritten, long Errors, long InDoubt = 0);
