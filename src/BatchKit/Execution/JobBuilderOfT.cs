@@ -117,6 +117,14 @@ public sealed class JobBuilder<T>
     /// atomic: a resumed partition starts from its first record, so write its results with
     /// <see cref="WriteDisposition.ReplacePartition"/> or <see cref="WriteDisposition.Upsert"/>.
     /// </summary>
+    /// <remarks>
+    /// The aggregate sees one partition's records only. When results are keyed (an <see cref="WriteDisposition.Upsert"/>
+    /// by day, by user), every record of a key must be in the same partition, or each partition writes its own partial
+    /// result for the key and the sink keeps whichever came last. Natural partitions (files, row groups, row ranges)
+    /// rarely split the input by the result key: partition by the key with <see cref="ShuffleBy{TPartitioner}"/>
+    /// (for example a <see cref="HashPartitioner{T}"/> on the key). Sinks that can tell, such as the DuckDB upsert sink,
+    /// fail the run when a key arrives from a second partition of the same run.
+    /// </remarks>
     /// <typeparam name="TOut">The result type.</typeparam>
     /// <param name="factory">Creates one aggregator per partition attempt.</param>
     /// <param name="name">The step name; defaults to <c>aggregate</c>.</param>
