@@ -58,6 +58,18 @@ public sealed class UpsertKeyOwnershipTests : IDisposable
         result.Exception!.Message.Should().Contain("ShuffleBy");
     }
 
+    [Fact]
+    public async Task Upsert_NullInNotNullColumn_NamesTheTableColumnAndProperty()
+    {
+        var sink = Fixtures.Sink(_db, WriteDisposition.Upsert);
+        var rows = new[] { new DailyAggregate(Fixtures.Date, 0, null!, 1, 1, 1) };
+
+        var write = async () => await Fixtures.RunPartitionAsync(sink, Fixtures.RunKey(Fixtures.Date), Fixtures.Bucket(0), rows);
+
+        var error = (await write.Should().ThrowAsync<BatchKitException>()).Which;
+        error.Message.Should().NotContain("bk_stage").And.Contain("'daily_aggregates'").And.Contain("'event_type'").And.Contain("DailyAggregate.EventType");
+    }
+
     private sealed class PerDay : IAggregator<(DateOnly Day, double Amount), DailyAggregate>
     {
         private readonly Dictionary<DateOnly, (long Count, double Amount)> _days = [];

@@ -92,9 +92,21 @@ internal sealed class UpsertWriter<T> : ISinkWriter<T>
             return _applied;
         }
 
-        _appender.Close();
-        _appender.Dispose();
+        var appender = _appender;
         _appender = null;
+        try
+        {
+            appender.Close();
+        }
+        catch (DuckDBException e)
+        {
+            throw StagingFailure(e);
+        }
+        finally
+        {
+            appender.Dispose();
+        }
+
         await _core.ApplyLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -116,6 +128,31 @@ internal sealed class UpsertWriter<T> : ISinkWriter<T>
         _applied += _staged;
         _staged = 0;
         return _applied;
+    }
+
+    /// <summary>Describes a failure to stage rows in the terms of the target table, not of the internal staging table.</summary>
+    private BatchKitException StagingFailure(DuckDBException e)
+    {
+        var marker = "NOT NULL constraint failed: " + Stage + ".";
+        var at = e.Message.IndexOf(marker, StringComparison.Ordinal);
+        var rest = at < 0 ? string.Empty : e.Message[(at + marker.Length)..];
+        var column = _core.Map.Columns
+            .Where(c => rest.StartsWith(c.Name, StringComparison.Ordinal) && (rest.Length == c.Name.Length || !(char.IsLetterOrDigit(rest[c.Name.Length]) || rest[c.Name.Length] == '_')))
+            .FirstOrDefault();
+        if (column is null)
+        {
+            return _core.Failure("stage the rows of", _context, e);
+        }
+
+        return new BatchKitException(
+            $"DuckDB sink of table '{_core.Map.Table}' could not write partition '{_context.Partition.Id}': column '{column.Name}' is NOT NULL, "
+            + $"but a record's {typeof(T).Name}.{column.Property.Name} is null. Reject such records before the sink (a Validate step), or make the column nullable.",
+            e)
+        {
+            JobName = _context.RunKey.JobName,
+            PartitionId = _context.Partition.Id,
+            IsTransient = false,
+        };
     }
 
     public async ValueTask CompleteAsync(CancellationToken cancellationToken) =>
