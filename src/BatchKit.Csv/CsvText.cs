@@ -108,8 +108,17 @@ internal static class CsvText
             ("a delimiter or the end of the row after the closing quote", "'" + Decode(raw.Slice(problemOffset, 1)) + "'"),
         CsvMalformedReason.UnterminatedQuote when !split => ("a closing quote", "the end of the file"),
         _ when split => ("a closing quote on line " + line.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "none before the end of the line (" + reason + "); reading continues on the next line"),
-        _ => ("RFC 4180 quoting", reason.ToString()),
+            "none before the end of the line (" + Plain(reason) + "); reading continues on the next line"),
+        _ => ("RFC 4180 quoting", Plain(reason)),
+    };
+
+    /// <summary>Says what a quoting problem is in plain words, never with the parser's code name.</summary>
+    private static string Plain(CsvMalformedReason reason) => reason switch
+    {
+        CsvMalformedReason.StrayQuote => "a quote inside an unquoted value",
+        CsvMalformedReason.TextAfterClosingQuote => "text after a closing quote",
+        CsvMalformedReason.UnterminatedQuote => "a quoted field that is never closed",
+        _ => "malformed quoting",
     };
 
     private static long Count(ReadOnlySpan<byte> span, ref bool pendingCr)

@@ -15,8 +15,9 @@ namespace BatchKit.Parquet;
 /// parameter of the constructor with the same name) is mapped, unless <see cref="Ignore{TProperty}"/> excludes it.
 /// Supported types: <see cref="long"/>, <see cref="int"/>, <see cref="double"/>, <see cref="float"/>, <see cref="bool"/>,
 /// <see cref="string"/>, <see cref="decimal"/>, <see cref="DateTime"/>, <see cref="DateTimeOffset"/>, <see cref="DateOnly"/>,
-/// and the nullable forms of the value types. Properties of other types are skipped unless mapped explicitly, which is
-/// an error.
+/// and the nullable forms of the value types. A property of another type (<see cref="Guid"/>, <see cref="TimeSpan"/>…)
+/// is rejected when the source or sink is created, naming the property and its column, unless <see cref="Ignore{TProperty}"/>
+/// excludes it: nothing is silently left out of a file or a record.
 /// </para>
 /// <para>
 /// Reading, a property matches the column named by <see cref="Map{TProperty}"/>, or else the column whose name equals the

@@ -41,7 +41,7 @@ public sealed class ParquetSink<T> : ISink<T>, IPartitionOutputRemover
     /// <param name="directory">The directory the partition files are written to; created when missing.</param>
     /// <param name="options">The options, or <see langword="null"/> for the defaults.</param>
     /// <param name="map">The mapping of properties to columns, or <see langword="null"/> for the name convention.</param>
-    /// <exception cref="ArgumentException"><paramref name="directory"/> is empty, <typeparamref name="T"/> has no property to write, or an option is out of range.</exception>
+    /// <exception cref="ArgumentException"><paramref name="directory"/> is empty, <typeparamref name="T"/> has no property to write or a property of an unsupported type (such as <see cref="Guid"/> or <see cref="TimeSpan"/>) that is not ignored, or an option is out of range.</exception>
     public ParquetSink(string directory, ParquetSinkOptions? options = null, ParquetRecordMap<T>? map = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
@@ -54,6 +54,7 @@ public sealed class ParquetSink<T> : ISink<T>, IPartitionOutputRemover
 
         _directory = Path.GetFullPath(directory);
         _bindings = (map ?? new ParquetRecordMap<T>()).Bindings;
+        _bindings.ThrowIfUnsupported(writing: true);
         if (_bindings.Written.Count == 0)
         {
             throw new ArgumentException($"{typeof(T).Name} has no public property of a supported type to write.", nameof(map));

@@ -26,8 +26,10 @@ namespace BatchKit.Parquet;
 /// INT96) to <see cref="DateTime"/> (<see cref="DateTimeKind.Utc"/> when the column is adjusted to UTC, otherwise
 /// <see cref="DateTimeKind.Unspecified"/>) or to <see cref="DateTimeOffset"/> (offset zero; a timestamp not adjusted to
 /// UTC is taken as UTC); dates to <see cref="DateOnly"/> or <see cref="DateTime"/>. A nullable column may feed a
-/// non-nullable property: a null value then raises an <see cref="InvalidDataException"/> naming the file, the column and
-/// the row, when that row group is decoded.
+/// non-nullable property (a non-nullable value type, or a <see langword="string"/> annotated as not null under C#
+/// nullable reference types): a row holding such a null is skipped and reported as a bad record
+/// (<see cref="SourceContext.ReportBadRecord"/>), so it becomes an error record naming the file, row group, row and
+/// column, like any other invalid record.
 /// </para>
 /// <para>The source is thread-safe: every partition gets its own reader.</para>
 /// </remarks>
@@ -36,6 +38,7 @@ public sealed class ParquetSource<T> : ISource<T>
     private readonly Func<RowMaterializer<T>> _materializer;
 
     /// <summary>Initializes a new instance of the <see cref="ParquetSource{T}"/> class that maps columns to properties by name.</summary>
+    /// <exception cref="ArgumentException">A property has an unsupported type (such as <see cref="Guid"/> or <see cref="TimeSpan"/>).</exception>
     /// <exception cref="InvalidOperationException"><typeparamref name="T"/> has no constructor the mapping can use.</exception>
     public ParquetSource()
         : this(new ParquetRecordMap<T>())
@@ -44,11 +47,12 @@ public sealed class ParquetSource<T> : ISource<T>
 
     /// <summary>Initializes a new instance of the <see cref="ParquetSource{T}"/> class with a property mapping.</summary>
     /// <param name="map">The mapping of properties to columns.</param>
-    /// <exception cref="ArgumentException">An explicitly mapped property has an unsupported type.</exception>
+    /// <exception cref="ArgumentException">A property that is not ignored has an unsupported type (such as <see cref="Guid"/> or <see cref="TimeSpan"/>).</exception>
     /// <exception cref="InvalidOperationException"><typeparamref name="T"/> has no constructor the mapping can use.</exception>
     public ParquetSource(ParquetRecordMap<T> map)
     {
         ArgumentNullException.ThrowIfNull(map);
+        map.Bindings.ThrowIfUnsupported(writing: false);
         var materializer = new MapMaterializer<T>(map);
         _materializer = () => materializer;
     }
@@ -71,6 +75,6 @@ public sealed class ParquetSource<T> : ISource<T>
     {
         ArgumentNullException.ThrowIfNull(context);
         var slice = ParquetPartitionDescriptor.Parse(context.Partition.Descriptor);
-        return await ParquetSourceReader<T>.OpenAsync(slice, _materializer(), context.Position, cancellationToken).ConfigureAwait(false);
+        return await ParquetSourceReader<T>.OpenAsync(slice, _materializer(), context.Position, context, cancellationToken).ConfigureAwait(false);
     }
 }

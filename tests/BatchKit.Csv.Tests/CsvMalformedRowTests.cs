@@ -86,6 +86,22 @@ public sealed class CsvMalformedRowTests : IDisposable
         AssertBad(result.Bad[1], path, line: 3, raw: "2,\"b\"x,2", column: "'Name'", expected: "after the closing quote", found: "'x'");
     }
 
+    [Theory]
+    [InlineData("Id,Name,Amount\n1,\"a\"b\nc,1\n2,b,2\n")]
+    [InlineData("Id,Name,Amount\n1,\"a\nb\"x\"y,1\n2,b,2\n")]
+    [InlineData("Id,Name,Amount\n1,\"a,1\n2,b,2\n")]
+    [InlineData("Id,Name,Amount\n1,a\"b\"\"c,1\n2,b,2\n")]
+    public async Task ReadAsync_QuotingProblems_DescribeThemInPlainWords(string text)
+    {
+        var (result, _) = await ReadAsync(text);
+
+        result.Bad.Should().NotBeEmpty();
+        foreach (var bad in result.Bad)
+        {
+            bad.Reason.Should().NotMatchRegex(@"\b[A-Z][a-z]+[A-Z][A-Za-z]+\b", "a library's code name means nothing to the reader: " + bad.Reason);
+        }
+    }
+
     [Fact]
     public async Task ReadAsync_BlankLines_AreSkippedAndLineNumbersCountThem()
     {

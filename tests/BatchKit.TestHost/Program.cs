@@ -166,7 +166,7 @@ internal static class Modes
         var inDoubt = await store.ListInDoubtEffectsAsync(result.RunKey.Value, CancellationToken.None);
         Console.WriteLine($"status={result.Status} in_doubt={inDoubt.Count}");
         Console.WriteLine("in_doubt_keys=" + JsonSerializer.Serialize(inDoubt.Select(d => d.Key)));
-        return result.Succeeded ? 0 : 1;
+        return result.Succeeded || result.Status == RunStatus.CompletedWithDoubts ? 0 : 1;
     }
 
     private static SqliteConnection Open(string path)

@@ -5,7 +5,9 @@ namespace BatchKit.DuckDb.Internal;
 /// <summary>
 /// Writes one partition attempt with <see cref="WriteDisposition.Upsert"/>: rows are appended to a TEMP staging table
 /// of the writer's own connection; each commit merges them into the target in one transaction with one
-/// <c>INSERT ... SELECT ... ON CONFLICT DO UPDATE</c> and empties the staging table.
+/// <c>INSERT ... SELECT ... ON CONFLICT DO UPDATE</c> and empties the staging table. In the same transaction, before
+/// the merge, <see cref="UpsertKeyOwners"/> fails the commit when a key was already written by another partition of
+/// the run.
 /// </summary>
 internal sealed class UpsertWriter<T> : ISinkWriter<T>
 {
@@ -15,12 +17,14 @@ internal sealed class UpsertWriter<T> : ISinkWriter<T>
     private readonly SinkContext _context;
     private readonly DuckDBConnection _connection;
     private readonly string _applySql;
+    private readonly UpsertKeyOwners _owners;
     private DuckDBAppender? _appender;
     private long _staged;
     private long _applied;
 
-    private UpsertWriter(SinkCore<T> core, SinkContext context, DuckDBConnection connection)
+    private UpsertWriter(SinkCore<T> core, SinkContext context, DuckDBConnection connection, UpsertKeyOwners owners)
     {
+        _owners = owners;
         _core = core;
         _context = context;
         _connection = connection;
@@ -39,9 +43,11 @@ internal sealed class UpsertWriter<T> : ISinkWriter<T>
         try
         {
             await core.ApplyLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            var owners = new UpsertKeyOwners(core.Map.Table, core.Map.Key, Stage);
             try
             {
                 core.Prepare(connection, cancellationToken);
+                owners.Prepare(connection, cancellationToken);
             }
             finally
             {
@@ -50,7 +56,7 @@ internal sealed class UpsertWriter<T> : ISinkWriter<T>
 
             Db.Execute(connection, $"DROP TABLE IF EXISTS temp.main.{Stage}", cancellationToken);
             Db.Execute(connection, core.Map.CreateTableSql(Stage, withKey: false, temp: true, extraColumns: [$"{Sql.Quote(SinkCore<T>.SequenceColumn)} BIGINT NOT NULL"]), cancellationToken);
-            return new UpsertWriter<T>(core, context, connection);
+            return new UpsertWriter<T>(core, context, connection, owners);
         }
         catch
         {
@@ -86,13 +92,26 @@ internal sealed class UpsertWriter<T> : ISinkWriter<T>
             return _applied;
         }
 
-        _appender.Close();
-        _appender.Dispose();
+        var appender = _appender;
         _appender = null;
+        try
+        {
+            appender.Close();
+        }
+        catch (DuckDBException e)
+        {
+            throw StagingFailure(e);
+        }
+        finally
+        {
+            appender.Dispose();
+        }
+
         await _core.ApplyLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             using var transaction = _connection.BeginTransaction();
+            _owners.Claim(_connection, _context, cancellationToken);
             Db.Execute(_connection, _applySql, cancellationToken);
             Db.Execute(_connection, $"DELETE FROM temp.main.{Stage}", cancellationToken);
             transaction.Commit();
@@ -109,6 +128,31 @@ internal sealed class UpsertWriter<T> : ISinkWriter<T>
         _applied += _staged;
         _staged = 0;
         return _applied;
+    }
+
+    /// <summary>Describes a failure to stage rows in the terms of the target table, not of the internal staging table.</summary>
+    private BatchKitException StagingFailure(DuckDBException e)
+    {
+        var marker = "NOT NULL constraint failed: " + Stage + ".";
+        var at = e.Message.IndexOf(marker, StringComparison.Ordinal);
+        var rest = at < 0 ? string.Empty : e.Message[(at + marker.Length)..];
+        var column = _core.Map.Columns
+            .Where(c => rest.StartsWith(c.Name, StringComparison.Ordinal) && (rest.Length == c.Name.Length || !(char.IsLetterOrDigit(rest[c.Name.Length]) || rest[c.Name.Length] == '_')))
+            .FirstOrDefault();
+        if (column is null)
+        {
+            return _core.Failure("stage the rows of", _context, e);
+        }
+
+        return new BatchKitException(
+            $"DuckDB sink of table '{_core.Map.Table}' could not write partition '{_context.Partition.Id}': column '{column.Name}' is NOT NULL, "
+            + $"but a record's {typeof(T).Name}.{column.Property.Name} is null. Reject such records before the sink (a Validate step), or make the column nullable.",
+            e)
+        {
+            JobName = _context.RunKey.JobName,
+            PartitionId = _context.Partition.Id,
+            IsTransient = false,
+        };
     }
 
     public async ValueTask CompleteAsync(CancellationToken cancellationToken) =>

@@ -4,7 +4,11 @@ using Parquet.Schema;
 namespace BatchKit.Parquet.Internal;
 
 /// <summary>Where a column is read from and what it is read into, for error messages.</summary>
-internal sealed record ColumnScope(string FilePath, DataField Field, string Target);
+/// <param name="FilePath">The file.</param>
+/// <param name="Field">The column.</param>
+/// <param name="Target">What the column fills, such as <c>property Order.Id</c>.</param>
+/// <param name="RejectsNull">Whether a null cannot go into the target (a non-nullable value type, or a reference type annotated as not null).</param>
+internal sealed record ColumnScope(string FilePath, DataField Field, string Target, bool RejectsNull = true);
 
 /// <summary>
 /// Decodes one column of a row group into an array of the target CLR type. One instance per column per reader; its
@@ -15,6 +19,9 @@ internal abstract class ColumnReader
     protected ColumnReader(ColumnScope scope) => Scope = scope;
 
     public ColumnScope Scope { get; }
+
+    /// <summary>Gets the rows (within the last row group read) whose value is null although the target rejects nulls; their value is the default.</summary>
+    public List<int> NullRows { get; } = [];
 
     /// <summary>Gets the decoded values of the last row group read (an array of the target type, at least as long as the row group).</summary>
     public abstract object Values { get; }
@@ -112,10 +119,12 @@ internal abstract class ColumnReader
             ? new NullableConvertingColumnReader<TFound, TValue>(scope, convert)
             : new ConvertingColumnReader<TFound, TValue>(scope, convert);
 
-    /// <summary>Throws the error for a null value read into a non-nullable target.</summary>
-    protected InvalidDataException NullValue(long rowInFile, string targetType) => new(
-        $"Parquet file '{Scope.FilePath}', column '{Scope.Field.Name}', row {rowInFile}: found null, but {Scope.Target} " +
-        $"has the non-nullable type {targetType}. Make it {targetType}? to accept nulls.");
+    /// <summary>Records a null read into a target that rejects nulls; the row becomes an error record, and its value is the default.</summary>
+    protected TValue NullValue<TValue>(int row)
+    {
+        NullRows.Add(row);
+        return default!;
+    }
 
     /// <summary>Returns an array of at least <paramref name="length"/> elements, reusing <paramref name="array"/> when it is long enough.</summary>
     protected static TElement[] Ensure<TElement>(ref TElement[] array, int length)

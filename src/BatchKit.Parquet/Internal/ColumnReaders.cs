@@ -13,6 +13,7 @@ internal sealed class ValueColumnReader<TValue>(ColumnScope scope) : ColumnReade
 
     public override async ValueTask ReadAsync(ParquetRowGroupReader rowGroup, int rowCount, long firstRowInFile, CancellationToken cancellationToken)
     {
+        NullRows.Clear();
         var values = Ensure(ref _values, rowCount);
         if (!Scope.Field.IsNullable)
         {
@@ -24,7 +25,7 @@ internal sealed class ValueColumnReader<TValue>(ColumnScope scope) : ColumnReade
         await rowGroup.ReadAsync(Scope.Field, scratch.AsMemory(0, rowCount), null, cancellationToken).ConfigureAwait(false);
         for (var i = 0; i < rowCount; i++)
         {
-            values[i] = scratch[i] ?? throw NullValue(firstRowInFile + i, ColumnTypes.Name(typeof(TValue)));
+            values[i] = scratch[i] ?? NullValue<TValue>(i);
         }
     }
 }
@@ -70,6 +71,7 @@ internal sealed class ConvertingColumnReader<TFound, TValue>(ColumnScope scope, 
 
     public override async ValueTask ReadAsync(ParquetRowGroupReader rowGroup, int rowCount, long firstRowInFile, CancellationToken cancellationToken)
     {
+        NullRows.Clear();
         var values = Ensure(ref _values, rowCount);
         if (!Scope.Field.IsNullable)
         {
@@ -88,7 +90,7 @@ internal sealed class ConvertingColumnReader<TFound, TValue>(ColumnScope scope, 
         await rowGroup.ReadAsync(Scope.Field, scratch.AsMemory(0, rowCount), null, cancellationToken).ConfigureAwait(false);
         for (var i = 0; i < rowCount; i++)
         {
-            values[i] = scratch[i] is { } found ? convert(found) : throw NullValue(firstRowInFile + i, ColumnTypes.Name(typeof(TValue)));
+            values[i] = scratch[i] is { } found ? convert(found) : NullValue<TValue>(i);
         }
     }
 }
@@ -115,13 +117,29 @@ internal sealed class NullableConvertingColumnReader<TFound, TValue>(ColumnScope
     }
 }
 
-/// <summary>Reads a string column; nulls stay null.</summary>
+/// <summary>Reads a string column; nulls stay null, or are recorded when the property is annotated as not null.</summary>
 internal sealed class StringColumnReader(ColumnScope scope) : ColumnReader(scope)
 {
     private string?[] _values = [];
 
     public override object Values => _values;
 
-    public override ValueTask ReadAsync(ParquetRowGroupReader rowGroup, int rowCount, long firstRowInFile, CancellationToken cancellationToken) =>
-        rowGroup.ReadAsync(Scope.Field, Ensure(ref _values, rowCount).AsMemory(0, rowCount), null, cancellationToken);
+    public override async ValueTask ReadAsync(ParquetRowGroupReader rowGroup, int rowCount, long firstRowInFile, CancellationToken cancellationToken)
+    {
+        NullRows.Clear();
+        var values = Ensure(ref _values, rowCount);
+        await rowGroup.ReadAsync(Scope.Field, values.AsMemory(0, rowCount), null, cancellationToken).ConfigureAwait(false);
+        if (!Scope.RejectsNull || !Scope.Field.IsNullable)
+        {
+            return;
+        }
+
+        for (var i = 0; i < rowCount; i++)
+        {
+            if (values[i] is null)
+            {
+                NullRows.Add(i);
+            }
+        }
+    }
 }

@@ -18,14 +18,14 @@ internal static class ColumnResolver
             var field = Find(fields, request);
             if (field is null)
             {
-                var column = request.Explicit ? request.Name : $"{request.Name}' (or '{ColumnNames.ToSnakeCase(request.Name)}";
+                var column = request.Explicit ? $"'{request.Name}'" : $"'{request.Name}' (or '{ColumnNames.ToSnakeCase(request.Name)}')";
                 problems.Add((request.Name, expected, "missing",
-                    $"column '{column}' for {request.Target} (expected {expected}) is missing; the file has columns " +
+                    $"column {column} for {request.Target}, of type {expected}, is missing; the file has columns " +
                     string.Join(", ", schema.Fields.Select(f => f.Name))));
                 continue;
             }
 
-            var reader = ColumnReader.TryCreate(request.ClrType, new ColumnScope(filePath, field, request.Target));
+            var reader = ColumnReader.TryCreate(request.ClrType, new ColumnScope(filePath, field, request.Target, request.RejectsNull));
             if (reader is null)
             {
                 var found = ColumnTypes.Describe(field);
@@ -40,6 +40,7 @@ internal static class ColumnResolver
         {
             throw new ParquetSchemaException($"Parquet file '{filePath}' does not match the mapping: {string.Join("; ", problems.Select(p => p.Text))}.")
             {
+                IsTransient = false,
                 FilePath = filePath,
                 ColumnName = problems[0].Column,
                 ExpectedType = problems[0].Expected,

@@ -12,13 +12,17 @@ internal sealed class ParquetSourceReader<T> : ISourceReader<T>
     private readonly object[] _arrays;
     private readonly long[] _firstRowInFile;
     private readonly int _endRowGroup;
+    private readonly SourceContext? _context;
+    private ColumnReader?[]? _nullColumns;
+    private int _rowGroup;
     private int _nextRowGroup;
     private int _pendingSkip;
     private ParquetColumnBatch? _batch;
     private int _offset;
 
-    private ParquetSourceReader(ParquetReader reader, string path, RowMaterializer<T> materializer, ColumnReader[] columns, int firstRowGroup, int endRowGroup)
+    private ParquetSourceReader(ParquetReader reader, string path, RowMaterializer<T> materializer, ColumnReader[] columns, int firstRowGroup, int endRowGroup, SourceContext? context)
     {
+        _context = context;
         _reader = reader;
         _path = path;
         _materializer = materializer;
@@ -35,7 +39,7 @@ internal sealed class ParquetSourceReader<T> : ISourceReader<T>
 
     public long Position { get; private set; }
 
-    public static async ValueTask<ParquetSourceReader<T>> OpenAsync(ParquetPartitionSlice slice, RowMaterializer<T> materializer, long position, CancellationToken cancellationToken)
+    public static async ValueTask<ParquetSourceReader<T>> OpenAsync(ParquetPartitionSlice slice, RowMaterializer<T> materializer, long position, SourceContext? context, CancellationToken cancellationToken)
     {
         var options = new ParquetOptions { UseDateOnlyTypeForDates = true };
         ParquetReader reader;
@@ -58,7 +62,7 @@ internal sealed class ParquetSourceReader<T> : ISourceReader<T>
                     $"Parquet file '{slice.Path}' has {reader.RowGroupCount} row groups, but the partition reads row groups {slice.FirstRowGroup} to {end - 1}; the file changed after the run was planned.");
             }
 
-            var result = new ParquetSourceReader<T>(reader, slice.Path, materializer, columns, slice.FirstRowGroup, end);
+            var result = new ParquetSourceReader<T>(reader, slice.Path, materializer, columns, slice.FirstRowGroup, end, context);
             result.Seek(position);
             return result;
         }
@@ -85,9 +89,11 @@ internal sealed class ParquetSourceReader<T> : ISourceReader<T>
             }
 
             var count = Math.Min(buffer.Length - written, _batch.RowCount - _offset);
-            _materializer.Map(_batch, _arrays, _offset, buffer.Slice(written, count));
+            var slice = buffer.Slice(written, count);
+            _materializer.Map(_batch, _arrays, _offset, slice);
+            var kept = _nullColumns is null ? count : DropNullRows(slice.Span, count);
             _offset += count;
-            written += count;
+            written += kept;
             Position += count;
         }
 
@@ -95,6 +101,37 @@ internal sealed class ParquetSourceReader<T> : ISourceReader<T>
     }
 
     public ValueTask DisposeAsync() => _reader.DisposeAsync();
+
+    /// <summary>
+    /// Removes the rows of <paramref name="records"/> that hold a null a property cannot take, and reports each as a
+    /// bad record naming the file, row group, row and column; returns how many records are kept.
+    /// </summary>
+    private int DropNullRows(Span<T> records, int count)
+    {
+        var kept = 0;
+        for (var j = 0; j < count; j++)
+        {
+            var row = _offset + j;
+            if (_nullColumns![row] is not { } column)
+            {
+                records[kept++] = records[j];
+                continue;
+            }
+
+            var rowInFile = _firstRowInFile[_rowGroup] + row;
+            var location = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Parquet file '{_path}', row group {_rowGroup}, row {rowInFile}");
+            var reason = $"{location}: column '{column.Scope.Field.Name}' is null, but {column.Scope.Target} does not accept null; make it nullable to accept nulls.";
+            if (_context is null)
+            {
+                throw new InvalidDataException(reason);
+            }
+
+            _context.ReportBadRecord(Position + j, location, reason);
+        }
+
+        records[kept..count].Clear();
+        return kept;
+    }
 
     private void Seek(long position)
     {
@@ -129,11 +166,19 @@ internal sealed class ParquetSourceReader<T> : ISourceReader<T>
             }
 
             var rowGroup = _reader.OpenRowGroupReader(index);
+            _nullColumns = null;
             for (var k = 0; k < _columns.Length; k++)
             {
                 await _columns[k].ReadAsync(rowGroup, rowCount, _firstRowInFile[index], cancellationToken).ConfigureAwait(false);
                 _arrays[k] = _columns[k].Values;
+                foreach (var row in _columns[k].NullRows)
+                {
+                    _nullColumns ??= new ColumnReader?[rowCount];
+                    _nullColumns[row] ??= _columns[k];
+                }
             }
+
+            _rowGroup = index;
 
             _batch = new ParquetColumnBatch(_arrays, _materializer.Bindings, _path, index, rowCount);
             _offset = _pendingSkip;

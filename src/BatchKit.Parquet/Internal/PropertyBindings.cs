@@ -18,10 +18,12 @@ internal sealed class PropertyBindings<T>
     private RecordFiller<T>? _filler;
     private ColumnExtractor<T>? _extractor;
 
-    private PropertyBindings(IReadOnlyList<PropertyBinding> read, IReadOnlyList<PropertyBinding> written, ConstructorInfo? constructor, string? constructorProblem)
+    private PropertyBindings(IReadOnlyList<PropertyBinding> read, IReadOnlyList<PropertyBinding> written, ConstructorInfo? constructor, string? constructorProblem, IReadOnlyList<PropertyBinding> unsupportedRead, IReadOnlyList<PropertyBinding> unsupportedWritten)
     {
         Read = read;
         Written = written;
+        UnsupportedRead = unsupportedRead;
+        UnsupportedWritten = unsupportedWritten;
         Constructor = constructor;
         ConstructorProblem = constructorProblem;
     }
@@ -31,6 +33,12 @@ internal sealed class PropertyBindings<T>
 
     /// <summary>Gets the properties a sink writes, in declaration order (the column order of written files).</summary>
     public IReadOnlyList<PropertyBinding> Written { get; }
+
+    /// <summary>Gets the properties a source would have to fill but whose type is not supported (and that are not ignored).</summary>
+    public IReadOnlyList<PropertyBinding> UnsupportedRead { get; }
+
+    /// <summary>Gets the properties a sink would have to write but whose type is not supported (and that are not ignored).</summary>
+    public IReadOnlyList<PropertyBinding> UnsupportedWritten { get; }
 
     /// <summary>Gets the constructor records are built with, or null for a struct's default constructor.</summary>
     public ConstructorInfo? Constructor { get; }
@@ -59,16 +67,43 @@ internal sealed class PropertyBindings<T>
             }
         }
 
-        var mapped = properties
-            .Where(p => !ignored.Contains(p.Name) && ColumnTypes.IsSupported(p.PropertyType))
+        var all = properties
+            .Where(p => !ignored.Contains(p.Name))
             .Select(p => new PropertyBinding(p, columns.GetValueOrDefault(p.Name), columns.GetValueOrDefault(p.Name) ?? ColumnNames.ToSnakeCase(p.Name)))
             .ToList();
 
         var constructor = ChooseConstructor(properties, out var problem);
         var constructorParameters = constructor?.GetParameters().Select(p => p.Name!).ToHashSet(StringComparer.OrdinalIgnoreCase) ?? [];
-        var read = mapped.Where(b => b.Property.SetMethod is { IsPublic: true } || constructorParameters.Contains(b.Property.Name)).ToList();
-        var written = mapped.Where(b => b.Property.GetMethod is { IsPublic: true }).ToList();
-        return new PropertyBindings<T>(read, written, constructor, problem);
+        var readable = all.Where(b => b.Property.SetMethod is { IsPublic: true } || constructorParameters.Contains(b.Property.Name)).ToList();
+        var writable = all.Where(b => b.Property.GetMethod is { IsPublic: true }).ToList();
+        return new PropertyBindings<T>(
+            readable.Where(b => ColumnTypes.IsSupported(b.Type)).ToList(),
+            writable.Where(b => ColumnTypes.IsSupported(b.Type)).ToList(),
+            constructor,
+            problem,
+            readable.Where(b => !ColumnTypes.IsSupported(b.Type)).ToList(),
+            writable.Where(b => !ColumnTypes.IsSupported(b.Type)).ToList());
+    }
+
+    /// <summary>
+    /// Rejects a mapping that would silently lose properties: one whose type cannot be stored in a Parquet column.
+    /// </summary>
+    /// <param name="writing">Whether the mapping writes records (a sink) or reads them (a source).</param>
+    /// <exception cref="ArgumentException">A property that is not ignored has an unsupported type.</exception>
+    public void ThrowIfUnsupported(bool writing)
+    {
+        var unsupported = writing ? UnsupportedWritten : UnsupportedRead;
+        if (unsupported.Count == 0)
+        {
+            return;
+        }
+
+        var verb = writing ? "written to" : "read from";
+        var list = string.Join("; ", unsupported.Select(b =>
+            $"property {typeof(T).Name}.{b.Property.Name} of type {ColumnTypes.Name(b.Type)} would be {verb} column '{(writing ? b.WriteColumn : b.ReadColumnDescription)}'"));
+        throw new ArgumentException(
+            $"{list}, but Parquet mapping does not support that type. Supported types are {ColumnTypes.SupportedList}; "
+            + "exclude the property with ParquetRecordMap.Ignore, or expose it as a supported type (for example a string).");
     }
 
     private static ConstructorInfo? ChooseConstructor(List<PropertyInfo> properties, out string? problem)

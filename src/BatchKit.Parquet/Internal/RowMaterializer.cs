@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace BatchKit.Parquet.Internal;
 
 /// <summary>A column a materializer needs: its name, whether the name is an explicit override, its type, and what it fills.</summary>
-internal sealed record ColumnRequest(string Name, bool Explicit, Type ClrType, string Target);
+internal sealed record ColumnRequest(string Name, bool Explicit, Type ClrType, string Target, bool RejectsNull);
 
 /// <summary>Turns decoded column arrays into records.</summary>
 internal abstract class RowMaterializer<T>
@@ -25,7 +25,7 @@ internal sealed class MapMaterializer<T> : RowMaterializer<T>
         var bindings = map.Bindings;
         _filler = bindings.Filler;
         Columns = bindings.Read
-            .Select(b => new ColumnRequest(b.ReadColumnDescription, b.ExplicitColumn is not null, b.Type, b.Describe(typeof(T))))
+            .Select(b => new ColumnRequest(b.ReadColumnDescription, b.ExplicitColumn is not null, b.Type, b.Describe(typeof(T)), RejectsNull(b)))
             .ToList();
         Bindings = Columns.Select(c => new ParquetColumnBinding(c.Name, c.ClrType)).ToList();
     }
@@ -33,6 +33,22 @@ internal sealed class MapMaterializer<T> : RowMaterializer<T>
     public override IReadOnlyList<ColumnRequest> Columns { get; }
 
     public override IReadOnlyList<ParquetColumnBinding> Bindings { get; }
+
+    /// <summary>
+    /// Tells whether a property cannot hold null: a non-nullable value type, or a reference type annotated as not
+    /// null (C# nullable reference types, read with <see cref="System.Reflection.NullabilityInfoContext"/>; a type
+    /// compiled without annotations accepts nulls).
+    /// </summary>
+    private static bool RejectsNull(PropertyBinding binding)
+    {
+        if (binding.Type.IsValueType)
+        {
+            return Nullable.GetUnderlyingType(binding.Type) is null;
+        }
+
+        var info = new System.Reflection.NullabilityInfoContext().Create(binding.Property);
+        return info.ReadState == System.Reflection.NullabilityState.NotNull;
+    }
 
     public override void Map(ParquetColumnBatch batch, object[] columns, int firstRow, Memory<T> destination)
     {
@@ -63,7 +79,7 @@ internal sealed class CustomMaterializer<T> : RowMaterializer<T>
                 ArgumentNullException.ThrowIfNull(c, nameof(mapper));
                 ArgumentException.ThrowIfNullOrWhiteSpace(c.ColumnName, nameof(mapper));
                 return ColumnTypes.IsSupported(c.ClrType)
-                    ? new ColumnRequest(c.ColumnName, Explicit: false, c.ClrType, $"column {k} of {mapper.GetType().Name}")
+                    ? new ColumnRequest(c.ColumnName, Explicit: false, c.ClrType, $"column {k} of {mapper.GetType().Name}", RejectsNull: c.ClrType.IsValueType && Nullable.GetUnderlyingType(c.ClrType) is null)
                     : throw new ArgumentException(
                         $"Column {k} ('{c.ColumnName}') of {mapper.GetType().Name} asks for type {c.ClrType.Name}; supported types are {ColumnTypes.SupportedList}.",
                         nameof(mapper));

@@ -51,22 +51,22 @@ public sealed class JobBuilder<T>
 
     /// <summary>Adds a validation step: a record for which <paramref name="rule"/> returns a reason is stored as an error record and skipped.</summary>
     /// <param name="rule">Returns <see langword="null"/> for a valid record, or why it is invalid.</param>
+    /// <param name="name">The step name, unique in the job; defaults to <c>validate</c>, then <c>validate-2</c>, <c>validate-3</c>… for later validations.</param>
     /// <returns>The same builder instance, so calls can be chained.</returns>
-    public JobBuilder<T> Validate(Func<T, string?> rule)
+    public JobBuilder<T> Validate(Func<T, string?> rule, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(rule);
-        return Validate(new DelegateValidator(rule));
+        return Validate(new DelegateValidator(rule), name);
     }
 
     /// <summary>Adds a validation step: invalid records are stored as error records and skipped.</summary>
     /// <param name="validator">The validator.</param>
+    /// <param name="name">The step name, unique in the job; defaults to <c>validate</c>, then <c>validate-2</c>, <c>validate-3</c>… for later validations.</param>
     /// <returns>The same builder instance, so calls can be chained.</returns>
-    public JobBuilder<T> Validate(IRecordValidator<T> validator)
+    public JobBuilder<T> Validate(IRecordValidator<T> validator, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(validator);
-        var draft = Mutable();
-        draft.Stages.Add(new ValidateStage<T>(validator));
-        return this;
+        return Add<T>(new ValidateStage<T>(StageName(name, ErrorRecord.ValidationStepName), validator));
     }
 
     /// <summary>Adds a step that emits zero or more records for each record.</summary>
@@ -117,6 +117,14 @@ public sealed class JobBuilder<T>
     /// atomic: a resumed partition starts from its first record, so write its results with
     /// <see cref="WriteDisposition.ReplacePartition"/> or <see cref="WriteDisposition.Upsert"/>.
     /// </summary>
+    /// <remarks>
+    /// The aggregate sees one partition's records only. When results are keyed (an <see cref="WriteDisposition.Upsert"/>
+    /// by day, by user), every record of a key must be in the same partition, or each partition writes its own partial
+    /// result for the key and the sink keeps whichever came last. Natural partitions (files, row groups, row ranges)
+    /// rarely split the input by the result key: partition by the key with <see cref="ShuffleBy{TPartitioner}"/>
+    /// (for example a <see cref="HashPartitioner{T}"/> on the key). Sinks that can tell, such as the DuckDB upsert sink,
+    /// fail the run when a key arrives from a second partition of the same run.
+    /// </remarks>
     /// <typeparam name="TOut">The result type.</typeparam>
     /// <param name="factory">Creates one aggregator per partition attempt.</param>
     /// <param name="name">The step name; defaults to <c>aggregate</c>.</param>
@@ -289,7 +297,7 @@ public sealed class JobBuilder<T>
         return this is JobBuilder<TOut> same ? same : new JobBuilder<TOut>(draft);
     }
 
-    private string StageName(string? name, string fallback) => Mutable().UniqueStageName(string.IsNullOrWhiteSpace(name) ? fallback : name);
+    private string StageName(string? name, string fallback) => Mutable().StageName(name, fallback);
 
     private JobDraft Mutable() => _draft.Built
         ? throw new InvalidOperationException($"The job '{_draft.Name}' was already built; start a new definition with Job.Create.")

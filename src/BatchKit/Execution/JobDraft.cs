@@ -32,7 +32,27 @@ internal sealed class JobDraft(string name)
 
     public List<string> Problems { get; } = [];
 
-    public string UniqueStageName(string name)
+    /// <summary>
+    /// Names a step: an explicit name must be unique (a duplicate is a definition problem, reported by Build), a
+    /// default name gets a suffix (<c>validate</c>, <c>validate-2</c>…). Error records are keyed by step name, so two
+    /// steps with one name would overwrite each other's records.
+    /// </summary>
+    public string StageName(string? explicitName, string fallback)
+    {
+        if (!string.IsNullOrWhiteSpace(explicitName))
+        {
+            if (Stages.Any(s => s.Name == explicitName) || explicitName is ErrorRecord.SourceStepName or "sink")
+            {
+                Problems.Add($"The step name '{explicitName}' is used twice (or is reserved: 'source' and 'sink' are); step names must be unique because error records are keyed by step.");
+            }
+
+            return explicitName;
+        }
+
+        return UniqueStageName(fallback);
+    }
+
+    private string UniqueStageName(string name)
     {
         var candidate = name;
         for (var i = 2; Stages.Any(s => s.Name == candidate); i++)

@@ -31,7 +31,11 @@ public sealed class JobOptions
     /// <value>The default value is 0.01 (1%).</value>
     public double MaxErrorRate { get; set; } = 0.01;
 
-    /// <summary>Gets or sets how many records must have been read before <see cref="MaxErrorRate"/> is checked during the run; it is always checked at the end.</summary>
+    /// <summary>
+    /// Gets or sets how many records must have been read before <see cref="MaxErrorRate"/> is checked during the run;
+    /// it is always checked at the end. Past this sample, the rate is checked as records flow (also while the source
+    /// reads bad records), and the run stops early with <see cref="ErrorRateExceededException"/>.
+    /// </summary>
     /// <value>The default value is 1000.</value>
     public long ErrorRateMinimumRecords { get; set; } = 1000;
 

@@ -17,7 +17,7 @@ internal sealed partial class JobPipeline<TSource, TSink>
         var writers = new BinaryWriter?[count];
         var temporary = new string[count];
         var suffix = ".tmp-" + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var inputRuntime = runtime with { Partition = input, StartPosition = 0, StartOrdinal = 0 };
+        var inputRuntime = runtime with { Partition = input, StartPosition = 0, StartOrdinal = 0, ErrorBudget = new ErrorBudget(runtime.Skip.MaxStoredErrorsPerPartition) };
         long read = 0, routed = 0, errors = 0, files = 0;
         try
         {
@@ -26,13 +26,20 @@ internal sealed partial class JobPipeline<TSource, TSink>
             while (true)
             {
                 var n = await reader.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-                var drafts = reader.TakeErrors();
-                var bad = drafts?.Count ?? 0;
-                if (drafts is not null)
+                var (drafts, unstored) = reader.TakeErrors();
+                var bad = (drafts?.Count ?? 0) + unstored;
+                if (bad > 0)
                 {
                     errors += bad;
                     var checkpoint = new Checkpoint(runtime.Partition.Id, "extract", reader.Position, read + n + bad, routed + n, errors, 0, runtime.Job.TimeProvider.GetUtcNow());
-                    await runtime.Store.CommitChunkAsync(runtime.Lease, checkpoint, drafts.ConvertAll(d => runtime.ToErrorRecord(d)), cancellationToken).ConfigureAwait(false);
+                    await runtime.Store.CommitChunkAsync(runtime.Lease, checkpoint, drafts?.ConvertAll(d => runtime.ToErrorRecord(d)) ?? [], cancellationToken).ConfigureAwait(false);
+                }
+
+                if (n == 0)
+                {
+                    read += bad;
+                    runtime.Counters.Add(bad, bad);
+                    break;
                 }
 
                 for (var i = 0; i < n; i++)
@@ -43,15 +50,9 @@ internal sealed partial class JobPipeline<TSource, TSink>
                     serializer.Write(writer, record);
                 }
 
-                // The read that ends the input may still report bad lines (a malformed last line): they count as read.
                 read += n + bad;
                 routed += n;
                 runtime.Counters.Add(n + bad, bad);
-                if (n == 0)
-                {
-                    break;
-                }
-
                 cancellationToken.ThrowIfCancellationRequested();
             }
 

@@ -115,7 +115,12 @@ internal sealed partial class JobPipeline<TSource, TSink>(
             checkpoint = await store.GetCheckpointAsync(runtime.RunKey.Value, partition.Id, cancellationToken).ConfigureAwait(false);
         }
 
-        runtime = runtime with { StartPosition = checkpoint?.SourcePosition ?? 0, StartOrdinal = checkpoint?.RecordsRead ?? 0 };
+        runtime = runtime with
+        {
+            StartPosition = checkpoint?.SourcePosition ?? 0,
+            StartOrdinal = checkpoint?.RecordsRead ?? 0,
+            ErrorBudget = new ErrorBudget(runtime.Skip.MaxStoredErrorsPerPartition - Math.Min(checkpoint?.ErrorCount ?? 0, runtime.Skip.MaxStoredErrorsPerPartition)),
+        };
         var input = shuffle is null ? source : new StagingSource<TSource>(shuffle.Serializer, runtime.StagingDirectory, runtime.Plan);
 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -164,11 +169,11 @@ internal sealed partial class JobPipeline<TSource, TSink>(
                     filled += n;
                 }
 
-                var errors = reader.TakeErrors();
-                var readCount = filled + (errors?.Count ?? 0);
+                var (errors, unstored) = reader.TakeErrors();
+                var readCount = filled + (errors?.Count ?? 0) + unstored;
                 if (readCount > 0)
                 {
-                    await output.WriteAsync(new Chunk<TSource>(buffer, filled, ordinal, readCount, reader.Position, errors) { Pooled = true }, cancellationToken).ConfigureAwait(false);
+                    await output.WriteAsync(new Chunk<TSource>(buffer, filled, ordinal, readCount, reader.Position, errors) { Pooled = true, UnstoredErrors = unstored }, cancellationToken).ConfigureAwait(false);
                     ordinal += readCount;
                 }
                 else
@@ -192,6 +197,7 @@ internal sealed partial class JobPipeline<TSource, TSink>(
         var read = checkpoint?.RecordsRead ?? 0;
         var written = checkpoint?.RecordsWritten ?? 0;
         var errorCount = checkpoint?.ErrorCount ?? 0;
+        var inDoubt = checkpoint?.InDoubtCount ?? 0;
         long? sinkPosition = checkpoint?.SinkPosition;
         var sourcePosition = checkpoint?.SourcePosition ?? 0;
         var writer = new RetryingSinkWriter<TSink>(sink, runtime, sinkPosition, IsAtomic);
@@ -209,15 +215,16 @@ internal sealed partial class JobPipeline<TSource, TSink>(
                         sourcePosition = chunk.EndPosition;
                         written += chunk.Count;
                         errorCount += chunk.ErrorCount;
+                        inDoubt += chunk.InDoubt;
                         if (chunk.Count > 0)
                         {
                             await writer.WriteAndCommitAsync(chunk.Memory, cancellationToken).ConfigureAwait(false);
                         }
 
                         chunk.Release();
-                        if (!IsAtomic || chunk.ErrorCount > 0)
+                        if (!IsAtomic || chunk.ErrorCount > 0 || chunk.InDoubt > 0)
                         {
-                            var next = new Checkpoint(runtime.Partition.Id, SinkStageName, sourcePosition, read, written, errorCount, writer.Position, runtime.Job.TimeProvider.GetUtcNow());
+                            var next = new Checkpoint(runtime.Partition.Id, SinkStageName, sourcePosition, read, written, errorCount, writer.Position, runtime.Job.TimeProvider.GetUtcNow()) { InDoubtCount = inDoubt };
                             await checkpoints.EnqueueAsync(next, chunk.Errors, cancellationToken).ConfigureAwait(false);
                         }
 
@@ -229,14 +236,14 @@ internal sealed partial class JobPipeline<TSource, TSink>(
                 // The final checkpoint holds the partition's totals (also for atomic partitions) and follows the sink's
                 // last commit; the output is published only once it is durable.
                 var sinkFinal = await writer.CommitFinalAsync(cancellationToken).ConfigureAwait(false);
-                var final = new Checkpoint(runtime.Partition.Id, SinkStageName, sourcePosition, read, written, errorCount, sinkFinal, runtime.Job.TimeProvider.GetUtcNow());
+                var final = new Checkpoint(runtime.Partition.Id, SinkStageName, sourcePosition, read, written, errorCount, sinkFinal, runtime.Job.TimeProvider.GetUtcNow()) { InDoubtCount = inDoubt };
                 await checkpoints.EnqueueAsync(final, null, cancellationToken).ConfigureAwait(false);
                 await checkpoints.FlushAsync().ConfigureAwait(false);
                 await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
             }
         }
 
-        return new PartitionOutcome(read, written, errorCount);
+        return new PartitionOutcome(read, written, errorCount, inDoubt);
     }
 
     private static async Task Guard(Task task, CancellationTokenSource linked, StageFailure cause)

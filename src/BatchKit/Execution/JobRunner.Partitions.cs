@@ -60,7 +60,7 @@ public sealed partial class JobRunner
             await context.Store.SetPartitionStateAsync(context.Lease, new PartitionState(partition.Id, PartitionStatus.Failed, total, Describe(failure), time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
             if (attempt >= options.MaxPartitionAttempts || !IsRetryable(failure))
             {
-                return new PartitionFailure(partition, failure);
+                return new PartitionFailure(partition, failure, attempt);
             }
 
             var delay = TimeSpan.FromTicks(options.Retry.BaseDelay.Ticks * (1L << Math.Min(attempt - 1, 10)));
@@ -68,7 +68,17 @@ public sealed partial class JobRunner
         }
     }
 
-    private static bool IsRetryable(Exception failure) => failure is not (JobValidationException or InvalidDataException or FormatException);
+    /// <summary>
+    /// Tells whether another attempt of a failed partition may succeed: not for a non-transient
+    /// <see cref="BatchKitException"/> (a schema mismatch, an invalid definition), nor for invalid data or an
+    /// unsupported type (<see cref="InvalidDataException"/>, <see cref="FormatException"/>, <see cref="NotSupportedException"/>).
+    /// </summary>
+    private static bool IsRetryable(Exception failure) => failure switch
+    {
+        BatchKitException bk => bk.IsTransient,
+        InvalidDataException or FormatException or NotSupportedException => false,
+        _ => true,
+    };
 
     private static string Describe(Exception exception) => exception.GetType().Name + ": " + exception.Message;
 }

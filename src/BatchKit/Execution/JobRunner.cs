@@ -89,6 +89,17 @@ public sealed partial class JobRunner
         var owner = LocalProcessOwner.Create();
         var (lease, run) = await AcquireAsync(store, runKey, owner, cancellationToken).ConfigureAwait(false);
 
+        if (run.Status == RunStatus.CompletedWithDoubts && !options.Reprocess
+            && (await store.ListInDoubtEffectsAsync(runKey.Value, cancellationToken).ConfigureAwait(false)).Count > 0)
+        {
+            // Until every doubt is resolved, running again could only repeat the same doubts.
+            await store.SetRunStatusAsync(lease, RunStatus.CompletedWithDoubts, run.LastError, release: true, CancellationToken.None).ConfigureAwait(false);
+            var plan = await store.GetPlanAsync(runKey.Value, cancellationToken).ConfigureAwait(false);
+            var doubtful = await ResultAsync(store, runKey, plan?.Partitions ?? [], RunStatus.CompletedWithDoubts, 0, started, null, alreadyCompleted: true).ConfigureAwait(false);
+            Log.RunCompletedWithDoubts(_logger, _job.Name, runKey, doubtful.InDoubt);
+            return doubtful;
+        }
+
         if (run.Status == RunStatus.Completed && !options.Reprocess)
         {
             await store.SetRunStatusAsync(lease, RunStatus.Completed, null, release: true, CancellationToken.None).ConfigureAwait(false);
@@ -113,15 +124,21 @@ public sealed partial class JobRunner
             await store.SetRunStatusAsync(lease, RunStatus.Running, null, release: false, runCancellation.Token).ConfigureAwait(false);
             var staging = StagingRoot(store);
             partitions = await PlanAsync(store, lease, heartbeat.Token, runKey, options, runCancellation.Token).ConfigureAwait(false);
+            if (run.Status == RunStatus.CompletedWithDoubts && !options.Reprocess)
+            {
+                await ReopenDoubtfulPartitionsAsync(store, lease, runKey, partitions, runCancellation.Token).ConfigureAwait(false);
+            }
+
             var (failures, count) = await ProcessAsync(store, heartbeat, runKey, partitions, options, staging, runCancellation.Token).ConfigureAwait(false);
             processed = count;
             if (failures.Count > 0)
             {
                 var first = failures.OrderBy(f => f.Partition.Index).First();
                 var status = failures.All(f => f.Exception is PartitionTimeoutException) ? RunStatus.TimedOut : RunStatus.Failed;
+                var transient = failures.All(f => IsRetryable(f.Exception));
                 var error = new PartitionFailedException(
-                    $"The job '{_job.Name}' run {runKey}: {failures.Count} partition(s) failed after {_job.Options.MaxPartitionAttempts} attempt(s); first: partition '{first.Partition.Id}': {first.Exception.Message}",
-                    first.Exception) { JobName = _job.Name, PartitionId = first.Partition.Id, IsTransient = true };
+                    $"The job '{_job.Name}' run {runKey}: {failures.Count} partition(s) failed; first: partition '{first.Partition.Id}' after {first.Attempts} attempt(s): {first.Exception.Message}",
+                    first.Exception) { JobName = _job.Name, PartitionId = first.Partition.Id, IsTransient = transient };
                 await store.SetRunStatusAsync(lease, status, error.Message, release: true, CancellationToken.None).ConfigureAwait(false);
                 return await ResultAsync(store, runKey, partitions, status, processed, started, error).ConfigureAwait(false);
             }
@@ -130,9 +147,18 @@ public sealed partial class JobRunner
             ThrowIfBelowMinimum(runKey, totals.RecordsRead);
             ErrorRate.ThrowIfExceeded(_job, totals.RecordsRead, totals.Errors, final: true);
             await _job.Pipeline.CompleteRunAsync(new RunCompletionContext(runKey, partitions) { Fence = heartbeat.Token }, runCancellation.Token).ConfigureAwait(false);
-            await store.SetRunStatusAsync(lease, RunStatus.Completed, null, release: true, CancellationToken.None).ConfigureAwait(false);
+            var completed = totals.InDoubt > 0 ? RunStatus.CompletedWithDoubts : RunStatus.Completed;
+            var doubts = totals.InDoubt > 0
+                ? $"{totals.InDoubt} record(s) have side effects in doubt: resolve them with ResolveInDoubtEffectAsync and run again."
+                : null;
+            await store.SetRunStatusAsync(lease, completed, doubts, release: true, CancellationToken.None).ConfigureAwait(false);
             DeleteStaging(runKey, staging);
-            return await ResultAsync(store, runKey, partitions, RunStatus.Completed, processed, started, null).ConfigureAwait(false);
+            if (totals.InDoubt > 0)
+            {
+                Log.RunCompletedWithDoubts(_logger, _job.Name, runKey, totals.InDoubt);
+            }
+
+            return await ResultAsync(store, runKey, partitions, completed, processed, started, null).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (heartbeat.Lost)
         {
@@ -399,11 +425,12 @@ public sealed partial class JobRunner
         {
             if (states[p.Id].Status == PartitionStatus.Failed)
             {
-                failures.Add(new PartitionFailure(p, new PartitionFailedException(states[p.Id].LastError ?? "failed in an earlier run")));
+                failures.Add(new PartitionFailure(p, new PartitionFailedException(states[p.Id].LastError ?? "failed in an earlier run"), states[p.Id].Attempts));
             }
         }
 
         var counters = new RunCounters();
+        var permanentFailure = false;
         var context = new AttemptContext(store, lease, guard.Token, runKey, partitions, counters, CreateRetry("source read"), CreateRetry("sink write"), staging);
 
         // Shuffled jobs run in two phases: every extract partition must finish before any target partition reads staging.
@@ -422,11 +449,22 @@ public sealed partial class JobRunner
                 new ParallelOptions { MaxDegreeOfParallelism = _job.Options.MaxParallelism, CancellationToken = cancellationToken },
                 async (partition, token) =>
                 {
+                    // A failure that can never succeed (schema, unsupported type, definition) would fail every
+                    // partition the same way: stop starting new ones; they stay pending for the next run.
+                    if (Volatile.Read(ref permanentFailure))
+                    {
+                        return;
+                    }
+
                     var attempts = states.TryGetValue(partition.Id, out var s) ? s.Attempts : 0;
                     var failure = await RunWithAttemptsAsync(context, partition, attempts, token).ConfigureAwait(false);
                     if (failure is not null)
                     {
                         failures.Add(failure);
+                        if (!IsRetryable(failure.Exception))
+                        {
+                            Volatile.Write(ref permanentFailure, true);
+                        }
                     }
                 }).ConfigureAwait(false);
         }
@@ -508,14 +546,34 @@ public sealed partial class JobRunner
             RecordsRead = totals.RecordsRead,
             RecordsWritten = totals.RecordsWritten,
             Errors = totals.Errors,
+            InDoubt = totals.InDoubt,
             Elapsed = elapsed,
             Exception = exception,
         };
     }
 
+    /// <summary>
+    /// Once every in-doubt effect of a run is resolved, sends the partitions that had doubts back to pending, from
+    /// their first record: the guard skips the confirmed effects and performs the released ones.
+    /// </summary>
+    private async Task ReopenDoubtfulPartitionsAsync(ICheckpointStore store, RunLease lease, RunKey runKey, IReadOnlyList<Partition> partitions, CancellationToken cancellationToken)
+    {
+        foreach (var partition in partitions)
+        {
+            var checkpoint = await store.GetCheckpointAsync(runKey.Value, partition.Id, cancellationToken).ConfigureAwait(false);
+            if (checkpoint is not { InDoubtCount: > 0 })
+            {
+                continue;
+            }
+
+            await store.ClearCheckpointAsync(lease, partition.Id, cancellationToken).ConfigureAwait(false);
+            await store.SetPartitionStateAsync(lease, new PartitionState(partition.Id, PartitionStatus.Pending, 0, null, _job.TimeProvider.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     private static async Task<PartitionOutcome> TotalsAsync(ICheckpointStore store, RunKey runKey, IReadOnlyList<Partition> partitions)
     {
-        long read = 0, written = 0, errors = 0;
+        long read = 0, written = 0, errors = 0, inDoubt = 0;
         var shuffled = partitions.Any(StagingLayout.IsExtract);
         foreach (var partition in partitions)
         {
@@ -529,9 +587,10 @@ public sealed partial class JobRunner
             read += !shuffled || extract ? checkpoint.RecordsRead : 0;
             written += extract ? 0 : checkpoint.RecordsWritten;
             errors += checkpoint.ErrorCount;
+            inDoubt += checkpoint.InDoubtCount;
         }
 
-        return new PartitionOutcome(read, written, errors);
+        return new PartitionOutcome(read, written, errors, inDoubt);
     }
 
     private void DeleteStaging(RunKey runKey, string staging)
@@ -550,7 +609,7 @@ public sealed partial class JobRunner
 
     private string StagingRoot(ICheckpointStore store) => _job.Options.StagingDirectory ?? StagingLayout.DefaultRoot(store);
 
-    private sealed record PartitionFailure(Partition Partition, Exception Exception);
+    private sealed record PartitionFailure(Partition Partition, Exception Exception, int Attempts);
 
     private sealed record AttemptContext(ICheckpointStore Store, RunLease Lease, FencingToken Fence, RunKey RunKey, IReadOnlyList<Partition> Plan, RunCounters Counters, ResiliencePipeline SourceRetry, ResiliencePipeline SinkRetry, string StagingRoot);
 }

@@ -14,6 +14,9 @@ public static class BatchKitEventId
     /// <summary>A run was already completed; nothing was done.</summary>
     public const int RunAlreadyCompleted = 1002;
 
+    /// <summary>A run completed, but side effects of some of its records are in doubt.</summary>
+    public const int RunCompletedWithDoubts = 1003;
+
     /// <summary>A partition attempt started.</summary>
     public const int PartitionStarted = 2000;
 
@@ -28,6 +31,9 @@ public static class BatchKitEventId
 
     /// <summary>A completed extract partition's staging files are missing; the partition is run again.</summary>
     public const int StagingMissing = 2004;
+
+    /// <summary>The side effect of a record is in doubt; the record was not passed on.</summary>
+    public const int EffectInDoubt = 2005;
 
     /// <summary>The run lease was lost to another process.</summary>
     public const int LeaseLost = 3000;
@@ -64,6 +70,12 @@ internal static partial class Log
 
     [LoggerMessage(EventId = BatchKitEventId.Retrying, EventName = nameof(BatchKitEventId.Retrying), Level = LogLevel.Warning, Message = "Job {JobName} {Operation} failed; retry {Retry} in {Delay}")]
     public static partial void Retrying(ILogger logger, Exception? exception, string jobName, string operation, int retry, TimeSpan delay);
+
+    [LoggerMessage(EventId = BatchKitEventId.RunCompletedWithDoubts, EventName = nameof(BatchKitEventId.RunCompletedWithDoubts), Level = LogLevel.Warning, Message = "Job {JobName} run {RunKey} completed with {InDoubt} records whose side effects are in doubt; check them downstream, resolve them with ResolveInDoubtEffectAsync, and run again")]
+    public static partial void RunCompletedWithDoubts(ILogger logger, string jobName, RunKey runKey, long inDoubt);
+
+    [LoggerMessage(EventId = BatchKitEventId.EffectInDoubt, EventName = nameof(BatchKitEventId.EffectInDoubt), Level = LogLevel.Warning, Message = "Job {JobName} step {StepName} partition {PartitionId}: the side effect of record {Ordinal} (idempotency key {IdempotencyKey}) is in doubt; the record is not passed on")]
+    public static partial void EffectInDoubt(ILogger logger, Exception? exception, string jobName, string stepName, string partitionId, long ordinal, string idempotencyKey);
 
     [LoggerMessage(EventId = BatchKitEventId.LeaseLost, EventName = nameof(BatchKitEventId.LeaseLost), Level = LogLevel.Error, Message = "Job {JobName} run {RunKey} lost its lease to another process; stopping without committing more")]
     public static partial void LeaseLost(ILogger logger, string jobName, RunKey runKey);

@@ -26,6 +26,12 @@ internal sealed record PartitionRuntime(
 
     public long StartOrdinal { get; init; }
 
+    /// <summary>Gets or initializes the budget of error payloads this attempt may still store (<see cref="SkipOptions.MaxStoredErrorsPerPartition"/>).</summary>
+    public ErrorBudget ErrorBudget { get; init; } = new(long.MaxValue);
+
+    /// <summary>Starts the error records a stage adds to the output of <paramref name="chunk"/>, with the chunk's own.</summary>
+    public ChunkErrors ErrorsOf<T>(Chunk<T> chunk) => new(ErrorBudget, chunk.Errors, chunk.UnstoredErrors);
+
     public ErrorRecord ToErrorRecord(ErrorRecordDraft draft) => new(
         RunKey.Value,
         Partition.Id,
@@ -56,4 +62,4 @@ internal sealed class RunCounters
 }
 
 /// <summary>What a completed partition attempt read and wrote, in total (earlier attempts' committed work included).</summary>
-internal readonly record struct PartitionOutcome(long RecordsRead, long RecordsWritten, long Errors);
+internal readonly record struct PartitionOutcome(long RecordsRead, long RecordsWritten, long Errors, long InDoubt = 0);

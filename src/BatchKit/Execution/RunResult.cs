@@ -27,13 +27,19 @@ public sealed record RunResult
     /// <summary>Gets the number of error records of the run.</summary>
     public long Errors { get; init; }
 
+    /// <summary>
+    /// Gets the number of records whose side effect is in doubt: neither written nor counted in <see cref="Errors"/>.
+    /// When it is above zero the run ends <see cref="RunStatus.CompletedWithDoubts"/>, which says how to resolve them.
+    /// </summary>
+    public long InDoubt { get; init; }
+
     /// <summary>Gets the time this call took.</summary>
     public TimeSpan Elapsed { get; init; }
 
     /// <summary>Gets the failure that ended the run, for failed and timed-out runs.</summary>
     public Exception? Exception { get; init; }
 
-    /// <summary>Gets a value indicating whether the run completed (now or earlier).</summary>
+    /// <summary>Gets a value indicating whether the run completed (now or earlier) with no side effect in doubt.</summary>
     public bool Succeeded => Status == RunStatus.Completed;
 
     /// <summary>Throws the failure of a run that did not complete.</summary>

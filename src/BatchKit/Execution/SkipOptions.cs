@@ -11,6 +11,10 @@ public sealed class SkipOptions
     /// <value>The default value serializes the record with System.Text.Json, falling back to <see cref="object.ToString"/>.</value>
     public Func<object?, string> FormatPayload { get; set; } = DefaultPayload;
 
+    /// <summary>Gets or sets how many error records of one partition are stored with their payload; past it, rejected records are only counted.</summary>
+    /// <value>The default value is 1000. Memory and the state store stay bounded whatever the number of bad records; <see cref="RunResult.Errors"/> counts them all.</value>
+    public long MaxStoredErrorsPerPartition { get; set; } = 1000;
+
     /// <summary>Skips only exceptions of type <typeparamref name="TException"/> (and derived types).</summary>
     /// <typeparam name="TException">The exception type.</typeparam>
     /// <returns>These options.</returns>

@@ -63,7 +63,9 @@ internal abstract class Stage<TIn, TOut> : Stage
                 {
                     var count = Math.Min(size, total - offset);
                     var slice = count <= 0 ? [] : all.AsSpan(offset, count).ToArray();
-                    await writer.WriteAsync(new Chunk<TOut>(slice, Math.Max(count, 0), nextOrdinal, 0, position, null), cancellationToken).ConfigureAwait(false);
+                    // Results have no input record: they are numbered after the partition's input, so an error a
+                    // later step raises for one of them still has its own offset.
+                    await writer.WriteAsync(new Chunk<TOut>(slice, Math.Max(count, 0), nextOrdinal + offset, 0, position, null), cancellationToken).ConfigureAwait(false);
                     if (total == 0)
                     {
                         break;
@@ -89,12 +91,14 @@ internal abstract class Stage<TIn, TOut> : Stage
     protected virtual async ValueTask<Chunk<TOut>> ProcessChunkAsync(Chunk<TIn> chunk, StepContext context, object? state, PartitionRuntime runtime, CancellationToken cancellationToken)
     {
         var results = new StepOutput<TOut>(IsAggregate ? 0 : chunk.Count);
-        var errors = chunk.Errors;
+        var errors = runtime.ErrorsOf(chunk);
         var items = chunk.Items;
+        List<long>? ordinals = chunk.Ordinals is null ? null : new List<long>(chunk.Count);
         for (var i = 0; i < chunk.Count; i++)
         {
             var record = items[i];
-            context.Ordinal = chunk.FirstOrdinal + i;
+            context.Ordinal = chunk.OrdinalAt(i);
+            var before = results.Count;
             try
             {
                 var pending = ProcessAsync(record, results, context, state, cancellationToken);
@@ -105,14 +109,50 @@ internal abstract class Stage<TIn, TOut> : Stage
             }
             catch (Exception ex) when (runtime.Skip.IsSkippable(ex))
             {
-                errors ??= [];
                 errors.Add(new ErrorRecordDraft(Name, context.Ordinal, runtime.Skip.FormatPayload(record), ex.Message, ex));
             }
+
+            ordinals = TrackOrdinals(ordinals, chunk, i, before, results.Count);
         }
 
         chunk.Release();
         var (outItems, count) = results.Detach();
-        return new Chunk<TOut>(outItems, count, chunk.FirstOrdinal, chunk.ReadCount, chunk.EndPosition, errors) { Pooled = outItems.Length > 0 };
+        return new Chunk<TOut>(outItems, count, chunk.FirstOrdinal, chunk.ReadCount, chunk.EndPosition, errors.Stored)
+        {
+            Pooled = outItems.Length > 0,
+            Ordinals = ordinals?.ToArray(),
+            UnstoredErrors = errors.Unstored,
+            InDoubt = chunk.InDoubt,
+        };
+    }
+
+    /// <summary>
+    /// Keeps the input ordinal of every emitted record: <see langword="null"/> while input record <c>i</c> emitted
+    /// exactly output record <c>i</c>; a list as soon as a record emitted none or several.
+    /// </summary>
+    private static List<long>? TrackOrdinals(List<long>? ordinals, Chunk<TIn> chunk, int index, int before, int after)
+    {
+        if (ordinals is null)
+        {
+            if (after - before == 1 && before == index)
+            {
+                return null;
+            }
+
+            ordinals = new List<long>(chunk.Count);
+            for (var j = 0; j < before; j++)
+            {
+                ordinals.Add(chunk.FirstOrdinal + j);
+            }
+        }
+
+        var ordinal = chunk.OrdinalAt(index);
+        for (var j = before; j < after; j++)
+        {
+            ordinals.Add(ordinal);
+        }
+
+        return ordinals;
     }
 
     protected virtual object? CreatePartitionState() => null;
@@ -137,24 +177,36 @@ internal sealed class SelectStage<TIn, TOut>(string name, Func<TIn, TOut> select
     {
         var items = chunk.Items;
         var output = System.Buffers.ArrayPool<TOut>.Shared.Rent(Math.Max(chunk.Count, 1));
-        var errors = chunk.Errors;
+        var errors = runtime.ErrorsOf(chunk);
+        var ordinals = chunk.Ordinals;
         var n = 0;
         for (var i = 0; i < chunk.Count; i++)
         {
             try
             {
                 output[n] = selector(items[i]);
+                if (ordinals is not null)
+                {
+                    ordinals[n] = ordinals[i];
+                }
+
                 n++;
             }
             catch (Exception ex) when (runtime.Skip.IsSkippable(ex))
             {
-                errors ??= [];
-                errors.Add(new ErrorRecordDraft(Name, chunk.FirstOrdinal + i, runtime.Skip.FormatPayload(items[i]), ex.Message, ex));
+                errors.Add(new ErrorRecordDraft(Name, chunk.OrdinalAt(i), runtime.Skip.FormatPayload(items[i]), ex.Message, ex));
+                ordinals ??= Ordinals.Contiguous(chunk);
             }
         }
 
         chunk.Release();
-        return ValueTask.FromResult(new Chunk<TOut>(output, n, chunk.FirstOrdinal, chunk.ReadCount, chunk.EndPosition, errors) { Pooled = true });
+        return ValueTask.FromResult(new Chunk<TOut>(output, n, chunk.FirstOrdinal, chunk.ReadCount, chunk.EndPosition, errors.Stored)
+        {
+            Pooled = true,
+            Ordinals = ordinals,
+            UnstoredErrors = errors.Unstored,
+            InDoubt = chunk.InDoubt,
+        });
     }
 
     protected override ValueTask ProcessAsync(TIn record, StepOutput<TOut> output, StepContext context, object? state, CancellationToken cancellationToken)
@@ -182,29 +234,39 @@ internal abstract class FilterStage<T>(string name) : Stage<T, T>(name)
 {
     protected override ValueTask<Chunk<T>> ProcessChunkAsync(Chunk<T> chunk, StepContext context, object? state, PartitionRuntime runtime, CancellationToken cancellationToken)
     {
-        var errors = chunk.Errors;
+        var errors = runtime.ErrorsOf(chunk);
         var items = chunk.Items;
+        var ordinals = chunk.Ordinals;
         var kept = 0;
         for (var i = 0; i < chunk.Count; i++)
         {
             var record = items[i];
+            var ordinal = chunk.OrdinalAt(i);
             try
             {
                 if (Keep(record, out var rejection))
                 {
+                    if (ordinals is not null)
+                    {
+                        ordinals[kept] = ordinal;
+                    }
+
                     items[kept++] = record;
+                    continue;
                 }
-                else if (rejection is not null)
+
+                if (rejection is not null)
                 {
-                    errors ??= [];
-                    errors.Add(new ErrorRecordDraft(Name, chunk.FirstOrdinal + i, runtime.Skip.FormatPayload(record), rejection, null));
+                    errors.Add(new ErrorRecordDraft(Name, ordinal, runtime.Skip.FormatPayload(record), rejection, null));
                 }
             }
             catch (Exception ex) when (runtime.Skip.IsSkippable(ex))
             {
-                errors ??= [];
-                errors.Add(new ErrorRecordDraft(Name, chunk.FirstOrdinal + i, runtime.Skip.FormatPayload(record), ex.Message, ex));
+                errors.Add(new ErrorRecordDraft(Name, ordinal, runtime.Skip.FormatPayload(record), ex.Message, ex));
             }
+
+            // From the first dropped record on, kept records no longer sit at their input position.
+            ordinals ??= Ordinals.Contiguous(chunk);
         }
 
         if (kept < chunk.Count && System.Runtime.CompilerServices.RuntimeHelpers.IsReferenceOrContainsReferences<T>())
@@ -212,7 +274,13 @@ internal abstract class FilterStage<T>(string name) : Stage<T, T>(name)
             Array.Clear(items, kept, chunk.Count - kept);
         }
 
-        return ValueTask.FromResult(new Chunk<T>(items, kept, chunk.FirstOrdinal, chunk.ReadCount, chunk.EndPosition, errors) { Pooled = chunk.Pooled });
+        return ValueTask.FromResult(new Chunk<T>(items, kept, chunk.FirstOrdinal, chunk.ReadCount, chunk.EndPosition, errors.Stored)
+        {
+            Pooled = chunk.Pooled,
+            Ordinals = ordinals,
+            UnstoredErrors = errors.Unstored,
+            InDoubt = chunk.InDoubt,
+        });
     }
 
     protected override ValueTask ProcessAsync(T record, StepOutput<T> output, StepContext context, object? state, CancellationToken cancellationToken) =>
@@ -232,7 +300,7 @@ internal sealed class WhereStage<T>(string name, Func<T, bool> predicate) : Filt
 }
 
 /// <summary>Validation failures are data errors: always recorded and skipped, whatever the skip policy says of step exceptions.</summary>
-internal sealed class ValidateStage<T>(IRecordValidator<T> validator) : FilterStage<T>(ErrorRecord.ValidationStepName)
+internal sealed class ValidateStage<T>(string name, IRecordValidator<T> validator) : FilterStage<T>(name)
 {
     protected override bool Keep(T record, out string? rejection)
     {
@@ -251,7 +319,7 @@ internal sealed class AggregateStage<TIn, TOut>(string name, Func<IAggregator<TI
     {
         var aggregator = (IAggregator<TIn, TOut>)state!;
         var items = chunk.Items;
-        var errors = chunk.Errors;
+        var errors = runtime.ErrorsOf(chunk);
         for (var i = 0; i < chunk.Count; i++)
         {
             try
@@ -260,13 +328,16 @@ internal sealed class AggregateStage<TIn, TOut>(string name, Func<IAggregator<TI
             }
             catch (Exception ex) when (runtime.Skip.IsSkippable(ex))
             {
-                errors ??= [];
-                errors.Add(new ErrorRecordDraft(Name, chunk.FirstOrdinal + i, runtime.Skip.FormatPayload(items[i]), ex.Message, ex));
+                errors.Add(new ErrorRecordDraft(Name, chunk.OrdinalAt(i), runtime.Skip.FormatPayload(items[i]), ex.Message, ex));
             }
         }
 
         chunk.Release();
-        return ValueTask.FromResult(new Chunk<TOut>([], 0, chunk.FirstOrdinal, chunk.ReadCount, chunk.EndPosition, errors));
+        return ValueTask.FromResult(new Chunk<TOut>([], 0, chunk.FirstOrdinal, chunk.ReadCount, chunk.EndPosition, errors.Stored)
+        {
+            UnstoredErrors = errors.Unstored,
+            InDoubt = chunk.InDoubt,
+        });
     }
 
     protected override ValueTask ProcessAsync(TIn record, StepOutput<TOut> output, StepContext context, object? state, CancellationToken cancellationToken)
@@ -281,5 +352,21 @@ internal sealed class AggregateStage<TIn, TOut>(string name, Func<IAggregator<TI
         {
             output.Emit(item);
         }
+    }
+}
+
+/// <summary>Helpers for <see cref="Chunk{T}.Ordinals"/>.</summary>
+internal static class Ordinals
+{
+    /// <summary>Creates the ordinal array of a chunk whose items are still at their input positions.</summary>
+    public static long[] Contiguous<T>(Chunk<T> chunk)
+    {
+        var ordinals = new long[Math.Max(chunk.Count, 1)];
+        for (var i = 0; i < chunk.Count; i++)
+        {
+            ordinals[i] = chunk.FirstOrdinal + i;
+        }
+
+        return ordinals;
     }
 }

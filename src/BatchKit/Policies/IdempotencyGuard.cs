@@ -56,7 +56,14 @@ public static class IdempotencyGuard
     /// <param name="effect">The effect; receives the idempotency key to pass downstream.</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>Whether the effect ran, had run, or is in doubt.</returns>
+    /// <remarks>
+    /// When <paramref name="effect"/> throws <see cref="EffectNotPerformedException"/>, the claim is released (the
+    /// effect definitely did not happen, so another attempt may perform it) and the exception propagates. Any other
+    /// exception, a timeout or a cancellation leaves the claim in place: the effect may have happened, so it is in
+    /// doubt, and later attempts report it as <see cref="EffectOutcome.InDoubt"/> instead of repeating it.
+    /// </remarks>
     /// <exception cref="LeaseLostException">Another process took over the run; nothing was claimed.</exception>
+    /// <exception cref="EffectNotPerformedException">The effect said it was not performed; its claim was released.</exception>
     public static async ValueTask<EffectOutcome> ExecuteAsync(StepContext context, string recordKey, Func<string, CancellationToken, ValueTask> effect, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -71,7 +78,16 @@ public static class IdempotencyGuard
                 return EffectOutcome.InDoubt;
         }
 
-        await effect(key, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await effect(key, cancellationToken).ConfigureAwait(false);
+        }
+        catch (EffectNotPerformedException)
+        {
+            await context.Store.ResolveInDoubtEffectAsync(context.RunKey.Value, key, happened: false, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+
         await context.Store.ConfirmEffectAsync(context.Lease, key, CancellationToken.None).ConfigureAwait(false);
         return EffectOutcome.Performed;
     }

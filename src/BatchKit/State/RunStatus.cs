@@ -17,6 +17,19 @@ public enum RunStatus
 
     /// <summary>The run exceeded its maximum duration at a chunk boundary; the next run of the same RunKey resumes it.</summary>
     TimedOut,
+
+    /// <summary>
+    /// Every partition completed, but the side effects (<see cref="JobBuilder{T}.AddSideEffect"/>) of
+    /// <see cref="RunResult.InDoubt"/> records are in doubt: they may or may not have happened, so those records were
+    /// neither repeated nor passed on. To resolve them, list them with
+    /// <see cref="ICheckpointStore.ListInDoubtEffectsAsync"/>, check each downstream (by its idempotency key), record the
+    /// answer with <see cref="ICheckpointStore.ResolveInDoubtEffectAsync"/>, then run the same RunKey again: once no
+    /// effect is left in doubt, the partitions that had doubts are processed again from their first record, and the
+    /// guard skips every confirmed effect, so only the released effects run. (While doubts remain, running again does
+    /// nothing.) The records of those partitions reach the sink again, which the sink's disposition
+    /// (<see cref="WriteDisposition.Upsert"/> or <see cref="WriteDisposition.ReplacePartition"/>) makes harmless.
+    /// </summary>
+    CompletedWithDoubts,
 }
 
 /// <summary>The status of a partition within a run.</summary>

@@ -121,12 +121,12 @@ public sealed partial class SqliteCheckpointStore
         {
             using var reader = Command(
                     """
-                    SELECT step, source_position, records_read, records_written, error_count, sink_position, updated_at
+                    SELECT step, source_position, records_read, records_written, error_count, sink_position, updated_at, in_doubt_count
                     FROM checkpoints WHERE run_key = $k AND partition_id = $id
                     """, null)
                 .With("$k", runKey).With("$id", partitionId).ExecuteReader();
             return reader.Read()
-                ? new Checkpoint(partitionId, reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetInstant(6))
+                ? new Checkpoint(partitionId, reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetInstant(6)) { InDoubtCount = reader.GetInt64(7) }
                 : null;
         }, cancellationToken);
     }
@@ -141,16 +141,16 @@ public sealed partial class SqliteCheckpointStore
         {
             Command(
                     """
-                    INSERT INTO checkpoints (run_key, partition_id, step, source_position, records_read, records_written, error_count, sink_position, updated_at)
-                    VALUES ($k, $id, $step, $source, $read, $written, $errors, $sink, $updated)
+                    INSERT INTO checkpoints (run_key, partition_id, step, source_position, records_read, records_written, error_count, sink_position, updated_at, in_doubt_count)
+                    VALUES ($k, $id, $step, $source, $read, $written, $errors, $sink, $updated, $doubts)
                     ON CONFLICT (run_key, partition_id) DO UPDATE SET
                         step = excluded.step, source_position = excluded.source_position, records_read = excluded.records_read,
                         records_written = excluded.records_written, error_count = excluded.error_count,
-                        sink_position = excluded.sink_position, updated_at = excluded.updated_at
+                        sink_position = excluded.sink_position, updated_at = excluded.updated_at, in_doubt_count = excluded.in_doubt_count
                     """, transaction)
                 .With("$k", lease.RunKey).With("$id", checkpoint.PartitionId).With("$step", checkpoint.Step).With("$source", checkpoint.SourcePosition)
                 .With("$read", checkpoint.RecordsRead).With("$written", checkpoint.RecordsWritten).With("$errors", checkpoint.ErrorCount)
-                .With("$sink", checkpoint.SinkPosition).With("$updated", Ms(checkpoint.UpdatedAt))
+                .With("$sink", checkpoint.SinkPosition).With("$updated", Ms(checkpoint.UpdatedAt)).With("$doubts", checkpoint.InDoubtCount)
                 .ExecuteNonQuery();
             foreach (var error in errors)
             {

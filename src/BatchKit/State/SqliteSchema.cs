@@ -99,7 +99,13 @@ internal static class SqliteSchema
         ALTER TABLE partition_plans ADD COLUMN definition TEXT NOT NULL DEFAULT '';
         ALTER TABLE plan_partitions ADD COLUMN input_identity TEXT;
         """,
+        """
+        ALTER TABLE checkpoints ADD COLUMN in_doubt_count INTEGER NOT NULL DEFAULT 0;
+        """,
     ];
+
+    // The tables of schema version 1: a file at version 0 that holds any other table belongs to another application.
+    private static readonly string[] OwnTables = ["runs", "partition_plans", "plan_partitions", "partition_states", "checkpoints", "stages", "error_records", "effects"];
 
     /// <summary>Gets the schema version this code creates and understands.</summary>
     public static int CurrentVersion => Migrations.Length;
@@ -117,6 +123,11 @@ internal static class SqliteSchema
 
         using var transaction = connection.BeginTransaction(deferred: false);
         var version = ReadVersion(connection, transaction, path);
+        if (version == 0)
+        {
+            ThrowIfForeign(connection, transaction, path);
+        }
+
         for (var next = version; next < CurrentVersion; next++)
         {
             using var migrate = connection.CreateCommand();
@@ -134,6 +145,32 @@ internal static class SqliteSchema
 
     // PRAGMA takes no parameters: the statement is built once from the constant migration count.
     private static string VersionStatement => "PRAGMA user_version = " + CurrentVersion.ToString(CultureInfo.InvariantCulture) + ";";
+
+    /// <summary>Refuses a file at schema version 0 that already holds tables: it is another application's database, not a new store.</summary>
+    private static void ThrowIfForeign(SqliteConnection connection, SqliteTransaction transaction, string path)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name;";
+        var tables = new List<string>();
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                tables.Add(reader.GetString(0));
+            }
+        }
+
+        if (tables.Count == 0)
+        {
+            return;
+        }
+
+        var foreign = tables.Where(t => Array.IndexOf(OwnTables, t) < 0).ToList();
+        throw new BatchKitException(
+            $"The file '{path}' is not a BatchKit state store: it is a SQLite database with tables ({string.Join(", ", foreign.Count > 0 ? foreign : tables)}) "
+            + "but no BatchKit schema version. It probably belongs to another application; it was left unchanged. Give the state store a file of its own.");
+    }
 
     private static int ReadVersion(SqliteConnection connection, SqliteTransaction? transaction, string path)
     {

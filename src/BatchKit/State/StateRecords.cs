@@ -66,7 +66,14 @@ public sealed record Checkpoint(
     long RecordsWritten,
     long ErrorCount,
     long SinkPosition,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt)
+{
+    /// <summary>
+    /// Gets or initializes the number of records so far whose side effect is in doubt (see
+    /// <see cref="RunStatus.CompletedWithDoubts"/>); they were neither written nor counted as errors.
+    /// </summary>
+    public long InDoubtCount { get; init; }
+}
 
 /// <summary>An error record before it is stored: what went wrong with one input record.</summary>
 /// <param name="Step">The step that rejected the record (<see cref="ErrorRecord.SourceStepName"/> for unreadable input).</param>

@@ -20,7 +20,7 @@ public sealed class IdempotencyGuardTests
         // The dead process's lease (1 s here) must expire before the rerun can take it over.
         var rerun = await RerunUntilLeaseFreeAsync("effects", "--state", state, "--counter", counter, "--count", "50");
         rerun.ExitCode.Should().Be(0, rerun.Output + rerun.Error);
-        rerun.Output.Should().Contain("in_doubt=1");
+        rerun.Output.Should().Contain("in_doubt=1").And.Contain("status=CompletedWithDoubts");
 
         var times = ReadCounter(counter);
         times.Should().HaveCount(50, "every record's effect happened");

@@ -130,6 +130,18 @@ public abstract partial class CheckpointStoreContractTests
     }
 
     [Fact]
+    public async Task CommitChunkAsync_CheckpointWithInDoubtCount_KeepsTheCount()
+    {
+        await using var store = CreateStore(Time);
+        var (lease, _) = await store.AcquireRunAsync(Key(), "worker-a", LeaseDuration, default);
+        await store.SavePlanAsync(lease, Plan(), default);
+
+        await store.CommitChunkAsync(lease, Checkpoint("hash-0000", 100) with { InDoubtCount = 3 }, [], default);
+
+        (await store.GetCheckpointAsync(Key().Value, "hash-0000", default))!.InDoubtCount.Should().Be(3);
+    }
+
+    [Fact]
     public async Task StaleLease_AfterTakeover_CommitChunkThrowsLeaseLostAndChangesNothing()
     {
         await using var store = CreateStore(Time);

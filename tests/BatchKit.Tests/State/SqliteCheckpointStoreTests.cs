@@ -82,6 +82,20 @@ public sealed class SqliteCheckpointStoreTests : CheckpointStoreContractTests, I
     }
 
     [Fact]
+    public void Constructor_AnotherApplicationsDatabase_ThrowsSayingItIsNotABatchKitStore()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
+        Scalar("CREATE TABLE runs (id INTEGER PRIMARY KEY, athlete TEXT); CREATE TABLE laps (run_id INTEGER, seconds REAL);");
+
+        var act = () => new SqliteCheckpointStore(DatabasePath);
+
+        act.Should().Throw<BatchKitException>()
+            .WithMessage($"*'{Path.GetFullPath(DatabasePath)}'*not a BatchKit state store*")
+            .Which.Message.Should().NotContain("already exists");
+        Scalar("SELECT count(*) FROM laps;").Should().Be(0L, "the other application's file is left as it was");
+    }
+
+    [Fact]
     public void Constructor_FileThatIsNotADatabase_ThrowsNamingFile()
     {
         Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
