@@ -4,8 +4,9 @@ namespace BatchKit;
 /// Writes a partition's chunks through the sink retry policy. A failed write or commit disposes the writer and
 /// reopens it at the last committed sink position before the chunk is written again, so a retried chunk is
 /// written once. Atomic partitions are not retried chunk by chunk: their attempt fails and the partition restarts.
-/// Every call first checks the attempt's fencing token locally (self-fencing), so a process that was paused past its
-/// lease stops before its next write; the sink checks the token again before anything destructive or publishing.
+/// Every call first checks the attempt's fencing token locally (self-fencing) and, when the lease is older than it may
+/// be, confirms it with the store, so a process that was paused past its lease and taken over stops before its next
+/// write; the sink checks the token again before anything destructive or publishing.
 /// </summary>
 internal sealed class RetryingSinkWriter<T>(ISink<T> sink, PartitionRuntime runtime, long? resumePosition, bool atomic) : IAsyncDisposable
 {
@@ -16,7 +17,7 @@ internal sealed class RetryingSinkWriter<T>(ISink<T> sink, PartitionRuntime runt
 
     public async ValueTask OpenAsync(CancellationToken cancellationToken)
     {
-        runtime.Fence.ThrowIfExpired(); // self-fencing: a process that slept past its lease stops before it writes
+        await runtime.Fence.EnsureCurrentAsync(cancellationToken).ConfigureAwait(false); // self-fencing: a process that slept past its lease stops before it writes
         if (atomic)
         {
             _writer = await sink.OpenAsync(new SinkContext(runtime.RunKey, runtime.Partition, null) { Fence = runtime.Fence }, cancellationToken).ConfigureAwait(false);
@@ -29,7 +30,7 @@ internal sealed class RetryingSinkWriter<T>(ISink<T> sink, PartitionRuntime runt
 
     public async ValueTask WriteAndCommitAsync(ReadOnlyMemory<T> records, CancellationToken cancellationToken)
     {
-        runtime.Fence.ThrowIfExpired(); // self-fencing: a process that slept past its lease stops before it writes
+        await runtime.Fence.EnsureCurrentAsync(cancellationToken).ConfigureAwait(false); // self-fencing: a process that slept past its lease stops before it writes
         if (atomic)
         {
             // An atomic partition restarts from its first record after any failure: committing each chunk buys nothing.
@@ -43,7 +44,7 @@ internal sealed class RetryingSinkWriter<T>(ISink<T> sink, PartitionRuntime runt
                 try
                 {
                     var writer = await EnsureOpenAsync(t).ConfigureAwait(false);
-                    runtime.Fence.ThrowIfExpired();
+                    await runtime.Fence.EnsureCurrentAsync(t).ConfigureAwait(false);
                     await writer.WriteAsync(records, t).ConfigureAwait(false);
                     _committed = await writer.CommitAsync(t).ConfigureAwait(false);
                 }
@@ -59,7 +60,7 @@ internal sealed class RetryingSinkWriter<T>(ISink<T> sink, PartitionRuntime runt
     /// <summary>Commits what an atomic partition wrote (chunks are not committed one by one); returns the sink position.</summary>
     public async ValueTask<long> CommitFinalAsync(CancellationToken cancellationToken)
     {
-        runtime.Fence.ThrowIfExpired(); // self-fencing: a process that slept past its lease stops before it writes
+        await runtime.Fence.EnsureCurrentAsync(cancellationToken).ConfigureAwait(false); // self-fencing: a process that slept past its lease stops before it writes
         if (atomic)
         {
             _committed = await _writer!.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -70,7 +71,7 @@ internal sealed class RetryingSinkWriter<T>(ISink<T> sink, PartitionRuntime runt
 
     public async ValueTask CompleteAsync(CancellationToken cancellationToken)
     {
-        runtime.Fence.ThrowIfExpired(); // self-fencing: a process that slept past its lease stops before it writes
+        await runtime.Fence.EnsureCurrentAsync(cancellationToken).ConfigureAwait(false); // self-fencing: a process that slept past its lease stops before it writes
         if (atomic)
         {
             await _writer!.CompleteAsync(cancellationToken).ConfigureAwait(false);
@@ -83,7 +84,7 @@ internal sealed class RetryingSinkWriter<T>(ISink<T> sink, PartitionRuntime runt
                 try
                 {
                     var writer = await EnsureOpenAsync(t).ConfigureAwait(false);
-                    runtime.Fence.ThrowIfExpired();
+                    await runtime.Fence.EnsureCurrentAsync(t).ConfigureAwait(false);
                     await writer.CompleteAsync(t).ConfigureAwait(false);
                 }
                 catch (Exception) when (!t.IsCancellationRequested)

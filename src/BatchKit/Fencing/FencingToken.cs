@@ -67,6 +67,17 @@ public sealed class FencingToken
     }
 
     /// <summary>
+    /// Checks the token locally and, only when it has expired there (renewals were late, for example on a starved
+    /// machine), confirms the lease with the state store, which renews it if no later epoch took it over. Cheap in the
+    /// common case; call it before each write.
+    /// </summary>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>A task that completes when the lease is known to be current.</returns>
+    /// <exception cref="LeaseLostException">The lease was lost.</exception>
+    public ValueTask EnsureCurrentAsync(CancellationToken cancellationToken) =>
+        _isExpired() ? ConfirmAsync(cancellationToken) : ValueTask.CompletedTask;
+
+    /// <summary>
     /// Confirms that the lease is still held by this token's owner and epoch: locally (<see cref="ThrowIfExpired"/>) and
     /// with the state store. Call it immediately before each destructive or publishing step.
     /// </summary>
@@ -76,6 +87,15 @@ public sealed class FencingToken
     public async ValueTask EnsureHeldAsync(CancellationToken cancellationToken)
     {
         ThrowIfExpired();
+        await ConfirmAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Returns <c>owner#epoch</c>.</summary>
+    /// <returns>The token as text.</returns>
+    public override string ToString() => $"{Owner}#{Epoch}";
+
+    private async ValueTask ConfirmAsync(CancellationToken cancellationToken)
+    {
         if (!await _confirmHeld(cancellationToken).ConfigureAwait(false))
         {
             throw Lost("was taken over by a later epoch");
@@ -83,10 +103,6 @@ public sealed class FencingToken
 
         ThrowIfExpired(); // the confirmation itself may have been paused past the lease
     }
-
-    /// <summary>Returns <c>owner#epoch</c>.</summary>
-    /// <returns>The token as text.</returns>
-    public override string ToString() => $"{Owner}#{Epoch}";
 
     private LeaseLostException Lost(string why) =>
         new($"The lease of {Owner} at epoch {Epoch} {why}; this attempt stops without changing output.") { IsTransient = false };

@@ -7,7 +7,8 @@ namespace BatchKit;
 /// <summary>
 /// Holds one lease for an attempt: renews it on a heartbeat (retrying a failed renewal within the lease's remaining
 /// time), tracks the last successful renewal on a monotonic clock for self-fencing, and cancels the attempt once the
-/// lease is definitively lost (the store says so, or no renewal succeeded before the self-fencing deadline).
+/// lease is definitively lost (the store says so, or no renewal succeeded before the lease expired). A renewal that is
+/// merely late (a starved machine) does not stop the run: writers that find the lease too old confirm it with the store.
 /// </summary>
 internal sealed class LeaseGuard : IDisposable
 {
@@ -73,9 +74,10 @@ internal sealed class LeaseGuard : IDisposable
             using var timer = new PeriodicTimer(_duration / 3, _time);
             while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
             {
-                // Retry a failed renewal only while the lease can still be trusted; past that, it is lost.
+                // Retry a failed renewal while the lease lasts; once it has expired without one, another process may
+                // hold it, so it is lost. Writers stop earlier, at the self-fencing margin, unless they confirm it themselves.
                 using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-                deadline.CancelAfter(RemainingUsable());
+                deadline.CancelAfter(Remaining());
                 bool held;
                 try
                 {
@@ -106,9 +108,9 @@ internal sealed class LeaseGuard : IDisposable
 
     public void Dispose() => _stop.Dispose();
 
-    private TimeSpan RemainingUsable()
+    private TimeSpan Remaining()
     {
-        var left = _usable - _time.GetElapsedTime(Volatile.Read(ref _renewedAt));
+        var left = _duration - _time.GetElapsedTime(Volatile.Read(ref _renewedAt));
         return left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1);
     }
 
