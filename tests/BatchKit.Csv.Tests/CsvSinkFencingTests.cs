@@ -52,6 +52,24 @@ public sealed class CsvSinkFencingTests : IDisposable
     }
 
     [Fact]
+    public async Task OpenAsync_LaterEpochStillWriting_StaleEpochThrowsAndLeavesItsFileAlone()
+    {
+        var sink = new CsvSink<Row>(_dir.Path);
+        var final = sink.GetPath(SourceDriver.Run, Part.Id);
+        await using var later = await sink.OpenAsync(new SinkContext(SourceDriver.Run, Part, null) { Fence = Held(7) }, CancellationToken.None);
+        await later.WriteAsync(new[] { new Row(1, "a", 1m) }, CancellationToken.None);
+        var committed = await later.CommitAsync(CancellationToken.None);
+
+        var stale = async () => await sink.OpenAsync(new SinkContext(SourceDriver.Run, Part, committed) { Fence = Held(6) }, CancellationToken.None);
+
+        await stale.Should().ThrowAsync<LeaseLostException>();
+        new FileInfo(final + ".e7.partial").Length.Should().Be(committed, "the stale epoch did not truncate the later epoch's file");
+        File.Exists(final + ".e6.partial").Should().BeFalse();
+        await later.CompleteAsync(CancellationToken.None);
+        File.ReadAllText(final).Should().Be("Id,Name,Amount\r\n1,a,1\r\n");
+    }
+
+    [Fact]
     public async Task CompleteAsync_TwoRunsWithDifferentParameters_WriteDifferentFiles()
     {
         var sink = new CsvSink<Row>(_dir.Path);
