@@ -62,7 +62,7 @@ public class ParquetBenchmark
         Check(SourceRecordMapAsync().GetAwaiter().GetResult(), expected, nameof(SourceRecordMapAsync));
         Check(SourceRowMapperAsync().GetAwaiter().GetResult(), expected, nameof(SourceRowMapperAsync));
         SinkWriteAsync().GetAwaiter().GetResult();
-        Check(ReadBackAsync(_sink.GetFilePath(_outputPartition)).GetAwaiter().GetResult(), expected, "the sink's file");
+        Check(ReadBackAsync(_sink.GetFilePath(RunKey, _outputPartition)).GetAwaiter().GetResult(), expected, "the sink's file");
     }
 
     [GlobalCleanup]

@@ -3,17 +3,30 @@ using CsvHelper;
 namespace BatchKit.Csv;
 
 /// <summary>
-/// Writes each partition to its own CSV file, <c>&lt;directory&gt;/&lt;partition id&gt;.csv</c>, published by an atomic
-/// rename when the partition completes.
+/// Writes each partition of a run to its own CSV file, <c>&lt;directory&gt;/&lt;key&gt;=&lt;value&gt;/&lt;partition id&gt;.csv</c>
+/// (one folder level per run parameter, see <see cref="OutputPaths"/>), exactly once across crashes and takeovers, and
+/// published under the run's lease when the partition completes.
 /// </summary>
 /// <typeparam name="T">The record type; its public readable properties are the columns, in declaration order.</typeparam>
 /// <remarks>
 /// <para>
-/// Rows go to <c>&lt;final name&gt;.partial</c>. <see cref="ISinkWriter{T}.CommitAsync"/> flushes the file to disk and returns
-/// its length; a resumed partition truncates the partial file back to that length before appending, so rows written
-/// after the last checkpoint are never duplicated (<see cref="WriteDisposition.Append"/> with truncation).
-/// <see cref="ISinkWriter{T}.CompleteAsync"/> renames the partial file over the final name, so readers never see a
-/// half-written file.
+/// Rows go to the attempt's epoch-scoped file, <c>&lt;final name&gt;.e&lt;epoch&gt;.partial</c> (see
+/// <see cref="FencedPartitionFile"/>). <see cref="ISinkWriter{T}.CommitAsync"/> flushes the file to disk and returns
+/// its length. A resumed partition continues from that length: in its own epoch's file, or, after a takeover, in a new
+/// file that starts with a copy of the committed prefix of the older epoch's file (or of the published file), which is
+/// never truncated, moved or deleted, so a paused process that still holds it open cannot corrupt the new output. Rows
+/// written after the last checkpoint are never duplicated (<see cref="WriteDisposition.Append"/> with truncation).
+/// </para>
+/// <para>
+/// The header row is written only when a partition starts from its beginning; on a resume it is part of the committed
+/// prefix, so a file always has exactly one header.
+/// </para>
+/// <para>
+/// <see cref="ISinkWriter{T}.CompleteAsync"/> confirms the lease and renames the file over the final name, so readers
+/// never see a half-written file and an attempt that lost its lease (<see cref="LeaseLostException"/>) publishes
+/// nothing. A crash after the rename but before the partition is recorded as completed is repaired by the resume, which
+/// copies the committed prefix from the published file and publishes it again. Opening a partition never deletes,
+/// truncates or moves the published file or another epoch's file.
 /// </para>
 /// <para>Thread-safe: each partition attempt gets its own writer.</para>
 /// </remarks>
@@ -26,7 +39,7 @@ public sealed class CsvSink<T> : ISink<T>, IPartitionOutputRemover
     private readonly bool _hasHeader;
 
     /// <summary>Initializes a new instance of the <see cref="CsvSink{T}"/> class.</summary>
-    /// <param name="directory">The directory the files are written to; created when missing.</param>
+    /// <param name="directory">The output root; each run writes below it in a folder named by its parameters, created when missing.</param>
     /// <param name="options">The options, or <see langword="null"/> for the defaults. They are copied.</param>
     /// <exception cref="ArgumentException"><paramref name="directory"/> is empty.</exception>
     /// <exception cref="InvalidOperationException"><typeparamref name="T"/> has no public readable property.</exception>
@@ -50,12 +63,14 @@ public sealed class CsvSink<T> : ISink<T>, IPartitionOutputRemover
     /// <inheritdoc/>
     public WriteDisposition Disposition => WriteDisposition.Append;
 
-    /// <summary>Gets the path of the file a partition is published as.</summary>
+    /// <summary>Gets the path of the file a partition of a run is published as.</summary>
+    /// <param name="runKey">The run; its parameters name the run's folder (see <see cref="OutputPaths.RunDirectory"/>).</param>
     /// <param name="partitionId">The partition id.</param>
-    /// <returns>The path, <c>&lt;directory&gt;/&lt;partition id&gt;.csv</c>.</returns>
+    /// <returns>The path, <c>&lt;directory&gt;/&lt;key&gt;=&lt;value&gt;/&lt;partition id&gt;.csv</c>.</returns>
     /// <exception cref="ArgumentException">The id cannot be used as a file name.</exception>
-    public string GetPath(string partitionId)
+    public string GetPath(RunKey runKey, string partitionId)
     {
+        ArgumentNullException.ThrowIfNull(runKey);
         ArgumentException.ThrowIfNullOrWhiteSpace(partitionId);
         if (partitionId.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || partitionId is "." or "..")
         {
@@ -63,69 +78,45 @@ public sealed class CsvSink<T> : ISink<T>, IPartitionOutputRemover
         }
 
         var name = partitionId.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) ? partitionId : partitionId + ".csv";
-        return Path.Combine(_directory, name);
+        return Path.Combine(OutputPaths.RunDirectory(_directory, runKey), name);
     }
 
     /// <inheritdoc/>
-    public async ValueTask RemovePartitionOutputAsync(SinkContext context, CancellationToken cancellationToken)
+    /// <remarks>Confirms the lease, then deletes the published file and every epoch's partial file of the partition.</remarks>
+    public ValueTask RemovePartitionOutputAsync(SinkContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        await context.Fence.EnsureHeldAsync(cancellationToken).ConfigureAwait(false);
-        File.Delete(GetPath(context.Partition.Id));
+        return FencedPartitionFile.RemoveAsync(context, GetPath(context.RunKey, context.Partition.Id), cancellationToken);
     }
 
-    /// <summary>Opens the partial file of a partition: a new one, or the existing one truncated to <see cref="SinkContext.ResumePosition"/>.</summary>
-    /// <param name="context">The run, the partition and the committed length to resume at.</param>
+    /// <summary>
+    /// Opens the attempt's file of a partition: a new one with the header for a fresh start, or one holding the committed
+    /// <see cref="SinkContext.ResumePosition"/> bytes (header included) for a resume.
+    /// </summary>
+    /// <param name="context">The run, the partition, the committed length to resume at and the fencing token.</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>The writer.</returns>
-    /// <exception cref="InvalidDataException">The partial file of a resumed partition is missing or shorter than the committed length.</exception>
-    public ValueTask<ISinkWriter<T>> OpenAsync(SinkContext context, CancellationToken cancellationToken)
+    /// <exception cref="InvalidDataException">No file of a resumed partition holds the committed length.</exception>
+    /// <exception cref="LeaseLostException">The token has expired, or a later epoch writes this partition.</exception>
+    public async ValueTask<ISinkWriter<T>> OpenAsync(SinkContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         cancellationToken.ThrowIfCancellationRequested();
-        var final = GetPath(context.Partition.Id);
-        var partial = final + ".partial";
-        Directory.CreateDirectory(_directory);
-        FileStream stream;
-        var fresh = context.ResumePosition is null or 0;
-        if (fresh)
+        var file = await FencedPartitionFile.OpenAsync(context, GetPath(context.RunKey, context.Partition.Id), cancellationToken).ConfigureAwait(false);
+        try
         {
-            stream = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.Read, 1);
-        }
-        else
-        {
-            var committed = context.ResumePosition!.Value;
-            if (!File.Exists(partial))
+            var writer = CsvWriter.Create(file.Stream, _writerOptions, leaveOpen: true);
+            if (file.Stream.Length == 0 && _hasHeader)
             {
-                if (!File.Exists(final))
-                {
-                    throw new InvalidDataException(
-                        $"{partial}: expected the partial output of partition '{context.Partition.Id}' committed up to byte {committed}, found no file.");
-                }
-
-                // Published before the partition was recorded as completed: take the file back and finish it again.
-                File.Move(final, partial);
+                writer.WriteHeader(_formatter.Names);
             }
 
-            stream = new FileStream(partial, FileMode.Open, FileAccess.Write, FileShare.Read, 1);
-            if (stream.Length < committed)
-            {
-                var length = stream.Length;
-                stream.Dispose();
-                throw new InvalidDataException(
-                    $"{partial}: expected at least the {committed} bytes committed for partition '{context.Partition.Id}', found {length}.");
-            }
-
-            stream.SetLength(committed);
-            stream.Seek(committed, SeekOrigin.Begin);
+            return new CsvSinkWriter<T>(file, writer, _formatter);
         }
-
-        var writer = CsvWriter.Create(stream, _writerOptions, leaveOpen: true);
-        if (fresh && _hasHeader)
+        catch
         {
-            writer.WriteHeader(_formatter.Names);
+            await file.DisposeAsync().ConfigureAwait(false);
+            throw;
         }
-
-        return ValueTask.FromResult<ISinkWriter<T>>(new CsvSinkWriter<T>(stream, writer, _formatter, partial, final));
     }
 }

@@ -2,32 +2,28 @@ using CsvHelper;
 
 namespace BatchKit.Csv;
 
-/// <summary>Writes one partition attempt to its partial file; publishes it by renaming.</summary>
+/// <summary>Writes one partition attempt to its epoch-scoped file; publishes it under the lease.</summary>
 /// <typeparam name="T">The record type.</typeparam>
 internal sealed class CsvSinkWriter<T> : ISinkWriter<T>
     where T : class
 {
     private readonly CsvRecordFormatter<T> _formatter;
-    private readonly string _partialPath;
-    private readonly string _finalPath;
-    private FileStream? _stream;
+    private readonly FencedPartitionFile _file;
     private CsvWriter? _writer;
 
-    public CsvSinkWriter(FileStream stream, CsvWriter writer, CsvRecordFormatter<T> formatter, string partialPath, string finalPath)
+    public CsvSinkWriter(FencedPartitionFile file, CsvWriter writer, CsvRecordFormatter<T> formatter)
     {
-        _stream = stream;
+        _file = file;
         _writer = writer;
         _formatter = formatter;
-        _partialPath = partialPath;
-        _finalPath = finalPath;
     }
 
     public async ValueTask WriteAsync(ReadOnlyMemory<T> records, CancellationToken cancellationToken)
     {
-        var writer = _writer ?? throw new InvalidOperationException($"{_finalPath}: the partition was already completed; no more rows can be written.");
+        var writer = _writer ?? throw new InvalidOperationException($"{_file.FinalPath}: the partition was already completed; no more rows can be written.");
         for (var i = 0; i < records.Length; i++)
         {
-            var record = records.Span[i] ?? throw new ArgumentException($"{_finalPath}: expected records, found null at index {i} of the chunk.", nameof(records));
+            var record = records.Span[i] ?? throw new ArgumentException($"{_file.FinalPath}: expected records, found null at index {i} of the chunk.", nameof(records));
             _formatter.Write(writer, record);
             await writer.EndRecordAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -35,33 +31,24 @@ internal sealed class CsvSinkWriter<T> : ISinkWriter<T>
 
     public async ValueTask<long> CommitAsync(CancellationToken cancellationToken)
     {
-        var writer = _writer ?? throw new InvalidOperationException($"{_finalPath}: the partition was already completed.");
+        var writer = _writer ?? throw new InvalidOperationException($"{_file.FinalPath}: the partition was already completed.");
         await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
-        _stream!.Flush(flushToDisk: true);
-        return _stream.Position;
+        return _file.Commit();
     }
 
     public async ValueTask CompleteAsync(CancellationToken cancellationToken)
     {
-        if (_writer is not null)
+        if (_writer is { } writer)
         {
-            await CommitAsync(cancellationToken).ConfigureAwait(false);
-            await CloseAsync().ConfigureAwait(false);
+            await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+            await writer.DisposeAsync().ConfigureAwait(false);
+            _writer = null;
         }
 
-        if (File.Exists(_partialPath))
-        {
-            File.Move(_partialPath, _finalPath, overwrite: true);
-        }
-        else if (!File.Exists(_finalPath))
-        {
-            throw new InvalidDataException($"{_partialPath}: expected the partial output to publish as '{_finalPath}', found neither file.");
-        }
+        await _file.PublishAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public ValueTask DisposeAsync() => CloseAsync();
-
-    private async ValueTask CloseAsync()
+    public async ValueTask DisposeAsync()
     {
         if (_writer is not null)
         {
@@ -69,10 +56,6 @@ internal sealed class CsvSinkWriter<T> : ISinkWriter<T>
             _writer = null;
         }
 
-        if (_stream is not null)
-        {
-            await _stream.DisposeAsync().ConfigureAwait(false);
-            _stream = null;
-        }
+        await _file.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -18,7 +18,7 @@ namespace BatchKit.Parquet;
 /// <see cref="ParquetSource{T}"/> reads directly.
 /// </para>
 /// <para>
-/// Files whose name contains <c>.tmp-</c> (the temporary files of <see cref="ParquetSink{T}"/>) are never listed.
+/// The unpublished files of <see cref="ParquetSink{T}"/> (names ending in <c>.partial</c>, or containing <c>.tmp-</c>) are never listed.
 /// Row-group partitioning reads each file's footer while planning; whole-file partitioning opens no file.
 /// </para>
 /// </remarks>
@@ -83,7 +83,7 @@ public sealed class ParquetPartitioner : IPartitioner
         ArgumentNullException.ThrowIfNull(context);
         var files = _listFiles()
             .Select(Path.GetFullPath)
-            .Where(f => !Path.GetFileName(f).Contains(".tmp-", StringComparison.Ordinal))
+            .Where(f => !Path.GetFileName(f).Contains(".tmp-", StringComparison.Ordinal) && !f.EndsWith(".partial", StringComparison.Ordinal))
             .Distinct(StringComparer.Ordinal)
             .Order(StringComparer.Ordinal)
             .ToList();

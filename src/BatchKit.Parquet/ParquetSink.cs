@@ -5,17 +5,21 @@ using Parquet.Schema;
 namespace BatchKit.Parquet;
 
 /// <summary>
-/// Writes each partition to its own Parquet file, <c>&lt;directory&gt;/&lt;partition id&gt;.parquet</c> by default,
-/// published atomically when the partition completes.
+/// Writes each partition of a run to its own Parquet file, <c>&lt;directory&gt;/&lt;key&gt;=&lt;value&gt;/&lt;partition id&gt;.parquet</c>
+/// by default (one folder level per run parameter, see <see cref="OutputPaths"/>), published under the run's lease when
+/// the partition completes.
 /// </summary>
 /// <typeparam name="T">The record type.</typeparam>
 /// <remarks>
 /// <para>
-/// Partitions are atomic (<see cref="WriteDisposition.ReplacePartition"/>). A writer writes to
-/// <c>&lt;final&gt;.tmp-&lt;random&gt;</c>, in row groups of <see cref="ParquetSinkOptions.RowGroupSize"/> rows, and
-/// <see cref="ISinkWriter{T}.CompleteAsync"/> flushes the file to disk and renames it over the final name. A crashed or
-/// abandoned writer never leaves a file, whole or partial, under the final name; disposing a writer that did not complete
-/// deletes its temporary file, and opening a partition deletes the temporary files earlier attempts left behind.
+/// Partitions are atomic (<see cref="WriteDisposition.ReplacePartition"/>). A writer writes the attempt's epoch-scoped
+/// file, <c>&lt;final&gt;.e&lt;epoch&gt;.partial</c> (see <see cref="FencedPartitionFile"/>), in row groups of
+/// <see cref="ParquetSinkOptions.RowGroupSize"/> rows, and <see cref="ISinkWriter{T}.CompleteAsync"/> flushes the file to
+/// disk, confirms the lease and renames it over the final name; an attempt that lost its lease
+/// (<see cref="LeaseLostException"/>) publishes nothing. A crashed or abandoned writer never leaves a file, whole or
+/// partial, under the final name; disposing a writer that did not complete deletes its own epoch's file. Opening a
+/// partition never deletes, truncates or moves the published file or another epoch's file (it fails with
+/// <see cref="LeaseLostException"/> while a later epoch writes the partition); a publish removes older epochs' files.
 /// </para>
 /// <para>
 /// <see cref="ISinkWriter{T}.CommitAsync"/> makes nothing durable and returns 0: a partition attempt always writes the
@@ -38,7 +42,7 @@ public sealed class ParquetSink<T> : ISink<T>, IPartitionOutputRemover
     private readonly PropertyBindings<T> _bindings;
 
     /// <summary>Initializes a new instance of the <see cref="ParquetSink{T}"/> class.</summary>
-    /// <param name="directory">The directory the partition files are written to; created when missing.</param>
+    /// <param name="directory">The output root; each run writes below it in a folder named by its parameters, created when missing.</param>
     /// <param name="options">The options, or <see langword="null"/> for the defaults.</param>
     /// <param name="map">The mapping of properties to columns, or <see langword="null"/> for the name convention.</param>
     /// <exception cref="ArgumentException"><paramref name="directory"/> is empty, <typeparamref name="T"/> has no property to write or a property of an unsupported type (such as <see cref="Guid"/> or <see cref="TimeSpan"/>) that is not ignored, or an option is out of range.</exception>
@@ -70,26 +74,29 @@ public sealed class ParquetSink<T> : ISink<T>, IPartitionOutputRemover
     /// <summary>Gets <see cref="WriteDisposition.ReplacePartition"/>: each partition's file is replaced as a whole.</summary>
     public WriteDisposition Disposition => WriteDisposition.ReplacePartition;
 
-    /// <summary>Gets the final path of a partition's file.</summary>
+    /// <summary>Gets the final path of a partition's file in a run.</summary>
+    /// <param name="runKey">The run; its parameters name the run's folder (see <see cref="OutputPaths.RunDirectory"/>).</param>
     /// <param name="partition">The partition.</param>
-    /// <returns>The full path.</returns>
-    public string GetFilePath(Partition partition)
+    /// <returns>The full path: <see cref="ParquetSinkOptions.FileName"/>, or <c>&lt;partition id&gt;.parquet</c>, under the run's folder.</returns>
+    public string GetFilePath(RunKey runKey, Partition partition)
     {
+        ArgumentNullException.ThrowIfNull(runKey);
         ArgumentNullException.ThrowIfNull(partition);
         var name = _options.FileName?.Invoke(partition) ?? partition.Id + ".parquet";
-        return Path.GetFullPath(Path.Combine(_directory, name));
+        return Path.GetFullPath(Path.Combine(OutputPaths.RunDirectory(_directory, runKey), name));
     }
 
     /// <inheritdoc/>
-    public async ValueTask RemovePartitionOutputAsync(SinkContext context, CancellationToken cancellationToken)
+    /// <remarks>Confirms the lease, then deletes the published file and every epoch's partial file of the partition.</remarks>
+    public ValueTask RemovePartitionOutputAsync(SinkContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        await context.Fence.EnsureHeldAsync(cancellationToken).ConfigureAwait(false);
-        File.Delete(GetFilePath(context.Partition));
+        return FencedPartitionFile.RemoveAsync(context, GetFilePath(context.RunKey, context.Partition), cancellationToken);
     }
 
     /// <inheritdoc/>
-    /// <remarks>Deletes the temporary files of earlier attempts of the partition, then starts a new temporary file.</remarks>
+    /// <remarks>Starts the attempt's epoch-scoped file from its beginning; the published file and other epochs' files are left alone.</remarks>
+    /// <exception cref="LeaseLostException">The token has expired, or a later epoch writes this partition.</exception>
     public async ValueTask<ISinkWriter<T>> OpenAsync(SinkContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -108,6 +115,6 @@ public sealed class ParquetSink<T> : ISink<T>, IPartitionOutputRemover
         }
 
         var schema = new ParquetSchema(columns.Select(c => (Field)c.Field));
-        return await ParquetSinkWriter<T>.OpenAsync(GetFilePath(context.Partition), schema, options, columns, _bindings.Extractor, cancellationToken).ConfigureAwait(false);
+        return await ParquetSinkWriter<T>.OpenAsync(context, GetFilePath(context.RunKey, context.Partition), schema, options, columns, _bindings.Extractor, cancellationToken).ConfigureAwait(false);
     }
 }

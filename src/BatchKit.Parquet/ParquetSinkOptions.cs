@@ -25,8 +25,9 @@ public sealed class ParquetSinkOptions
     public bool DictionaryEncodeStrings { get; set; }
 
     /// <summary>
-    /// Gets or sets the function that names a partition's output file, relative to the sink's directory.
-    /// <see langword="null"/> names it <c>&lt;partition id&gt;.parquet</c>.
+    /// Gets or sets the function that names a partition's output file, relative to the run's folder under the sink's
+    /// directory (<c>&lt;directory&gt;/&lt;key&gt;=&lt;value&gt;/</c>, see <see cref="OutputPaths"/>), so runs for different
+    /// parameters never overwrite each other. <see langword="null"/> names it <c>&lt;partition id&gt;.parquet</c>.
     /// </summary>
     /// <value>The default value is <see langword="null"/>.</value>
     public Func<Partition, string>? FileName { get; set; }

@@ -44,7 +44,7 @@ public sealed class CsvRoundTripTests : IDisposable
         }
 
         var result = await SourceDriver.ReadAllAsync(
-            new CsvSource<Sample>(new CsvSourceOptions { Culture = cultureInfo, Delimiter = delimiter }), sink.GetPath("samples"));
+            new CsvSource<Sample>(new CsvSourceOptions { Culture = cultureInfo, Delimiter = delimiter }), sink.GetPath(SourceDriver.Run, "samples"));
 
         result.Bad.Should().BeEmpty();
         result.Records.Should().HaveCount(3);
@@ -98,7 +98,7 @@ public sealed class CsvRoundTripTests : IDisposable
             await writer.CompleteAsync(CancellationToken.None);
         }
 
-        var output = await SourceDriver.ReadAllAsync(source, sink.GetPath(partition.Id));
+        var output = await SourceDriver.ReadAllAsync(source, sink.GetPath(SourceDriver.Run, partition.Id));
         output.Records.Select(r => r.Id).Should().Equal(Enumerable.Range(1, 50));
         output.Records.Should().OnlyContain(r => r.Name == "name " + r.Id && r.Amount == r.Id + 0.5m);
     }

@@ -13,19 +13,19 @@ public sealed class CsvSinkTests : IDisposable
     public async Task CompleteAsync_FreshPartition_PublishesFileOnlyOnComplete()
     {
         var sink = new CsvSink<Row>(_dir.Path);
-        var final = sink.GetPath(Part.Id);
+        var final = sink.GetPath(SourceDriver.Run, Part.Id);
 
         await using var writer = await sink.OpenAsync(new SinkContext(SourceDriver.Run, Part, null), CancellationToken.None);
         await writer.WriteAsync(new[] { new Row(1, "a", 1.5m), new Row(2, "b,c", 2m) }, CancellationToken.None);
         var committed = await writer.CommitAsync(CancellationToken.None);
 
         File.Exists(final).Should().BeFalse("nothing is published before CompleteAsync");
-        File.Exists(final + ".partial").Should().BeTrue();
-        new FileInfo(final + ".partial").Length.Should().Be(committed);
+        File.Exists(final + ".e0.partial").Should().BeTrue();
+        new FileInfo(final + ".e0.partial").Length.Should().Be(committed);
 
         await writer.CompleteAsync(CancellationToken.None);
 
-        File.Exists(final + ".partial").Should().BeFalse();
+        File.Exists(final + ".e0.partial").Should().BeFalse();
         File.ReadAllText(final).Should().Be("Id,Name,Amount\r\n1,a,1.5\r\n2,\"b,c\",2\r\n");
         sink.Disposition.Should().Be(WriteDisposition.Append);
     }
@@ -51,7 +51,7 @@ public sealed class CsvSinkTests : IDisposable
             await second.CompleteAsync(CancellationToken.None);
         }
 
-        File.ReadAllText(sink.GetPath(Part.Id)).Should().Be("Id,Name,Amount\r\n1,a,1\r\n2,b,2\r\n3,c,3\r\n");
+        File.ReadAllText(sink.GetPath(SourceDriver.Run, Part.Id)).Should().Be("Id,Name,Amount\r\n1,a,1\r\n2,b,2\r\n3,c,3\r\n");
     }
 
     [Fact]
@@ -70,7 +70,7 @@ public sealed class CsvSinkTests : IDisposable
             await second.CompleteAsync(CancellationToken.None);
         }
 
-        File.ReadAllText(sink.GetPath(Part.Id)).Should().Be("Id,Name,Amount\r\n1,new,1\r\n");
+        File.ReadAllText(sink.GetPath(SourceDriver.Run, Part.Id)).Should().Be("Id,Name,Amount\r\n1,new,1\r\n");
     }
 
     [Fact]
@@ -83,7 +83,7 @@ public sealed class CsvSinkTests : IDisposable
         await writer.CompleteAsync(CancellationToken.None);
         await writer.CompleteAsync(CancellationToken.None);
 
-        File.ReadAllText(sink.GetPath(Part.Id)).Should().Be("Id,Name,Amount\r\n1,a,1\r\n");
+        File.ReadAllText(sink.GetPath(SourceDriver.Run, Part.Id)).Should().Be("Id,Name,Amount\r\n1,a,1\r\n");
     }
 
     [Fact]
@@ -98,14 +98,14 @@ public sealed class CsvSinkTests : IDisposable
             await first.CompleteAsync(CancellationToken.None);
         }
 
-        var published = File.ReadAllText(sink.GetPath(Part.Id));
+        var published = File.ReadAllText(sink.GetPath(SourceDriver.Run, Part.Id));
         await using (var again = await sink.OpenAsync(new SinkContext(SourceDriver.Run, Part, committed), CancellationToken.None))
         {
             await again.CompleteAsync(CancellationToken.None);
         }
 
-        File.ReadAllText(sink.GetPath(Part.Id)).Should().Be(published);
-        File.Exists(sink.GetPath(Part.Id) + ".partial").Should().BeFalse();
+        File.ReadAllText(sink.GetPath(SourceDriver.Run, Part.Id)).Should().Be(published);
+        File.Exists(sink.GetPath(SourceDriver.Run, Part.Id) + ".e0.partial").Should().BeFalse();
     }
 
     [Fact]
@@ -126,7 +126,7 @@ public sealed class CsvSinkTests : IDisposable
         await writer.WriteAsync(new[] { new Row(1, "a;b", 1234.5m) }, CancellationToken.None);
         await writer.CompleteAsync(CancellationToken.None);
 
-        File.ReadAllText(sink.GetPath(Part.Id)).Should().Be("Id;Name;Amount\r\n1;\"a;b\";1234,5\r\n");
+        File.ReadAllText(sink.GetPath(SourceDriver.Run, Part.Id)).Should().Be("Id;Name;Amount\r\n1;\"a;b\";1234,5\r\n");
     }
 
     [Fact]
@@ -134,7 +134,7 @@ public sealed class CsvSinkTests : IDisposable
     {
         var sink = new CsvSink<Row>(_dir.Path);
 
-        var act = () => sink.GetPath("../escape");
+        var act = () => sink.GetPath(SourceDriver.Run, "../escape");
 
         act.Should().Throw<ArgumentException>();
     }

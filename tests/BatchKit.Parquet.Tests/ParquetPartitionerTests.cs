@@ -16,6 +16,7 @@ public sealed class ParquetPartitionerTests : IDisposable
 
         File.WriteAllText(_dir.File("notes.txt"), "not parquet");
         File.WriteAllText(_dir.File("d.parquet.tmp-0123456789ab"), "half written");
+        File.WriteAllText(_dir.File("e.parquet.e3.partial"), "half written by epoch 3");
         var context = new PartitionPlanContext(TestSupport.Run);
 
         var first = await ParquetPartitioner.ForDirectory(_dir.Path).PlanAsync(context, CancellationToken.None);

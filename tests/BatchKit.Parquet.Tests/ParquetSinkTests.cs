@@ -41,13 +41,13 @@ public sealed class ParquetSinkTests : IDisposable
     {
         var sink = new ParquetSink<AllTypes>(_dir.Path, new ParquetSinkOptions { RowGroupSize = 100 });
         var partition = new Partition(3, "crash", "rows:0:1");
-        var finalPath = sink.GetFilePath(partition);
+        var finalPath = sink.GetFilePath(TestSupport.Run, partition);
 
         await using (var writer = await sink.OpenAsync(new SinkContext(TestSupport.Run, partition, null), CancellationToken.None))
         {
             await writer.WriteAsync(Enumerable.Range(0, 450).Select(AllTypes.Make).ToArray(), CancellationToken.None);
             await writer.CommitAsync(CancellationToken.None);
-            Directory.GetFiles(_dir.Path).Should().ContainSingle().Which.Should().StartWith(finalPath + ".tmp-");
+            Directory.GetFiles(_dir.Path).Should().ContainSingle().Which.Should().Be(finalPath + ".e0.partial");
         }
 
         File.Exists(finalPath).Should().BeFalse();
@@ -60,13 +60,13 @@ public sealed class ParquetSinkTests : IDisposable
     }
 
     [Fact]
-    public async Task OpenAsync_StaleTempFileAndOldOutput_AreReplacedByTheRerun()
+    public async Task OpenAsync_OlderEpochFileAndOldOutput_AreReplacedByTheRerun()
     {
         var sink = new ParquetSink<Row>(_dir.Path);
         var partition = new Partition(0, "rerun", "rows:0:1");
-        var finalPath = sink.GetFilePath(partition);
+        var finalPath = sink.GetFilePath(TestSupport.Run, partition);
         await TestSupport.WriteAsync(sink, partition, [new Row { Id = 1, Name = "old", Amount = 1 }]);
-        File.WriteAllText(finalPath + ".tmp-deadbeef0000", "left by a killed process");
+        File.WriteAllText(finalPath + ".e0.partial", "left by a killed process");
 
         var rows = Enumerable.Range(0, 10).Select(i => new Row { Id = i, Name = "new", Amount = i / 2.0 }).ToList();
         await TestSupport.WriteAsync(sink, partition, rows);
@@ -87,8 +87,8 @@ public sealed class ParquetSinkTests : IDisposable
         await writer.CompleteAsync(CancellationToken.None);
         await writer.CompleteAsync(CancellationToken.None);
 
-        sink.GetFilePath(partition).Should().Be(Path.Combine(_dir.Path, "out", "twice.parquet"));
-        var (read, _) = await TestSupport.ReadAllAsync(new ParquetSource<Row>(), TestSupport.FilePartition(sink.GetFilePath(partition)));
+        sink.GetFilePath(TestSupport.Run, partition).Should().Be(Path.Combine(_dir.Path, "out", "twice.parquet"));
+        var (read, _) = await TestSupport.ReadAllAsync(new ParquetSource<Row>(), TestSupport.FilePartition(sink.GetFilePath(TestSupport.Run, partition)));
         read.Should().ContainSingle().Which.Id.Should().Be(7);
     }
 

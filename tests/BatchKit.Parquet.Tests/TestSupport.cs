@@ -45,6 +45,6 @@ internal static class TestSupport
         }
 
         await writer.CompleteAsync(CancellationToken.None);
-        return sink.GetFilePath(partition);
+        return sink.GetFilePath(Run, partition);
     }
 }

@@ -3,6 +3,8 @@
 using System.Globalization;
 using System.Text.Json;
 using BatchKit;
+using BatchKit.Csv;
+using BatchKit.Parquet;
 using Microsoft.Data.Sqlite;
 
 var args2 = Args.Parse(args);
@@ -13,6 +15,7 @@ try
         "plan" => await Modes.PlanAsync(args2),
         "run" => await Modes.RunAsync(args2),
         "effects" => await Modes.EffectsAsync(args2),
+        "dump" => await Modes.DumpAsync(args2),
         _ => throw new ArgumentException($"unknown mode '{args2.Mode}'"),
     };
 }
@@ -20,6 +23,11 @@ catch (RunLeaseConflictException ex)
 {
     Console.Error.WriteLine(ex.Message);
     return 3;
+}
+catch (LeaseLostException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 4;
 }
 
 /// <summary>The command line: a mode and --name value pairs.</summary>
@@ -39,6 +47,8 @@ internal sealed record Args(string Mode, Dictionary<string, string> Values)
     public string this[string name] => Values[name];
 
     public int Int(string name, int fallback) => Values.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+
+    public string Text(string name, string fallback) => Values.TryGetValue(name, out var v) ? v : fallback;
 }
 
 /// <summary>An input record of the test jobs.</summary>
@@ -71,7 +81,10 @@ internal static class Modes
         return 0;
     }
 
-    /// <summary>Runs a JSON Lines job: one partition per input file, doubles values, writes one JSON Lines file per partition.</summary>
+    /// <summary>
+    /// Runs a job over JSON Lines input: one partition per input file, doubles values, writes one file per partition
+    /// with the sink named by --sink (jsonl, the default; csv; parquet).
+    /// </summary>
     public static async Task<int> RunAsync(Args args)
     {
         await using var store = new SqliteCheckpointStore(args["state"]);
@@ -92,7 +105,7 @@ internal static class Modes
 
                 return d;
             })
-            .WriteTo(new ExitingSink(new JsonLinesSink<Doubled>(args["output"]), () =>
+            .WriteTo(new ExitingSink(SinkOf(args), () =>
             {
                 if (exitAfter >= 0 && Interlocked.Increment(ref chunks) > exitAfter)
                 {
@@ -168,6 +181,62 @@ internal static class Modes
         Console.WriteLine("in_doubt_keys=" + JsonSerializer.Serialize(inDoubt.Select(d => d.Key)));
         return result.Succeeded || result.Status == RunStatus.CompletedWithDoubts ? 0 : 1;
     }
+
+    /// <summary>Prints every record of the published output files of --sink under --output as <c>id|name|value</c>, one per line.</summary>
+    public static async Task<int> DumpAsync(Args args)
+    {
+        var sink = args.Text("sink", "jsonl");
+        var files = Directory.GetFiles(args["output"], "*." + sink, SearchOption.AllDirectories).Order(StringComparer.Ordinal);
+        foreach (var file in files)
+        {
+            switch (sink)
+            {
+                case "jsonl":
+                    foreach (var line in File.ReadLines(file))
+                    {
+                        Print(JsonSerializer.Deserialize<Doubled>(line, JsonSerializerOptions.Web)!);
+                    }
+
+                    break;
+                case "csv":
+                    foreach (var line in File.ReadLines(file).Skip(1))
+                    {
+                        var fields = line.Split(',');
+                        Print(new Doubled(long.Parse(fields[0], CultureInfo.InvariantCulture), fields[1], int.Parse(fields[2], CultureInfo.InvariantCulture)));
+                    }
+
+                    break;
+                default:
+                    var context = new SourceContext(new RunKey("dump", RunParameters.Empty), new Partition(0, "dump", PartitionDescriptor.File(file)), 0);
+                    await using (var reader = await new ParquetSource<Doubled>().OpenAsync(context, CancellationToken.None))
+                    {
+                        var buffer = new Doubled[1000];
+                        int n;
+                        while ((n = await reader.ReadAsync(buffer, CancellationToken.None)) > 0)
+                        {
+                            foreach (var record in buffer.AsSpan(0, n))
+                            {
+                                Print(record);
+                            }
+                        }
+                    }
+
+                    break;
+            }
+        }
+
+        return 0;
+
+        static void Print(Doubled d) => Console.WriteLine($"{d.Id}|{d.Name}|{d.Value}");
+    }
+
+    private static ISink<Doubled> SinkOf(Args args) => args.Text("sink", "jsonl") switch
+    {
+        "jsonl" => new JsonLinesSink<Doubled>(args["output"]),
+        "csv" => new CsvSink<Doubled>(args["output"]),
+        "parquet" => new ParquetSink<Doubled>(args["output"]),
+        var other => throw new ArgumentException($"unknown sink '{other}'"),
+    };
 
     private static SqliteConnection Open(string path)
     {

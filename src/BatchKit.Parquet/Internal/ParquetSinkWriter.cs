@@ -4,26 +4,23 @@ using Parquet.Schema;
 
 namespace BatchKit.Parquet.Internal;
 
-/// <summary>Writes one partition attempt to a temporary file and renames it over the final name on completion.</summary>
+/// <summary>Writes one partition attempt to its epoch-scoped file and publishes it under the lease on completion.</summary>
 internal sealed class ParquetSinkWriter<T> : ISinkWriter<T>
 {
-    private readonly string _finalPath;
-    private readonly string _tempPath;
-    private readonly FileStream _stream;
+    private readonly FencedPartitionFile _file;
     private readonly ParquetWriter _writer;
     private readonly ColumnWriter[] _columns;
     private readonly object[] _arrays;
     private readonly ColumnExtractor<T> _extractor;
     private readonly int _capacity;
     private int _buffered;
+    private bool _closed;
     private bool _completed;
     private bool _disposed;
 
-    private ParquetSinkWriter(string finalPath, string tempPath, FileStream stream, ParquetWriter writer, ColumnWriter[] columns, ColumnExtractor<T> extractor)
+    private ParquetSinkWriter(FencedPartitionFile file, ParquetWriter writer, ColumnWriter[] columns, ColumnExtractor<T> extractor)
     {
-        _finalPath = finalPath;
-        _tempPath = tempPath;
-        _stream = stream;
+        _file = file;
         _writer = writer;
         _columns = columns;
         _arrays = columns.Select(c => c.Values).ToArray();
@@ -31,27 +28,19 @@ internal sealed class ParquetSinkWriter<T> : ISinkWriter<T>
         _capacity = ((Array)_arrays[0]).Length;
     }
 
+    /// <summary>Opens the attempt's file, always from the beginning: a Parquet partition is rewritten as a whole.</summary>
     public static async ValueTask<ParquetSinkWriter<T>> OpenAsync(
-        string finalPath, ParquetSchema schema, ParquetOptions options, ColumnWriter[] columns, ColumnExtractor<T> extractor, CancellationToken cancellationToken)
+        SinkContext context, string finalPath, ParquetSchema schema, ParquetOptions options, ColumnWriter[] columns, ColumnExtractor<T> extractor, CancellationToken cancellationToken)
     {
-        var directory = Path.GetDirectoryName(finalPath)!;
-        Directory.CreateDirectory(directory);
-        foreach (var stale in Directory.EnumerateFiles(directory, Path.GetFileName(finalPath) + ".tmp-*"))
-        {
-            File.Delete(stale);
-        }
-
-        var tempPath = finalPath + ".tmp-" + Guid.NewGuid().ToString("N")[..12];
-        var stream = new FileStream(tempPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, useAsync: true);
+        var file = await FencedPartitionFile.OpenAsync(context with { ResumePosition = null }, finalPath, cancellationToken).ConfigureAwait(false);
         try
         {
-            var writer = await ParquetWriter.CreateAsync(schema, stream, options, false, cancellationToken).ConfigureAwait(false);
-            return new ParquetSinkWriter<T>(finalPath, tempPath, stream, writer, columns, extractor);
+            var writer = await ParquetWriter.CreateAsync(schema, file.Stream, options, false, cancellationToken).ConfigureAwait(false);
+            return new ParquetSinkWriter<T>(file, writer, columns, extractor);
         }
         catch
         {
-            await stream.DisposeAsync().ConfigureAwait(false);
-            File.Delete(tempPath);
+            await file.DisposeAsync().ConfigureAwait(false);
             throw;
         }
     }
@@ -61,7 +50,7 @@ internal sealed class ParquetSinkWriter<T> : ISinkWriter<T>
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_completed)
         {
-            throw new InvalidOperationException($"The Parquet file '{_finalPath}' was already completed.");
+            throw new InvalidOperationException($"The Parquet file '{_file.FinalPath}' was already completed.");
         }
 
         var source = MemoryMarshal.TryGetArray(records, out var segment) ? segment : new ArraySegment<T>(records.ToArray());
@@ -89,12 +78,14 @@ internal sealed class ParquetSinkWriter<T> : ISinkWriter<T>
             return;
         }
 
-        await FlushRowGroupAsync(cancellationToken).ConfigureAwait(false);
-        await _writer.DisposeAsync().ConfigureAwait(false);
-        await _stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-        _stream.Flush(flushToDisk: true);
-        await _stream.DisposeAsync().ConfigureAwait(false);
-        File.Move(_tempPath, _finalPath, overwrite: true);
+        if (!_closed)
+        {
+            await FlushRowGroupAsync(cancellationToken).ConfigureAwait(false);
+            await _writer.DisposeAsync().ConfigureAwait(false);
+            _closed = true;
+        }
+
+        await _file.PublishAsync(cancellationToken).ConfigureAwait(false);
         _completed = true;
     }
 
@@ -106,19 +97,23 @@ internal sealed class ParquetSinkWriter<T> : ISinkWriter<T>
         }
 
         _disposed = true;
-        if (_completed)
-        {
-            return;
-        }
-
         try
         {
-            await _writer.DisposeAsync().ConfigureAwait(false);
+            if (!_closed)
+            {
+                _closed = true;
+                await _writer.DisposeAsync().ConfigureAwait(false);
+            }
         }
         finally
         {
-            await _stream.DisposeAsync().ConfigureAwait(false);
-            File.Delete(_tempPath);
+            // A partition is rewritten as a whole, so an unpublished file is of no use: remove it. Only this epoch ever
+            // writes it; the published file and other epochs' files are never touched.
+            await _file.DisposeAsync().ConfigureAwait(false);
+            if (!_completed)
+            {
+                File.Delete(_file.PartialPath);
+            }
         }
     }
 
