@@ -9,8 +9,8 @@ namespace BatchKit.DuckDb;
 /// <typeparam name="T">The record type, mapped by a <see cref="DuckDbTableMapping{T}"/>.</typeparam>
 /// <remarks>
 /// <para>
-/// <see cref="WriteDisposition.Upsert"/>: rows go to a TEMP table of the writer's connection; every
-/// <see cref="ISinkWriter{T}.CommitAsync"/> merges them into the target with one
+/// <see cref="WriteDisposition.Upsert"/>: every <see cref="ISinkWriter{T}.CommitAsync"/> appends the chunk's rows to
+/// a TEMP table and merges them into the target with one
 /// <c>INSERT ... SELECT ... ON CONFLICT (key) DO UPDATE</c> (the last record wins when a chunk repeats a key) and
 /// empties the TEMP table, in one transaction. Replaying a chunk gives the same table. The target needs a primary key
 /// or unique index on the key; a table created by the sink has one.
@@ -30,11 +30,22 @@ namespace BatchKit.DuckDb;
 /// publishes the whole run in one transaction when every partition has completed.
 /// </para>
 /// <para>
-/// The sink keeps one connection open from its first writer until it is disposed, so the database is not closed and
-/// reopened between partitions. Every writer opens its own connection; DuckDB.NET shares one database instance per file within a process, so
-/// appenders of parallel partitions run concurrently. Table preparation and the set-based applies of one sink are
-/// serialized by a lock (DuckDB runs each statement on all cores). Only one process may open a DuckDB file for writing.
-/// The sink is thread-safe; its writers are not.
+/// Fencing: every transaction that changes the target or the staging table (an upsert merge, staging a commit's rows,
+/// discarding an earlier attempt's staged rows, a slice replacement, the run-level publish) reads the epoch recorded
+/// for its run and partition in <c>&lt;table&gt;__bk_fence</c> (partition id <c>''</c> for the run-level publish);
+/// when it is higher than the attempt's <see cref="FencingToken.Epoch"/> the transaction rolls back and throws a
+/// non-transient <see cref="LeaseLostException"/>, otherwise it records the attempt's epoch. Each write also calls
+/// <see cref="FencingToken.ThrowIfExpired"/> first.
+/// </para>
+/// <para>
+/// The database file is open only while an operation needs it: a writer buffers the records of the current chunk in
+/// memory and opens the database at each commit (and at completion) for one short transaction. A process paused
+/// mid-run therefore does not hold the file, and a process that takes over its lease can write. When another
+/// process does hold the file (DuckDB lets one process open it for writing), the operation waits for it with
+/// backoff for up to <see cref="DuckDbSinkOptions.LockTimeout"/> and then fails transiently, naming the holder.
+/// Within a process, DuckDB.NET shares one database instance per file between connections, so parallel partitions
+/// apply concurrently; table preparation and the set-based applies of one sink are serialized by a lock (DuckDB runs
+/// each statement on all cores). The sink is thread-safe; its writers are not.
 /// </para>
 /// </remarks>
 public sealed class DuckDbSink<T> : ISink<T>, IRunCompletingSink, IAsyncDisposable
@@ -66,6 +77,8 @@ public sealed class DuckDbSink<T> : ISink<T>, IRunCompletingSink, IAsyncDisposab
                 $"ReplacePartition into table '{mapping.TableName}' needs a slice function: set DuckDbSinkOptions.Slice.",
             WriteDisposition.Upsert when options.RunSlice is not null =>
                 $"RunSlice applies to ReplacePartition only; table '{mapping.TableName}' is written with Upsert.",
+            _ when options.LockTimeout < TimeSpan.Zero =>
+                $"LockTimeout of the DuckDB sink of table '{mapping.TableName}' must not be negative, found {options.LockTimeout}.",
             WriteDisposition.Upsert or WriteDisposition.ReplacePartition => null,
             _ => $"The DuckDB sink supports the Upsert and ReplacePartition dispositions, found {options.Disposition}.",
         };
@@ -84,29 +97,27 @@ public sealed class DuckDbSink<T> : ISink<T>, IRunCompletingSink, IAsyncDisposab
     public string TableName => _core.Map.Table;
 
     /// <summary>
-    /// Publishes the run's staged rows in one transaction when <see cref="DuckDbSinkOptions.RunSlice"/> is set, then
-    /// closes the connection that kept the database open during the run. Idempotent: a run already published is
-    /// recorded in <c>&lt;table&gt;__bk_applied</c>.
+    /// Publishes the run's staged rows in one transaction when <see cref="DuckDbSinkOptions.RunSlice"/> is set.
+    /// Idempotent: a run already published is recorded in <c>&lt;table&gt;__bk_applied</c>. The publish is fenced: the
+    /// lease is confirmed first, and the transaction refuses when a later epoch has published the run.
     /// </summary>
     /// <param name="context">The run, its partitions and the fencing token.</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>A task that completes when the run's rows are in the target.</returns>
     /// <exception cref="BatchKitException">DuckDB failed; the provider exception is the inner exception.</exception>
+    /// <exception cref="LeaseLostException">The lease was lost, or a later epoch published the run.</exception>
     public async ValueTask CompleteRunAsync(RunCompletionContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         if (_core.RunSlice is not null)
         {
-            await RunPublisher.PublishAsync(_core, context.RunKey, context.Partitions, cancellationToken).ConfigureAwait(false);
+            await RunPublisher.PublishAsync(_core, context, cancellationToken).ConfigureAwait(false);
         }
-
-        // The run is over: let the database close when its last connection does.
-        await _core.CloseAsync().ConfigureAwait(false);
     }
 
-    /// <summary>Closes the connection that keeps the database open between partitions.</summary>
-    /// <returns>A task that completes when the connection is closed.</returns>
-    public ValueTask DisposeAsync() => _core.CloseAsync();
+    /// <summary>Does nothing: the sink opens the database only for the duration of each operation.</summary>
+    /// <returns>A completed task.</returns>
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     /// <inheritdoc/>
     /// <exception cref="InvalidOperationException">The target table does not exist and may not be created, or lacks a mapped column.</exception>

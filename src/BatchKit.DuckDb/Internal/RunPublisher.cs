@@ -5,8 +5,11 @@ namespace BatchKit.DuckDb.Internal;
 /// <summary>Publishes every staged row of a run in one transaction, when the sink has a <see cref="DuckDbSinkOptions.RunSlice"/>.</summary>
 internal static class RunPublisher
 {
-    public static async ValueTask PublishAsync<T>(SinkCore<T> core, RunKey runKey, IReadOnlyList<Partition> partitions, CancellationToken cancellationToken)
+    public static async ValueTask PublishAsync<T>(SinkCore<T> core, RunCompletionContext context, CancellationToken cancellationToken)
     {
+        var runKey = context.RunKey;
+        var partitions = context.Partitions;
+        var fence = context.Fence;
         var slice = core.RunSlice!(runKey)
             ?? throw new InvalidOperationException($"The run slice function of the DuckDB sink of table '{core.Map.Table}' returned null for run {runKey}.");
         var map = core.Map;
@@ -16,12 +19,16 @@ internal static class RunPublisher
         var runTag = Db.Parameter("bk_run", SinkCore<T>.RunTag(runKey));
         var prefix = Db.Parameter("bk_prefix", SinkCore<T>.RunTagPrefix(runKey));
         var ownRows = $"starts_with({tagColumn}, $bk_prefix)";
-        await using var connection = Db.Open(core.ConnectionString);
+        // Confirm the lease with the state store before the publish; the transaction then checks the epoch again.
+        await fence.EnsureHeldAsync(cancellationToken).ConfigureAwait(false);
         await core.ApplyLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            await using var connection = await core.OpenAsync(fence, cancellationToken).ConfigureAwait(false);
             core.Prepare(connection, cancellationToken);
+            fence.ThrowIfExpired();
             using var transaction = connection.BeginTransaction();
+            core.CheckFence(connection, runKey, SinkCore<T>.RunFencePartition, fence, cancellationToken);
             if (Db.Count(connection, $"SELECT count(*) FROM {applied} WHERE {tagColumn} = $bk_run", cancellationToken, runTag) > 0)
             {
                 return; // Published by an earlier call whose run was not marked completed before the process stopped.

@@ -16,9 +16,11 @@ internal sealed class SinkCore<T>
 
     private static readonly string[] StagingExtras = [$"{Sql.Quote(PartitionColumn)} VARCHAR NOT NULL", $"{Sql.Quote(SequenceColumn)} BIGINT NOT NULL"];
 
+    /// <summary>The fence row of the run-level publish: partition ids are never empty.</summary>
+    public const string RunFencePartition = "";
+
     private readonly bool _createTable;
     private bool _prepared;
-    private DuckDBConnection? _keepAlive;
 
     public SinkCore(TableMap<T> map, DuckDbSinkOptions options)
     {
@@ -30,6 +32,8 @@ internal sealed class SinkCore<T>
         _createTable = options.CreateTable;
         StagingTable = map.Table + "__bk_staging";
         AppliedTable = map.Table + "__bk_applied";
+        FenceTable = map.Table + "__bk_fence";
+        LockTimeout = options.LockTimeout;
         Dedupe = map.Key.Count == 0
             ? string.Empty
             : $" QUALIFY row_number() OVER (PARTITION BY {string.Join(", ", map.Key.Select(k => k.Quoted))} ORDER BY {Sql.Quote(SequenceColumn)} DESC) = 1";
@@ -51,6 +55,12 @@ internal sealed class SinkCore<T>
     /// <summary>Gets the table that records which partition tags were applied.</summary>
     public string AppliedTable { get; }
 
+    /// <summary>Gets the table that records, per (run, partition), the highest epoch that wrote the target or staging.</summary>
+    public string FenceTable { get; }
+
+    /// <summary>Gets how long an operation waits for a database file locked by another process.</summary>
+    public TimeSpan LockTimeout { get; }
+
     /// <summary>Gets the QUALIFY clause keeping the last staged row per key, or empty without a key.</summary>
     public string Dedupe { get; }
 
@@ -69,27 +79,58 @@ internal sealed class SinkCore<T>
     public static string RunTag(RunKey runKey) => RunTagPrefix(runKey) + "*";
 
     /// <summary>
-    /// Keeps one connection open for the sink's lifetime. DuckDB.NET closes (and checkpoints) a database when its last
-    /// connection closes, so without it every partition would reopen the database file.
+    /// Opens the database for one short operation (the file is never held open between operations, so a paused process
+    /// cannot block a takeover for longer than the operation it was paused in), waiting for a lock held by another
+    /// process for up to <see cref="LockTimeout"/>.
     /// </summary>
-    public void KeepDatabaseOpen()
-    {
-        _keepAlive ??= Db.Open(ConnectionString);
-    }
+    public ValueTask<DuckDBConnection> OpenAsync(FencingToken fence, CancellationToken cancellationToken) =>
+        Db.OpenForWriteAsync(ConnectionString, LockTimeout, fence, Map.Table, cancellationToken);
 
-    public async ValueTask CloseAsync()
+    /// <summary>
+    /// Checks the fence of (run, partition) inside the caller's transaction: refuses when a later epoch has written
+    /// the table, otherwise records the token's epoch, so a later check by a lower epoch refuses. Call in the same
+    /// transaction as the write it guards. Partition id <see cref="RunFencePartition"/> fences the run-level publish.
+    /// </summary>
+    /// <exception cref="LeaseLostException">A higher epoch is recorded; the caller's transaction must roll back.</exception>
+    public void CheckFence(DuckDBConnection connection, RunKey runKey, string partitionId, FencingToken fence, CancellationToken cancellationToken)
     {
-        if (_keepAlive is not null)
+        var key = new[] { new KeyValuePair<string, object?>("bk_run_key", runKey.Value), new KeyValuePair<string, object?>("bk_partition_id", partitionId) };
+        using var command = Db.Create(connection, $"SELECT epoch FROM {Sql.Quote(FenceTable)} WHERE run_key = $bk_run_key AND partition_id = $bk_partition_id", [key]);
+        var recorded = Db.Run(command, static c => c.ExecuteScalar(), cancellationToken) is { } value and not DBNull
+            ? Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture)
+            : (long?)null;
+        if (recorded > fence.Epoch)
         {
-            await _keepAlive.DisposeAsync().ConfigureAwait(false);
-            _keepAlive = null;
+            var what = partitionId.Length == 0 ? "the run-level publish" : $"partition '{partitionId}'";
+            throw new LeaseLostException(
+                $"DuckDB table '{Map.Table}' was written for run {runKey}, {what}, at epoch {recorded.Value}, later than this attempt's epoch {fence.Epoch} ({fence.Owner}): " +
+                "the lease was taken over, so this attempt stops without changing the table.")
+            {
+                IsTransient = false,
+                JobName = runKey.JobName,
+                PartitionId = partitionId.Length == 0 ? null : partitionId,
+            };
+        }
+
+        if (recorded != fence.Epoch)
+        {
+            Db.Execute(
+                connection,
+                $"INSERT INTO {Sql.Quote(FenceTable)} (run_key, partition_id, epoch, owner) VALUES ($bk_run_key, $bk_partition_id, $bk_epoch, $bk_owner) " +
+                "ON CONFLICT (run_key, partition_id) DO UPDATE SET epoch = excluded.epoch, owner = excluded.owner, fenced_at = now()",
+                cancellationToken,
+                key,
+                Db.Parameter("bk_epoch", fence.Epoch),
+                Db.Parameter("bk_owner", fence.Owner));
         }
     }
 
-    /// <summary>Creates or checks the target table and, for ReplacePartition, the staging and applied tables. Call under <see cref="ApplyLock"/>.</summary>
+    /// <summary>Gets a value indicating whether <see cref="Prepare"/> has run in this process.</summary>
+    public bool Prepared => _prepared;
+
+    /// <summary>Creates or checks the target table, the fence table and, for ReplacePartition, the staging and applied tables. Call under <see cref="ApplyLock"/>.</summary>
     public void Prepare(DuckDBConnection connection, CancellationToken cancellationToken)
     {
-        KeepDatabaseOpen();
         if (_prepared)
         {
             return;
@@ -115,6 +156,11 @@ internal sealed class SinkCore<T>
                 $"found columns {string.Join(", ", found.Keys.Select(k => $"'{k}'"))}.");
         }
 
+        Db.Execute(
+            connection,
+            $"CREATE TABLE IF NOT EXISTS {Sql.Quote(FenceTable)} (run_key VARCHAR NOT NULL, partition_id VARCHAR NOT NULL, epoch BIGINT NOT NULL, owner VARCHAR NOT NULL, " +
+            "fenced_at TIMESTAMPTZ NOT NULL DEFAULT now(), PRIMARY KEY (run_key, partition_id))",
+            cancellationToken);
         if (Disposition == WriteDisposition.ReplacePartition)
         {
             PrepareStaging(connection, cancellationToken);

@@ -3,9 +3,9 @@ using DuckDB.NET.Data;
 namespace BatchKit.DuckDb.Internal;
 
 /// <summary>
-/// Writes one partition attempt with <see cref="WriteDisposition.Upsert"/>: rows are appended to a TEMP staging table
-/// of the writer's own connection; each commit merges them into the target in one transaction with one
-/// <c>INSERT ... SELECT ... ON CONFLICT DO UPDATE</c> and empties the staging table.
+/// Writes one partition attempt with <see cref="WriteDisposition.Upsert"/>: the chunk's records are buffered in memory;
+/// each commit opens the database, appends them to a TEMP staging table and merges them into the target in one fenced
+/// transaction with one <c>INSERT ... SELECT ... ON CONFLICT DO UPDATE</c>, then closes the database.
 /// </summary>
 internal sealed class UpsertWriter<T> : ISinkWriter<T>
 {
@@ -13,17 +13,14 @@ internal sealed class UpsertWriter<T> : ISinkWriter<T>
 
     private readonly SinkCore<T> _core;
     private readonly SinkContext _context;
-    private readonly DuckDBConnection _connection;
+    private readonly List<T> _buffer = [];
     private readonly string _applySql;
-    private DuckDBAppender? _appender;
-    private long _staged;
     private long _applied;
 
-    private UpsertWriter(SinkCore<T> core, SinkContext context, DuckDBConnection connection)
+    private UpsertWriter(SinkCore<T> core, SinkContext context)
     {
         _core = core;
         _context = context;
-        _connection = connection;
         _applied = context.ResumePosition ?? 0;
         var map = core.Map;
         var update = map.Columns.Where(c => !map.Key.Contains(c)).Select(c => $"{c.Quoted} = excluded.{c.Quoted}").ToList();
@@ -35,95 +32,87 @@ internal sealed class UpsertWriter<T> : ISinkWriter<T>
 
     public static async ValueTask<ISinkWriter<T>> OpenAsync(SinkCore<T> core, SinkContext context, CancellationToken cancellationToken)
     {
-        var connection = Db.Open(core.ConnectionString);
+        // Opening changes nothing; the database is opened only to create or check the tables, once per sink.
+        await core.ApplyLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await core.ApplyLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
+            if (!core.Prepared)
             {
+                await using var connection = await core.OpenAsync(context.Fence, cancellationToken).ConfigureAwait(false);
                 core.Prepare(connection, cancellationToken);
             }
-            finally
-            {
-                core.ApplyLock.Release();
-            }
-
-            Db.Execute(connection, $"DROP TABLE IF EXISTS temp.main.{Stage}", cancellationToken);
-            Db.Execute(connection, core.Map.CreateTableSql(Stage, withKey: false, temp: true, extraColumns: [$"{Sql.Quote(SinkCore<T>.SequenceColumn)} BIGINT NOT NULL"]), cancellationToken);
-            return new UpsertWriter<T>(core, context, connection);
         }
-        catch
+        finally
         {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw;
+            core.ApplyLock.Release();
         }
+
+        return new UpsertWriter<T>(core, context);
     }
 
     public ValueTask WriteAsync(ReadOnlyMemory<T> records, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        _appender ??= _connection.CreateAppender("temp", "main", Stage);
-        var append = _core.Map.Append;
-        try
-        {
-            foreach (var record in records.Span)
-            {
-                append(_appender.CreateRow(), record).AppendValue(_staged++).EndRow();
-            }
-        }
-        catch (DuckDBException e)
-        {
-            throw _core.Failure("stage the rows of", _context, e);
-        }
-
+        _buffer.AddRange(records.Span);
         return ValueTask.CompletedTask;
     }
 
     public async ValueTask<long> CommitAsync(CancellationToken cancellationToken)
     {
-        if (_appender is null)
+        if (_buffer.Count == 0)
         {
             return _applied;
         }
 
-        _appender.Close();
-        _appender.Dispose();
-        _appender = null;
-        await _core.ApplyLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var fence = _context.Fence;
+        fence.ThrowIfExpired();
+        await using var connection = await _core.OpenAsync(fence, cancellationToken).ConfigureAwait(false);
         try
         {
-            using var transaction = _connection.BeginTransaction();
-            Db.Execute(_connection, _applySql, cancellationToken);
-            Db.Execute(_connection, $"DELETE FROM temp.main.{Stage}", cancellationToken);
-            transaction.Commit();
+            Db.Execute(connection, _core.Map.CreateTableSql(Stage, withKey: false, temp: true, extraColumns: [$"{Sql.Quote(SinkCore<T>.SequenceColumn)} BIGINT NOT NULL"]), cancellationToken);
+            using (var appender = connection.CreateAppender("temp", "main", Stage))
+            {
+                var append = _core.Map.Append;
+                long sequence = 0;
+                foreach (var record in _buffer)
+                {
+                    append(appender.CreateRow(), record).AppendValue(sequence++).EndRow();
+                }
+
+                appender.Close();
+            }
+
+            await _core.ApplyLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                fence.ThrowIfExpired();
+                using var transaction = connection.BeginTransaction();
+                _core.CheckFence(connection, _context.RunKey, _context.Partition.Id, fence, cancellationToken);
+                Db.Execute(connection, _applySql, cancellationToken);
+                transaction.Commit();
+            }
+            finally
+            {
+                _core.ApplyLock.Release();
+            }
         }
         catch (DuckDBException e) when (!cancellationToken.IsCancellationRequested)
         {
             throw _core.Failure("upsert", _context, e);
         }
-        finally
-        {
-            _core.ApplyLock.Release();
-        }
 
-        _applied += _staged;
-        _staged = 0;
+        _applied += _buffer.Count;
+        _buffer.Clear();
         return _applied;
     }
 
     public async ValueTask CompleteAsync(CancellationToken cancellationToken) =>
         await CommitAsync(cancellationToken).ConfigureAwait(false);
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
-        if (_appender is not null)
-        {
-            // Uncommitted rows are discarded: they live in a TEMP table that dies with the connection.
-            _appender.Clear();
-            _appender.Dispose();
-            _appender = null;
-        }
-
-        await _connection.DisposeAsync().ConfigureAwait(false);
+        // Uncommitted records are discarded: they were only buffered.
+        _buffer.Clear();
+        return ValueTask.CompletedTask;
     }
 }
