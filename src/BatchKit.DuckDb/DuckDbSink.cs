@@ -16,18 +16,21 @@ namespace BatchKit.DuckDb;
 /// or unique index on the key; a table created by the sink has one.
 /// </para>
 /// <para>
-/// <see cref="WriteDisposition.ReplacePartition"/>: rows go to the persistent table <c>&lt;table&gt;__bk_staging</c>,
-/// tagged with the run and partition (<c>_bk_partition</c>) and numbered (<c>_bk_seq</c>). A commit only makes them
-/// durable and returns how many rows the partition has staged; a resumed writer deletes staged rows numbered at or
-/// after its <see cref="SinkContext.ResumePosition"/>, and a writer opened from the start deletes all of them.
+/// <see cref="WriteDisposition.ReplacePartition"/>: each commit writes the chunk's rows, numbered, to a Parquet
+/// staging file of the partition under <see cref="DuckDbSinkOptions.StagingDirectory"/> (beside the database by
+/// default), named by the record numbers and the lease epoch, written under a temporary name and renamed into place;
+/// the database is not opened. A resumed writer deletes the staging files of records at or after its
+/// <see cref="SinkContext.ResumePosition"/>, and a writer opened from the start deletes all of them.
 /// <see cref="ISinkWriter{T}.CompleteAsync"/> then, in one transaction, deletes the slice
-/// (<see cref="DuckDbSinkOptions.Slice"/>) from the target, inserts the staged rows, deletes them from staging, and
-/// records the partition in <c>&lt;table&gt;__bk_applied</c>; a repeated completion finds that record and does nothing,
-/// so it cannot empty the slice. Rows outside the slice fail the completion.
+/// (<see cref="DuckDbSinkOptions.Slice"/>) from the target, inserts the staged rows (read with <c>read_parquet</c>),
+/// and records the partition in <c>&lt;table&gt;__bk_applied</c>; a repeated completion finds that record and does
+/// nothing, so it cannot empty the slice. Rows outside the slice fail the completion. A writer refuses to discard
+/// staging files written by a later epoch, and a file an earlier epoch wrote after the takeover is ignored.
 /// </para>
 /// <para>
-/// With <see cref="DuckDbSinkOptions.RunSlice"/>, completed partitions stay in staging and <see cref="CompleteRunAsync"/>
-/// publishes the whole run in one transaction when every partition has completed.
+/// With <see cref="DuckDbSinkOptions.RunSlice"/>, completed partitions stay in their staging files and
+/// <see cref="CompleteRunAsync"/> publishes the whole run in one transaction when every partition has completed, so
+/// the database is opened only to prepare the tables and to publish.
 /// </para>
 /// <para>
 /// Fencing: every transaction that changes the target or the staging table (an upsert merge, staging a commit's rows,
@@ -39,7 +42,8 @@ namespace BatchKit.DuckDb;
 /// </para>
 /// <para>
 /// The database file is open only while an operation needs it: a writer buffers the records of the current chunk in
-/// memory and opens the database at each commit (and at completion) for one short transaction. A process paused
+/// memory; Upsert opens the database at each commit for one short transaction, ReplacePartition only at completion
+/// (with a run slice, only at the run's publish). A process paused
 /// mid-run therefore does not hold the file, and a process that takes over its lease can write. When another
 /// process does hold the file (DuckDB lets one process open it for writing), the operation waits for it with
 /// backoff for up to <see cref="DuckDbSinkOptions.LockTimeout"/> and then fails transiently, naming the holder.

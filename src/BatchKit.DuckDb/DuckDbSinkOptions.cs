@@ -44,4 +44,12 @@ public sealed class DuckDbSinkOptions
     /// </summary>
     /// <value>The default value is 2 minutes.</value>
     public TimeSpan LockTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// Gets or sets the folder where <see cref="WriteDisposition.ReplacePartition"/> stages each partition's rows as
+    /// Parquet files (one per commit, named by the record numbers and the lease epoch) until they are applied, so the
+    /// database file is opened only for the set-based apply.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: <c>&lt;database file&gt;.bk-staging/&lt;table&gt;</c>, beside the database.</value>
+    public string? StagingDirectory { get; set; }
 }

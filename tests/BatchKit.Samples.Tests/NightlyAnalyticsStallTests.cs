@@ -15,11 +15,11 @@ public sealed class NightlyAnalyticsStallTests(ITestOutputHelper output)
     private const int SigCont = 18;
     private const string LeaseSeconds = "3";
 
-    [Theory]
-    [InlineData("replace")]
-    [InlineData("upsert")]
-    public async Task Run_PausedPastItsLease_SecondRunTakesOverAndMatchesCleanRun(string write)
+    [Fact]
+    public async Task Run_PausedPastItsLease_SecondRunTakesOverAndMatchesCleanRun()
     {
+        // The sample's default: ReplacePartition staged in Parquet files, published per run.
+        const string write = "replace";
         using var dir = new TempDirectory();
         var input = dir.File("events");
         var generated = await NightlyProcess.RunAsync("generate", "--events", "200000", "--out", input, "--files", "4", "--seed", "17");

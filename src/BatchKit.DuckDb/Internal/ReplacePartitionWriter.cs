@@ -4,21 +4,23 @@ namespace BatchKit.DuckDb.Internal;
 
 /// <summary>
 /// Writes one partition attempt with <see cref="WriteDisposition.ReplacePartition"/>: the chunk's records are buffered in
-/// memory; a commit opens the database and copies them, tagged with the run and partition and numbered, into the
-/// persistent staging table in one fenced transaction; completion replaces the partition's slice of the target with
-/// the staged rows in one fenced transaction and records the partition as applied. The database is open only during
-/// these operations.
+/// memory; a commit writes them, numbered, to a Parquet staging file of the partition (through an in-memory DuckDB,
+/// under a temporary name renamed into place after a self-fencing check); completion opens the database and, in one
+/// fenced transaction, replaces the partition's slice of the target with the staged rows and records the partition as
+/// applied. The database file is open only for the preparation of the tables and for that apply.
 /// </summary>
 internal sealed class ReplacePartitionWriter<T> : ISinkWriter<T>
 {
-    private readonly SinkCore<T> _core;
-    private readonly SinkContext _context;
     private const string Stage = "bk_stage";
 
+    private readonly SinkCore<T> _core;
+    private readonly SinkContext _context;
     private readonly DuckDbSlice _slice;
     private readonly string _tag;
+    private readonly string _folder;
     private readonly KeyValuePair<string, object?>[] _tagParameter;
     private readonly List<T> _buffer = [];
+    private DuckDBConnection? _memory;
     private long _sequence;
 
     private ReplacePartitionWriter(SinkCore<T> core, SinkContext context, DuckDbSlice slice, long sequence)
@@ -27,11 +29,10 @@ internal sealed class ReplacePartitionWriter<T> : ISinkWriter<T>
         _context = context;
         _slice = slice;
         _tag = SinkCore<T>.Tag(context);
+        _folder = StagingFiles.PartitionFolder(core.StagingRoot, context.RunKey, context.Partition.Id);
         _tagParameter = Db.Parameter(SinkCore<T>.TagParameter, _tag);
         _sequence = sequence;
     }
-
-    private string Staging => Sql.Quote(_core.StagingTable);
 
     private static string OwnRows => $"{Sql.Quote(SinkCore<T>.PartitionColumn)} = ${SinkCore<T>.TagParameter}";
 
@@ -44,9 +45,13 @@ internal sealed class ReplacePartitionWriter<T> : ISinkWriter<T>
         await core.ApplyLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await using var connection = await core.OpenAsync(context.Fence, cancellationToken).ConfigureAwait(false);
-            core.Prepare(connection, cancellationToken);
-            writer.DiscardStale(connection, cancellationToken);
+            if (!core.Prepared)
+            {
+                await using var connection = await core.OpenAsync(context.Fence, cancellationToken).ConfigureAwait(false);
+                core.Prepare(connection, cancellationToken);
+            }
+
+            await writer.DiscardStaleAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (DuckDBException e) when (!cancellationToken.IsCancellationRequested)
         {
@@ -68,76 +73,81 @@ internal sealed class ReplacePartitionWriter<T> : ISinkWriter<T>
         return ValueTask.CompletedTask;
     }
 
-    public async ValueTask<long> CommitAsync(CancellationToken cancellationToken)
+    public ValueTask<long> CommitAsync(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         if (_buffer.Count > 0)
         {
-            await using var connection = await _core.OpenAsync(_context.Fence, cancellationToken).ConfigureAwait(false);
-            await StageAsync(connection, cancellationToken).ConfigureAwait(false);
+            StageBuffered(cancellationToken);
         }
 
-        return _sequence;
+        return ValueTask.FromResult(_sequence);
     }
 
     public async ValueTask CompleteAsync(CancellationToken cancellationToken)
     {
+        await CommitAsync(cancellationToken).ConfigureAwait(false);
         if (_core.RunSlice is not null)
         {
-            // The staged rows are durable; the run publishes them all when every partition has completed.
-            await CommitAsync(cancellationToken).ConfigureAwait(false);
-            return;
+            return; // The staged files are durable; the run publishes them all when every partition has completed.
         }
 
         var fence = _context.Fence;
         fence.ThrowIfExpired();
-        await using var connection = await _core.OpenAsync(fence, cancellationToken).ConfigureAwait(false);
-        if (_buffer.Count > 0)
-        {
-            await StageAsync(connection, cancellationToken).ConfigureAwait(false);
-        }
-
+        var files = StagingFiles.Valid(_folder);
         await _core.ApplyLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            await using var connection = await _core.OpenAsync(fence, cancellationToken).ConfigureAwait(false);
             fence.ThrowIfExpired();
-            using var transaction = connection.BeginTransaction();
-            _core.CheckFence(connection, _context.RunKey, _context.Partition.Id, fence, cancellationToken);
-            var staged = Db.Count(connection, $"SELECT count(*) FROM {Staging} WHERE {OwnRows}", cancellationToken, _tagParameter);
-            var applied = Db.Count(connection, $"SELECT count(*) FROM {Sql.Quote(_core.AppliedTable)} WHERE {OwnRows}", cancellationToken, _tagParameter);
-            if (applied > 0)
+            using (var transaction = connection.BeginTransaction())
             {
-                if (staged > 0)
+                _core.CheckFence(connection, _context.RunKey, _context.Partition.Id, fence, cancellationToken);
+                var applied = Db.Count(connection, $"SELECT count(*) FROM {Sql.Quote(_core.AppliedTable)} WHERE {OwnRows}", cancellationToken, _tagParameter);
+                if (applied > 0)
                 {
-                    throw new InvalidOperationException(
-                        $"Partition '{_context.Partition.Id}' of table '{_core.Map.Table}' was already applied, yet {staged} more rows were staged; " +
-                        "a partition that writes again must be opened with ResumePosition null.");
+                    if (files.Count > 0)
+                    {
+                        throw new InvalidOperationException(
+                            $"Partition '{_context.Partition.Id}' of table '{_core.Map.Table}' was already applied, yet {files.Sum(f => f.Count)} more rows were staged; " +
+                            "a partition that writes again must be opened with ResumePosition null.");
+                    }
+
+                    return; // A repeated completion: the slice already holds this partition's rows.
                 }
 
-                return; // A repeated completion: the slice already holds this partition's rows.
+                var map = _core.Map;
+                long staged = 0;
+                if (files.Count > 0)
+                {
+                    var source = $"read_parquet({StagingFiles.SqlList(files)})";
+                    staged = Db.Count(connection, $"SELECT count(*) FROM {source}", cancellationToken);
+                    var outside = Db.Count(connection, $"SELECT count(*) FROM {source} WHERE ({_slice.Predicate}) IS NOT TRUE", cancellationToken, _slice.Parameters);
+                    if (outside > 0)
+                    {
+                        throw new InvalidDataException(
+                            $"Partition '{_context.Partition.Id}' wrote {outside} of {staged} rows outside its slice of table '{_core.Map.Table}': " +
+                            $"expected every row to satisfy '{_slice.Predicate}'.");
+                    }
+
+                    Db.Execute(connection, $"DELETE FROM {map.QuotedTable} WHERE {_slice.Predicate}", cancellationToken, _slice.Parameters);
+                    Db.Execute(connection, $"INSERT INTO {map.QuotedTable} ({map.ColumnList}) SELECT {map.ColumnList} FROM {source}{_core.Dedupe}", cancellationToken);
+                }
+                else
+                {
+                    Db.Execute(connection, $"DELETE FROM {map.QuotedTable} WHERE {_slice.Predicate}", cancellationToken, _slice.Parameters);
+                }
+
+                Db.Execute(
+                    connection,
+                    $"INSERT INTO {Sql.Quote(_core.AppliedTable)} ({Sql.Quote(SinkCore<T>.PartitionColumn)}, row_count) VALUES (${SinkCore<T>.TagParameter}, $bk_rows)",
+                    cancellationToken,
+                    _tagParameter,
+                    Db.Parameter("bk_rows", staged));
+                transaction.Commit();
             }
 
-            var outside = Db.Count(
-                connection, $"SELECT count(*) FROM {Staging} WHERE {OwnRows} AND ({_slice.Predicate}) IS NOT TRUE", cancellationToken, _tagParameter, _slice.Parameters);
-            if (outside > 0)
-            {
-                throw new InvalidDataException(
-                    $"Partition '{_context.Partition.Id}' wrote {outside} of {staged} rows outside its slice of table '{_core.Map.Table}': " +
-                    $"expected every row to satisfy '{_slice.Predicate}'.");
-            }
-
-            var map = _core.Map;
-            Db.Execute(connection, $"DELETE FROM {map.QuotedTable} WHERE {_slice.Predicate}", cancellationToken, _slice.Parameters);
-            Db.Execute(
-                connection, $"INSERT INTO {map.QuotedTable} ({map.ColumnList}) SELECT {map.ColumnList} FROM {Staging} WHERE {OwnRows}{_core.Dedupe}", cancellationToken, _tagParameter);
-            Db.Execute(connection, $"DELETE FROM {Staging} WHERE {OwnRows}", cancellationToken, _tagParameter);
-            Db.Execute(
-                connection,
-                $"INSERT INTO {Sql.Quote(_core.AppliedTable)} ({Sql.Quote(SinkCore<T>.PartitionColumn)}, row_count) VALUES (${SinkCore<T>.TagParameter}, $bk_rows)",
-                cancellationToken,
-                _tagParameter,
-                Db.Parameter("bk_rows", staged));
-            transaction.Commit();
+            _core.AppliedTags.Add(_tag);
         }
         catch (DuckDBException e) when (!cancellationToken.IsCancellationRequested)
         {
@@ -147,95 +157,117 @@ internal sealed class ReplacePartitionWriter<T> : ISinkWriter<T>
         {
             _core.ApplyLock.Release();
         }
+
+        // Applied: the staged files are no longer needed (a crash before this leaves them for the run's cleanup).
+        StagingFiles.DeleteFolder(_folder);
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
-        // Uncommitted records are discarded: they were only buffered. Staged rows past the last checkpoint's position
-        // (a commit whose checkpoint was not written) are deleted when the partition is opened again.
+        // Uncommitted records are discarded: they were only buffered.
         _buffer.Clear();
-        return ValueTask.CompletedTask;
+        if (_memory is not null)
+        {
+            await _memory.DisposeAsync().ConfigureAwait(false);
+            _memory = null;
+        }
     }
 
     /// <summary>
-    /// Deletes what an earlier attempt left: from the start (all staged rows and the applied mark), or from a
-    /// checkpoint (staged rows numbered at or after it, which were written after the last checkpoint).
+    /// Deletes what an earlier attempt left: from the start (all staged files and the applied marks of the partition and
+    /// the run), or from a checkpoint (files of records numbered at or after it, committed after the last checkpoint).
+    /// Refuses when a later epoch has staged files of this partition.
     /// </summary>
-    private void DiscardStale(DuckDBConnection connection, CancellationToken cancellationToken)
+    private async ValueTask DiscardStaleAsync(CancellationToken cancellationToken)
     {
-        var applied = Sql.Quote(_core.AppliedTable);
-        var tagColumn = Sql.Quote(SinkCore<T>.PartitionColumn);
-        var runTag = Db.Parameter("bk_run", SinkCore<T>.RunTag(_context.RunKey));
-        var from = Db.Parameter("bk_from", _context.ResumePosition ?? 0);
-        var stale = $"{OwnRows} AND {Sql.Quote(SinkCore<T>.SequenceColumn)} >= $bk_from";
-        var marks = $"{tagColumn} = ${SinkCore<T>.TagParameter} OR {tagColumn} = $bk_run";
+        var fence = _context.Fence;
+        var from = _context.ResumePosition ?? 0;
+        var files = StagingFiles.List(_folder);
+        var later = files.Where(f => f.Epoch > fence.Epoch).Select(f => f.Epoch).DefaultIfEmpty(-1).Max();
+        if (later >= 0)
+        {
+            throw new LeaseLostException(
+                $"DuckDB sink of table '{_core.Map.Table}': partition '{_context.Partition.Id}' of run {_context.RunKey} was staged at epoch {later}, " +
+                $"later than this attempt's epoch {fence.Epoch} ({fence.Owner}): the lease was taken over, so this attempt stops without changing the staging.")
+            {
+                IsTransient = false,
+                JobName = _context.RunKey.JobName,
+                PartitionId = _context.Partition.Id,
+            };
+        }
 
-        // Reads first: a fresh partition has nothing to discard, and skipping the empty write transaction saves a commit.
-        var staleRows = Db.Count(connection, $"SELECT count(*) FROM {Staging} WHERE {stale}", cancellationToken, _tagParameter, from);
-        var staleMarks = _context.ResumePosition is null
-            ? Db.Count(connection, $"SELECT count(*) FROM {applied} WHERE {marks}", cancellationToken, _tagParameter, runTag)
-            : 0;
-        if (staleRows == 0 && staleMarks == 0)
+        fence.ThrowIfExpired();
+        foreach (var file in files.Where(f => f.First >= from))
+        {
+            File.Delete(file.Path);
+        }
+
+        var runTag = SinkCore<T>.RunTag(_context.RunKey);
+        if (_context.ResumePosition is not null || !(_core.AppliedTags.Contains(_tag) || _core.AppliedTags.Contains(runTag)))
         {
             return;
         }
 
-        _context.Fence.ThrowIfExpired();
+        // A partition written again from its start means its slice (and, with a run slice, the run) publishes again.
+        await using var connection = await _core.OpenAsync(fence, cancellationToken).ConfigureAwait(false);
+        fence.ThrowIfExpired();
         using var transaction = connection.BeginTransaction();
-        _core.CheckFence(connection, _context.RunKey, _context.Partition.Id, _context.Fence, cancellationToken);
-        Db.Execute(connection, $"DELETE FROM {Staging} WHERE {stale}", cancellationToken, _tagParameter, from);
-        if (_context.ResumePosition is null)
-        {
-            // A partition written again from its start means its slice (and, with a run slice, the run) publishes again.
-            Db.Execute(connection, $"DELETE FROM {applied} WHERE {marks}", cancellationToken, _tagParameter, runTag);
-        }
-
+        _core.CheckFence(connection, _context.RunKey, _context.Partition.Id, fence, cancellationToken);
+        var tagColumn = Sql.Quote(SinkCore<T>.PartitionColumn);
+        Db.Execute(
+            connection,
+            $"DELETE FROM {Sql.Quote(_core.AppliedTable)} WHERE {tagColumn} = ${SinkCore<T>.TagParameter} OR {tagColumn} = $bk_run",
+            cancellationToken,
+            _tagParameter,
+            Db.Parameter("bk_run", runTag));
         transaction.Commit();
+        _core.AppliedTags.Remove(_tag);
+        _core.AppliedTags.Remove(runTag);
     }
 
     /// <summary>
-    /// Copies the buffered records into the staging table: appended to a TEMP table of the connection, then inserted
-    /// into staging in one fenced transaction, so a stale attempt cannot add rows after a later epoch discarded them.
+    /// Writes the buffered records to a new staging file: appended to a TEMP table of an in-memory DuckDB, copied to
+    /// Parquet under a temporary name, then renamed into place after a self-fencing check.
     /// </summary>
-    private async ValueTask StageAsync(DuckDBConnection connection, CancellationToken cancellationToken)
+    private void StageBuffered(CancellationToken cancellationToken)
     {
         var fence = _context.Fence;
         fence.ThrowIfExpired();
         var first = _sequence - _buffer.Count;
+        Directory.CreateDirectory(_folder);
+        var final = Path.Combine(_folder, StagingFiles.FileName(first, _buffer.Count, fence.Epoch));
+        var temporary = Path.Combine(_folder, $".{Guid.NewGuid():N}.tmp");
         try
         {
-            Db.Execute(connection, _core.Map.CreateTableSql(Stage, withKey: false, temp: true, extraColumns: SinkCore<T>.StagingExtraColumns), cancellationToken);
-            using (var appender = connection.CreateAppender("temp", "main", Stage))
+            _memory ??= Db.Open("Data Source=:memory:");
+            Db.Execute(
+                _memory,
+                _core.Map.CreateTableSql(Stage, withKey: false, temp: true, extraColumns: [$"{Sql.Quote(SinkCore<T>.SequenceColumn)} BIGINT NOT NULL"]),
+                cancellationToken);
+            using (var appender = _memory.CreateAppender("temp", "main", Stage))
             {
                 var append = _core.Map.Append;
                 var sequence = first;
                 foreach (var record in _buffer)
                 {
-                    append(appender.CreateRow(), record).AppendValue(_tag).AppendValue(sequence++).EndRow();
+                    append(appender.CreateRow(), record).AppendValue(sequence++).EndRow();
                 }
 
                 appender.Close();
             }
 
-            await _core.ApplyLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
-            {
-                fence.ThrowIfExpired();
-                using var transaction = connection.BeginTransaction();
-                _core.CheckFence(connection, _context.RunKey, _context.Partition.Id, fence, cancellationToken);
-                Db.Execute(connection, $"INSERT INTO {Staging} SELECT * FROM temp.main.{Stage}", cancellationToken);
-                transaction.Commit();
-            }
-            finally
-            {
-                _core.ApplyLock.Release();
-            }
-
-            Db.Execute(connection, $"DROP TABLE temp.main.{Stage}", cancellationToken);
+            Db.Execute(_memory, $"COPY temp.main.{Stage} TO '{temporary.Replace("'", "''", StringComparison.Ordinal)}' (FORMAT parquet)", cancellationToken);
+            Db.Execute(_memory, $"DROP TABLE temp.main.{Stage}", cancellationToken);
+            fence.ThrowIfExpired();
+            File.Move(temporary, final, overwrite: true);
         }
         catch (DuckDBException e) when (!cancellationToken.IsCancellationRequested)
         {
             throw _core.Failure("stage the rows of", _context, e);
+        }
+        finally
+        {
+            File.Delete(temporary);
         }
 
         _buffer.Clear();

@@ -14,8 +14,6 @@ internal sealed class SinkCore<T>
     /// <summary>The reserved parameter name of the partition tag.</summary>
     public const string TagParameter = "bk_tag";
 
-    private static readonly string[] StagingExtras = [$"{Sql.Quote(PartitionColumn)} VARCHAR NOT NULL", $"{Sql.Quote(SequenceColumn)} BIGINT NOT NULL"];
-
     /// <summary>The fence row of the run-level publish: partition ids are never empty.</summary>
     public const string RunFencePartition = "";
 
@@ -30,7 +28,7 @@ internal sealed class SinkCore<T>
         Slice = options.Slice;
         RunSlice = options.RunSlice;
         _createTable = options.CreateTable;
-        StagingTable = map.Table + "__bk_staging";
+        StagingRoot = StagingFiles.Root(options.ConnectionString, options.StagingDirectory, map.Table);
         AppliedTable = map.Table + "__bk_applied";
         FenceTable = map.Table + "__bk_fence";
         LockTimeout = options.LockTimeout;
@@ -49,8 +47,11 @@ internal sealed class SinkCore<T>
 
     public Func<RunKey, DuckDbSlice>? RunSlice { get; }
 
-    /// <summary>Gets the persistent staging table of <see cref="WriteDisposition.ReplacePartition"/>.</summary>
-    public string StagingTable { get; }
+    /// <summary>Gets the folder of the Parquet staging files of <see cref="WriteDisposition.ReplacePartition"/>.</summary>
+    public string StagingRoot { get; }
+
+    /// <summary>Gets the partition tags recorded as applied, read when the tables were prepared and kept up to date by this process.</summary>
+    public HashSet<string> AppliedTags { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Gets the table that records which partition tags were applied.</summary>
     public string AppliedTable { get; }
@@ -66,9 +67,6 @@ internal sealed class SinkCore<T>
 
     /// <summary>Gets the lock serializing table preparation and set-based applies of this sink's writers.</summary>
     public SemaphoreSlim ApplyLock { get; } = new(1, 1);
-
-    /// <summary>Returns the staging extra column definitions.</summary>
-    public static IReadOnlyList<string> StagingExtraColumns => StagingExtras;
 
     public static string Tag(SinkContext context) => RunTagPrefix(context.RunKey) + context.Partition.Id;
 
@@ -163,10 +161,23 @@ internal sealed class SinkCore<T>
             cancellationToken);
         if (Disposition == WriteDisposition.ReplacePartition)
         {
-            PrepareStaging(connection, cancellationToken);
             Db.Execute(
                 connection,
                 $"CREATE TABLE IF NOT EXISTS {Sql.Quote(AppliedTable)} ({Sql.Quote(PartitionColumn)} VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now(), row_count BIGINT NOT NULL)",
+                cancellationToken);
+            using var command = Db.Create(connection, $"SELECT {Sql.Quote(PartitionColumn)} FROM {Sql.Quote(AppliedTable)}", []);
+            Db.Run(
+                command,
+                c =>
+                {
+                    using var reader = c.ExecuteReader();
+                    while (reader.Read())
+                    {
+                        AppliedTags.Add(reader.GetString(0));
+                    }
+
+                    return 0;
+                },
                 cancellationToken);
         }
 
@@ -179,27 +190,6 @@ internal sealed class SinkCore<T>
         {
             PartitionId = context.Partition.Id,
         };
-
-    private void PrepareStaging(DuckDBConnection connection, CancellationToken cancellationToken)
-    {
-        var expected = Map.Columns.Select(c => c.Name).Append(PartitionColumn).Append(SequenceColumn).ToList();
-        var found = Columns(connection, StagingTable, cancellationToken);
-        if (found.Count > 0 && !found.Keys.SequenceEqual(expected, StringComparer.Ordinal))
-        {
-            // The mapping changed since the staging table was made: an empty staging table is rebuilt, rows in it are kept.
-            var rows = Db.Count(connection, $"SELECT count(*) FROM {Sql.Quote(StagingTable)}", cancellationToken);
-            if (rows > 0)
-            {
-                throw new InvalidOperationException(
-                    $"DuckDB staging table '{StagingTable}' has columns {string.Join(", ", found.Keys)}, expected {string.Join(", ", expected)}, " +
-                    $"and holds {rows} staged rows of unfinished partitions; finish or rerun them with the old mapping, or drop the staging table.");
-            }
-
-            Db.Execute(connection, $"DROP TABLE {Sql.Quote(StagingTable)}", cancellationToken);
-        }
-
-        Db.Execute(connection, Map.CreateTableSql(StagingTable, withKey: false, temp: false, extraColumns: StagingExtras), cancellationToken);
-    }
 
     private static Dictionary<string, string> Columns(DuckDBConnection connection, string table, CancellationToken cancellationToken)
     {
