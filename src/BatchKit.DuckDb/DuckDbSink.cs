@@ -119,9 +119,12 @@ public sealed class DuckDbSink<T> : ISink<T>, IRunCompletingSink, IAsyncDisposab
         }
     }
 
-    /// <summary>Does nothing: the sink opens the database only for the duration of each operation.</summary>
-    /// <returns>A completed task.</returns>
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    /// <summary>
+    /// Releases the in-memory DuckDB that writes staging files. The database file itself is never held open between
+    /// operations.
+    /// </summary>
+    /// <returns>A task that completes when it is released.</returns>
+    public ValueTask DisposeAsync() => _core.CloseMemoryAsync();
 
     /// <inheritdoc/>
     /// <exception cref="InvalidOperationException">The target table does not exist and may not be created, or lacks a mapped column.</exception>

@@ -239,7 +239,7 @@ internal sealed class ReplacePartitionWriter<T> : ISinkWriter<T>
         var temporary = Path.Combine(_folder, $".{Guid.NewGuid():N}.tmp");
         try
         {
-            _memory ??= Db.Open("Data Source=:memory:");
+            _memory ??= _core.OpenMemory();
             Db.Execute(
                 _memory,
                 _core.Map.CreateTableSql(Stage, withKey: false, temp: true, extraColumns: [$"{Sql.Quote(SinkCore<T>.SequenceColumn)} BIGINT NOT NULL"]),

@@ -17,8 +17,13 @@ internal sealed class SinkCore<T>
     /// <summary>The fence row of the run-level publish: partition ids are never empty.</summary>
     public const string RunFencePartition = "";
 
+    /// <summary>The in-memory DuckDB that writes staging files; shared by the writers of a process, and holding no file lock.</summary>
+    private const string MemoryConnectionString = "Data Source=:memory:?cache=shared";
+
     private readonly bool _createTable;
+    private readonly Lock _memoryLock = new();
     private bool _prepared;
+    private DuckDBConnection? _memoryKeepAlive;
 
     public SinkCore(TableMap<T> map, DuckDbSinkOptions options)
     {
@@ -83,6 +88,36 @@ internal sealed class SinkCore<T>
     /// </summary>
     public ValueTask<DuckDBConnection> OpenAsync(FencingToken fence, CancellationToken cancellationToken) =>
         Db.OpenForWriteAsync(ConnectionString, LockTimeout, fence, Map.Table, cancellationToken);
+
+    /// <summary>
+    /// Opens a connection to the shared in-memory DuckDB that converts buffered records to Parquet staging files. One
+    /// connection stays open for the sink's lifetime, so the instance is not created again for every writer.
+    /// </summary>
+    public DuckDBConnection OpenMemory()
+    {
+        lock (_memoryLock)
+        {
+            _memoryKeepAlive ??= Db.Open(MemoryConnectionString);
+        }
+
+        return Db.Open(MemoryConnectionString);
+    }
+
+    /// <summary>Closes the connection that keeps the in-memory DuckDB alive.</summary>
+    public async ValueTask CloseMemoryAsync()
+    {
+        DuckDBConnection? keepAlive;
+        lock (_memoryLock)
+        {
+            keepAlive = _memoryKeepAlive;
+            _memoryKeepAlive = null;
+        }
+
+        if (keepAlive is not null)
+        {
+            await keepAlive.DisposeAsync().ConfigureAwait(false);
+        }
+    }
 
     /// <summary>
     /// Checks the fence of (run, partition) inside the caller's transaction: refuses when a later epoch has written
