@@ -258,6 +258,11 @@ internal sealed class ReplacePartitionWriter<T> : ISinkWriter<T>
 
             Db.Execute(_memory, $"COPY temp.main.{Stage} TO '{temporary.Replace("'", "''", StringComparison.Ordinal)}' (FORMAT parquet)", cancellationToken);
             Db.Execute(_memory, $"DROP TABLE temp.main.{Stage}", cancellationToken);
+            using (var written = new FileStream(temporary, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+            {
+                written.Flush(flushToDisk: true); // the checkpoint that follows the commit must not outlive the file
+            }
+
             fence.ThrowIfExpired();
             File.Move(temporary, final, overwrite: true);
         }
