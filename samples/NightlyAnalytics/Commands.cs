@@ -10,7 +10,7 @@ internal static class Commands
     public const string Usage = """
         usage:
           NightlyAnalytics generate --events N --out DIR [--files F] [--seed S]
-          NightlyAnalytics run --input DIR --warehouse FILE.duckdb [--state FILE.db] [--date yyyy-MM-dd] [--parallelism P]
+          NightlyAnalytics run --input DIR --warehouse FILE.duckdb [--state FILE.db] [--date yyyy-MM-dd] [--parallelism P] [--write replace|upsert] [--lease-seconds S]
           NightlyAnalytics                (no arguments: generate 1M events into a temp folder once and run the job)
         """;
 
@@ -66,7 +66,7 @@ internal static class Commands
 
     private static Task<int> RunAsync(Dictionary<string, string> options)
     {
-        CommandLine.AllowOnly(options, "input", "warehouse", "state", "date", "parallelism", "write");
+        CommandLine.AllowOnly(options, "input", "warehouse", "state", "date", "parallelism", "write", "lease-seconds");
         var dateText = options.GetValueOrDefault("date");
         DateOnly date = NightlyJob.DefaultDate;
         if (dateText is not null && !DateOnly.TryParseExact(dateText, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out date))
@@ -80,8 +80,15 @@ internal static class Commands
             throw new UsageException($"--parallelism must be at least 1, found {parallelism}.");
         }
 
+        var leaseSeconds = CommandLine.Count(options, "lease-seconds", 10);
+        if (leaseSeconds < 1)
+        {
+            throw new UsageException($"--lease-seconds must be at least 1, found {leaseSeconds}.");
+        }
+
         return ExecuteAsync(new NightlyJobSettings
         {
+            LeaseDuration = TimeSpan.FromSeconds(leaseSeconds),
             InputDirectory = CommandLine.Required(options, "input"),
             WarehousePath = CommandLine.Required(options, "warehouse"),
             StatePath = options.GetValueOrDefault("state"),

@@ -79,8 +79,8 @@ public static class NightlyJob
                 o.StagingDirectory = settings.StagingDirectory;
 
                 // A killed process keeps the run lease until it expires; a rerun waits that long, then takes it over.
-                o.LeaseDuration = TimeSpan.FromSeconds(10);
-                o.LeaseWaitTimeout = TimeSpan.FromSeconds(20);
+                o.LeaseDuration = settings.LeaseDuration;
+                o.LeaseWaitTimeout = settings.LeaseDuration * 2;
             })
             .UseCheckpointStore(store);
         if (loggerFactory is not null)

@@ -30,6 +30,12 @@ public sealed class NightlyJobSettings
     /// </summary>
     public WriteDisposition WriteDisposition { get; init; } = WriteDisposition.ReplacePartition;
 
+    /// <summary>
+    /// Gets the lease duration of the run. A process that stops renewing its lease (killed, or paused) keeps the run for
+    /// up to this long; a rerun then takes it over, and the paused process stops writing when it resumes.
+    /// </summary>
+    public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Gets the state file actually used.</summary>
     public string ResolvedStatePath => StatePath ?? Path.ChangeExtension(Path.GetFullPath(WarehousePath), ".state.db");
 

@@ -9,32 +9,47 @@ namespace BatchKit.DuckDb;
 /// <typeparam name="T">The record type, mapped by a <see cref="DuckDbTableMapping{T}"/>.</typeparam>
 /// <remarks>
 /// <para>
-/// <see cref="WriteDisposition.Upsert"/>: rows go to a TEMP table of the writer's connection; every
-/// <see cref="ISinkWriter{T}.CommitAsync"/> merges them into the target with one
+/// <see cref="WriteDisposition.Upsert"/>: every <see cref="ISinkWriter{T}.CommitAsync"/> appends the chunk's rows to
+/// a TEMP table and merges them into the target with one
 /// <c>INSERT ... SELECT ... ON CONFLICT (key) DO UPDATE</c> (the last record wins when a chunk repeats a key) and
 /// empties the TEMP table, in one transaction. Replaying a chunk gives the same table. The target needs a primary key
 /// or unique index on the key; a table created by the sink has one.
 /// </para>
 /// <para>
-/// <see cref="WriteDisposition.ReplacePartition"/>: rows go to the persistent table <c>&lt;table&gt;__bk_staging</c>,
-/// tagged with the run and partition (<c>_bk_partition</c>) and numbered (<c>_bk_seq</c>). A commit only makes them
-/// durable and returns how many rows the partition has staged; a resumed writer deletes staged rows numbered at or
-/// after its <see cref="SinkContext.ResumePosition"/>, and a writer opened from the start deletes all of them.
+/// <see cref="WriteDisposition.ReplacePartition"/>: each commit writes the chunk's rows, numbered, to a Parquet
+/// staging file of the partition under <see cref="DuckDbSinkOptions.StagingDirectory"/> (beside the database by
+/// default), named by the record numbers and the lease epoch, written under a temporary name and renamed into place;
+/// the database is not opened. A resumed writer deletes the staging files of records at or after its
+/// <see cref="SinkContext.ResumePosition"/>, and a writer opened from the start deletes all of them.
 /// <see cref="ISinkWriter{T}.CompleteAsync"/> then, in one transaction, deletes the slice
-/// (<see cref="DuckDbSinkOptions.Slice"/>) from the target, inserts the staged rows, deletes them from staging, and
-/// records the partition in <c>&lt;table&gt;__bk_applied</c>; a repeated completion finds that record and does nothing,
-/// so it cannot empty the slice. Rows outside the slice fail the completion.
+/// (<see cref="DuckDbSinkOptions.Slice"/>) from the target, inserts the staged rows (read with <c>read_parquet</c>),
+/// and records the partition in <c>&lt;table&gt;__bk_applied</c>; a repeated completion finds that record and does
+/// nothing, so it cannot empty the slice. Rows outside the slice fail the completion. A writer refuses to discard
+/// staging files written by a later epoch, and a file an earlier epoch wrote after the takeover is ignored.
 /// </para>
 /// <para>
-/// With <see cref="DuckDbSinkOptions.RunSlice"/>, completed partitions stay in staging and <see cref="CompleteRunAsync"/>
-/// publishes the whole run in one transaction when every partition has completed.
+/// With <see cref="DuckDbSinkOptions.RunSlice"/>, completed partitions stay in their staging files and
+/// <see cref="CompleteRunAsync"/> publishes the whole run in one transaction when every partition has completed, so
+/// the database is opened only to prepare the tables and to publish.
 /// </para>
 /// <para>
-/// The sink keeps one connection open from its first writer until it is disposed, so the database is not closed and
-/// reopened between partitions. Every writer opens its own connection; DuckDB.NET shares one database instance per file within a process, so
-/// appenders of parallel partitions run concurrently. Table preparation and the set-based applies of one sink are
-/// serialized by a lock (DuckDB runs each statement on all cores). Only one process may open a DuckDB file for writing.
-/// The sink is thread-safe; its writers are not.
+/// Fencing: every transaction that changes the target or the staging table (an upsert merge, staging a commit's rows,
+/// discarding an earlier attempt's staged rows, a slice replacement, the run-level publish) reads the epoch recorded
+/// for its run and partition in <c>&lt;table&gt;__bk_fence</c> (partition id <c>''</c> for the run-level publish);
+/// when it is higher than the attempt's <see cref="FencingToken.Epoch"/> the transaction rolls back and throws a
+/// non-transient <see cref="LeaseLostException"/>, otherwise it records the attempt's epoch. Each write also calls
+/// <see cref="FencingToken.ThrowIfExpired"/> first.
+/// </para>
+/// <para>
+/// The database file is open only while an operation needs it: a writer buffers the records of the current chunk in
+/// memory; Upsert opens the database at each commit for one short transaction, ReplacePartition only at completion
+/// (with a run slice, only at the run's publish). A process paused
+/// mid-run therefore does not hold the file, and a process that takes over its lease can write. When another
+/// process does hold the file (DuckDB lets one process open it for writing), the operation waits for it with
+/// backoff for up to <see cref="DuckDbSinkOptions.LockTimeout"/> and then fails transiently, naming the holder.
+/// Within a process, DuckDB.NET shares one database instance per file between connections, so parallel partitions
+/// apply concurrently; table preparation and the set-based applies of one sink are serialized by a lock (DuckDB runs
+/// each statement on all cores). The sink is thread-safe; its writers are not.
 /// </para>
 /// </remarks>
 public sealed class DuckDbSink<T> : ISink<T>, IRunCompletingSink, IAsyncDisposable
@@ -66,6 +81,8 @@ public sealed class DuckDbSink<T> : ISink<T>, IRunCompletingSink, IAsyncDisposab
                 $"ReplacePartition into table '{mapping.TableName}' needs a slice function: set DuckDbSinkOptions.Slice.",
             WriteDisposition.Upsert when options.RunSlice is not null =>
                 $"RunSlice applies to ReplacePartition only; table '{mapping.TableName}' is written with Upsert.",
+            _ when options.LockTimeout < TimeSpan.Zero =>
+                $"LockTimeout of the DuckDB sink of table '{mapping.TableName}' must not be negative, found {options.LockTimeout}.",
             WriteDisposition.Upsert or WriteDisposition.ReplacePartition => null,
             _ => $"The DuckDB sink supports the Upsert and ReplacePartition dispositions, found {options.Disposition}.",
         };
@@ -84,29 +101,30 @@ public sealed class DuckDbSink<T> : ISink<T>, IRunCompletingSink, IAsyncDisposab
     public string TableName => _core.Map.Table;
 
     /// <summary>
-    /// Publishes the run's staged rows in one transaction when <see cref="DuckDbSinkOptions.RunSlice"/> is set, then
-    /// closes the connection that kept the database open during the run. Idempotent: a run already published is
-    /// recorded in <c>&lt;table&gt;__bk_applied</c>.
+    /// Publishes the run's staged rows in one transaction when <see cref="DuckDbSinkOptions.RunSlice"/> is set.
+    /// Idempotent: a run already published is recorded in <c>&lt;table&gt;__bk_applied</c>. The publish is fenced: the
+    /// lease is confirmed first, and the transaction refuses when a later epoch has published the run.
     /// </summary>
     /// <param name="context">The run, its partitions and the fencing token.</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>A task that completes when the run's rows are in the target.</returns>
     /// <exception cref="BatchKitException">DuckDB failed; the provider exception is the inner exception.</exception>
+    /// <exception cref="LeaseLostException">The lease was lost, or a later epoch published the run.</exception>
     public async ValueTask CompleteRunAsync(RunCompletionContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         if (_core.RunSlice is not null)
         {
-            await RunPublisher.PublishAsync(_core, context.RunKey, context.Partitions, cancellationToken).ConfigureAwait(false);
+            await RunPublisher.PublishAsync(_core, context, cancellationToken).ConfigureAwait(false);
         }
-
-        // The run is over: let the database close when its last connection does.
-        await _core.CloseAsync().ConfigureAwait(false);
     }
 
-    /// <summary>Closes the connection that keeps the database open between partitions.</summary>
-    /// <returns>A task that completes when the connection is closed.</returns>
-    public ValueTask DisposeAsync() => _core.CloseAsync();
+    /// <summary>
+    /// Releases the in-memory DuckDB that writes staging files. The database file itself is never held open between
+    /// operations.
+    /// </summary>
+    /// <returns>A task that completes when it is released.</returns>
+    public ValueTask DisposeAsync() => _core.CloseMemoryAsync();
 
     /// <inheritdoc/>
     /// <exception cref="InvalidOperationException">The target table does not exist and may not be created, or lacks a mapped column.</exception>

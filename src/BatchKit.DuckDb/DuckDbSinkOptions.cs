@@ -36,4 +36,20 @@ public sealed class DuckDbSinkOptions
     /// <summary>Gets or sets a value indicating whether the target table is created from the mapping when it does not exist.</summary>
     /// <value>The default value is <see langword="true"/>.</value>
     public bool CreateTable { get; set; } = true;
+
+    /// <summary>
+    /// Gets or sets how long one operation of the sink waits for the database file when another process holds its lock
+    /// (DuckDB lets one process open a file for writing). A process paused or hung while writing keeps the lock; the
+    /// wait is retried with backoff inside the sink, so it does not use up a partition attempt.
+    /// </summary>
+    /// <value>The default value is 2 minutes.</value>
+    public TimeSpan LockTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// Gets or sets the folder where <see cref="WriteDisposition.ReplacePartition"/> stages each partition's rows as
+    /// Parquet files (one per commit, named by the record numbers and the lease epoch) until they are applied, so the
+    /// database file is opened only for the set-based apply.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: <c>&lt;database file&gt;.bk-staging/&lt;table&gt;</c>, beside the database.</value>
+    public string? StagingDirectory { get; set; }
 }

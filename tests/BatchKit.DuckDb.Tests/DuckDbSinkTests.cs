@@ -90,7 +90,7 @@ public sealed class DuckDbSinkTests : IDisposable
 
         _db.Table("daily_aggregates").Should().Equal(Expected(
             [.. Fixtures.Rows(otherDay, 2, users: 5), .. Fixtures.Rows(Fixtures.Date, 4, users: 20), .. smaller]));
-        _db.Count("SELECT count(*) FROM daily_aggregates__bk_staging").Should().Be(0);
+        _db.StagedRows().Should().Be(0);
     }
 
     [Fact]
@@ -105,7 +105,7 @@ public sealed class DuckDbSinkTests : IDisposable
 
             var sink = Fixtures.Sink(_db, WriteDisposition.ReplacePartition);
             await Fixtures.RunPartitionAsync(sink, runKey, Fixtures.Bucket(6), rows[..200], chunkSize: 50, complete: false);
-            _db.Count("SELECT count(*) FROM daily_aggregates__bk_staging").Should().Be(200);
+            _db.StagedRows().Should().Be(200);
             _db.Count("SELECT count(*) FROM daily_aggregates").Should().Be(0);
 
             await Fixtures.RunPartitionAsync(sink, runKey, Fixtures.Bucket(6), rows, chunkSize: 50, resume: null);

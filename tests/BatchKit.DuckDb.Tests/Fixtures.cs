@@ -17,11 +17,12 @@ internal static class Fixtures
     public static DuckDbTableMapping<DailyAggregate> Mapping() =>
         new DuckDbTableMapping<DailyAggregate>("daily_aggregates").HasKey(x => x.EventDate, x => x.UserId, x => x.EventType, x => x.Hour);
 
-    public static DuckDbSink<DailyAggregate> Sink(TestDatabase db, WriteDisposition disposition) =>
+    public static DuckDbSink<DailyAggregate> Sink(TestDatabase db, WriteDisposition disposition, bool runSlice = false) =>
         new(Mapping(), new DuckDbSinkOptions
         {
             ConnectionString = db.ConnectionString,
             Disposition = disposition,
+            RunSlice = runSlice ? runKey => DuckDbSlice.Where("event_date = $date", ("date", DateOnly.Parse(runKey.Parameters["date"], CultureInfo.InvariantCulture))) : null,
             Slice = context => DuckDbSlice.Where(
                 "event_date = $date AND user_id % $buckets = $bucket",
                 ("date", DateOnly.Parse(context.RunKey.Parameters["date"], CultureInfo.InvariantCulture)),
@@ -37,11 +38,14 @@ internal static class Fixtures
                 new DailyAggregate(date, user, type, hour, user + hour + seed, ((user * 7) + hour + seed) / 4.0))))
             .ToArray();
 
+    /// <summary>A fencing token of the given epoch that the state store always confirms.</summary>
+    public static FencingToken Token(long epoch, string owner = "test-owner") => new(owner, epoch, _ => ValueTask.FromResult(true));
+
     /// <summary>Writes a partition attempt in chunks, commits each chunk, and completes it unless told not to.</summary>
     public static async Task<long> RunPartitionAsync<T>(
-        ISink<T> sink, RunKey runKey, Partition partition, IReadOnlyList<T> records, int chunkSize = 100, long? resume = null, bool complete = true)
+        ISink<T> sink, RunKey runKey, Partition partition, IReadOnlyList<T> records, int chunkSize = 100, long? resume = null, bool complete = true, FencingToken? fence = null)
     {
-        await using var writer = await sink.OpenAsync(new SinkContext(runKey, partition, resume), CancellationToken.None);
+        await using var writer = await sink.OpenAsync(new SinkContext(runKey, partition, resume) { Fence = fence ?? FencingToken.Unfenced }, CancellationToken.None);
         long position = 0;
         foreach (var chunk in records.Chunk(chunkSize))
         {

@@ -16,6 +16,23 @@ internal sealed class TestDatabase : IDisposable
 
     public string ConnectionString { get; }
 
+    /// <summary>Counts the rows staged in the Parquet staging files of a table (ReplacePartition), beside the database.</summary>
+    public long StagedRows(string table = "daily_aggregates")
+    {
+        var folder = Path.Combine(_folder, "test.duckdb.bk-staging", table);
+        var files = Directory.Exists(folder) ? Directory.GetFiles(folder, "*.parquet", SearchOption.AllDirectories) : [];
+        if (files.Length == 0)
+        {
+            return 0;
+        }
+
+        using var connection = new DuckDBConnection("Data Source=:memory:");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM read_parquet([" + string.Join(", ", files.Select(f => "'" + f + "'")) + "])";
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
     public void Execute(string sql)
     {
         using var connection = new DuckDBConnection(ConnectionString);

@@ -3,33 +3,36 @@ using DuckDB.NET.Data;
 namespace BatchKit.DuckDb.Internal;
 
 /// <summary>
-/// Writes one partition attempt with <see cref="WriteDisposition.ReplacePartition"/>: rows are appended to the
-/// persistent staging table, tagged with the run and partition and numbered; a commit makes them durable; completion
-/// replaces the partition's slice of the target with them in one transaction and records the partition as applied.
+/// Writes one partition attempt with <see cref="WriteDisposition.ReplacePartition"/>: the chunk's records are buffered in
+/// memory; a commit writes them, numbered, to a Parquet staging file of the partition (through an in-memory DuckDB,
+/// under a temporary name renamed into place after a self-fencing check); completion opens the database and, in one
+/// fenced transaction, replaces the partition's slice of the target with the staged rows and records the partition as
+/// applied. The database file is open only for the preparation of the tables and for that apply.
 /// </summary>
 internal sealed class ReplacePartitionWriter<T> : ISinkWriter<T>
 {
+    private const string Stage = "bk_stage";
+
     private readonly SinkCore<T> _core;
     private readonly SinkContext _context;
-    private readonly DuckDBConnection _connection;
     private readonly DuckDbSlice _slice;
     private readonly string _tag;
+    private readonly string _folder;
     private readonly KeyValuePair<string, object?>[] _tagParameter;
-    private DuckDBAppender? _appender;
+    private readonly List<T> _buffer = [];
+    private DuckDBConnection? _memory;
     private long _sequence;
 
-    private ReplacePartitionWriter(SinkCore<T> core, SinkContext context, DuckDBConnection connection, DuckDbSlice slice, long sequence)
+    private ReplacePartitionWriter(SinkCore<T> core, SinkContext context, DuckDbSlice slice, long sequence)
     {
         _core = core;
         _context = context;
-        _connection = connection;
         _slice = slice;
         _tag = SinkCore<T>.Tag(context);
+        _folder = StagingFiles.PartitionFolder(core.StagingRoot, context.RunKey, context.Partition.Id);
         _tagParameter = Db.Parameter(SinkCore<T>.TagParameter, _tag);
         _sequence = sequence;
     }
-
-    private string Staging => Sql.Quote(_core.StagingTable);
 
     private static string OwnRows => $"{Sql.Quote(SinkCore<T>.PartitionColumn)} = ${SinkCore<T>.TagParameter}";
 
@@ -38,104 +41,113 @@ internal sealed class ReplacePartitionWriter<T> : ISinkWriter<T>
         var slice = core.Slice!(context)
             ?? throw new InvalidOperationException($"The slice function of the DuckDB sink of table '{core.Map.Table}' returned null for partition '{context.Partition.Id}'.");
         ArgumentException.ThrowIfNullOrWhiteSpace(slice.Predicate, "slice.Predicate");
-        var connection = Db.Open(core.ConnectionString);
+        var writer = new ReplacePartitionWriter<T>(core, context, slice, context.ResumePosition ?? 0);
+        await core.ApplyLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var writer = new ReplacePartitionWriter<T>(core, context, connection, slice, context.ResumePosition ?? 0);
-            await core.ApplyLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
+            if (!core.Prepared)
             {
+                await using var connection = await core.OpenAsync(context.Fence, cancellationToken).ConfigureAwait(false);
                 core.Prepare(connection, cancellationToken);
-                writer.DiscardStale(cancellationToken);
-            }
-            finally
-            {
-                core.ApplyLock.Release();
             }
 
-            return writer;
+            await writer.DiscardStaleAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch
+        catch (DuckDBException e) when (!cancellationToken.IsCancellationRequested)
         {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw;
+            throw core.Failure("open", context, e);
         }
+        finally
+        {
+            core.ApplyLock.Release();
+        }
+
+        return writer;
     }
 
     public ValueTask WriteAsync(ReadOnlyMemory<T> records, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        _appender ??= _connection.CreateAppender(_core.StagingTable);
-        var append = _core.Map.Append;
-        try
-        {
-            foreach (var record in records.Span)
-            {
-                append(_appender.CreateRow(), record).AppendValue(_tag).AppendValue(_sequence++).EndRow();
-            }
-        }
-        catch (DuckDBException e)
-        {
-            throw _core.Failure("stage the rows of", _context, e);
-        }
-
+        _buffer.AddRange(records.Span);
+        _sequence += records.Length;
         return ValueTask.CompletedTask;
     }
 
     public ValueTask<long> CommitAsync(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        Flush();
+        if (_buffer.Count > 0)
+        {
+            StageBuffered(cancellationToken);
+        }
+
         return ValueTask.FromResult(_sequence);
     }
 
     public async ValueTask CompleteAsync(CancellationToken cancellationToken)
     {
-        Flush();
+        await CommitAsync(cancellationToken).ConfigureAwait(false);
         if (_core.RunSlice is not null)
         {
-            return; // The staged rows are durable; the run publishes them all when every partition has completed.
+            return; // The staged files are durable; the run publishes them all when every partition has completed.
         }
 
+        var fence = _context.Fence;
+        fence.ThrowIfExpired();
+        var files = StagingFiles.Valid(_folder);
         await _core.ApplyLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            using var transaction = _connection.BeginTransaction();
-            var staged = Db.Count(_connection, $"SELECT count(*) FROM {Staging} WHERE {OwnRows}", cancellationToken, _tagParameter);
-            var applied = Db.Count(_connection, $"SELECT count(*) FROM {Sql.Quote(_core.AppliedTable)} WHERE {OwnRows}", cancellationToken, _tagParameter);
-            if (applied > 0)
+            await using var connection = await _core.OpenAsync(fence, cancellationToken).ConfigureAwait(false);
+            fence.ThrowIfExpired();
+            using (var transaction = connection.BeginTransaction())
             {
-                if (staged > 0)
+                _core.CheckFence(connection, _context.RunKey, _context.Partition.Id, fence, cancellationToken);
+                var applied = Db.Count(connection, $"SELECT count(*) FROM {Sql.Quote(_core.AppliedTable)} WHERE {OwnRows}", cancellationToken, _tagParameter);
+                if (applied > 0)
                 {
-                    throw new InvalidOperationException(
-                        $"Partition '{_context.Partition.Id}' of table '{_core.Map.Table}' was already applied, yet {staged} more rows were staged; " +
-                        "a partition that writes again must be opened with ResumePosition null.");
+                    if (files.Count > 0)
+                    {
+                        throw new InvalidOperationException(
+                            $"Partition '{_context.Partition.Id}' of table '{_core.Map.Table}' was already applied, yet {files.Sum(f => f.Count)} more rows were staged; " +
+                            "a partition that writes again must be opened with ResumePosition null.");
+                    }
+
+                    return; // A repeated completion: the slice already holds this partition's rows.
                 }
 
-                return; // A repeated completion: the slice already holds this partition's rows.
+                var map = _core.Map;
+                long staged = 0;
+                if (files.Count > 0)
+                {
+                    var source = $"read_parquet({StagingFiles.SqlList(files)})";
+                    staged = Db.Count(connection, $"SELECT count(*) FROM {source}", cancellationToken);
+                    var outside = Db.Count(connection, $"SELECT count(*) FROM {source} WHERE ({_slice.Predicate}) IS NOT TRUE", cancellationToken, _slice.Parameters);
+                    if (outside > 0)
+                    {
+                        throw new InvalidDataException(
+                            $"Partition '{_context.Partition.Id}' wrote {outside} of {staged} rows outside its slice of table '{_core.Map.Table}': " +
+                            $"expected every row to satisfy '{_slice.Predicate}'.");
+                    }
+
+                    Db.Execute(connection, $"DELETE FROM {map.QuotedTable} WHERE {_slice.Predicate}", cancellationToken, _slice.Parameters);
+                    Db.Execute(connection, $"INSERT INTO {map.QuotedTable} ({map.ColumnList}) SELECT {map.ColumnList} FROM {source}{_core.Dedupe}", cancellationToken);
+                }
+                else
+                {
+                    Db.Execute(connection, $"DELETE FROM {map.QuotedTable} WHERE {_slice.Predicate}", cancellationToken, _slice.Parameters);
+                }
+
+                Db.Execute(
+                    connection,
+                    $"INSERT INTO {Sql.Quote(_core.AppliedTable)} ({Sql.Quote(SinkCore<T>.PartitionColumn)}, row_count) VALUES (${SinkCore<T>.TagParameter}, $bk_rows)",
+                    cancellationToken,
+                    _tagParameter,
+                    Db.Parameter("bk_rows", staged));
+                transaction.Commit();
             }
 
-            var outside = Db.Count(
-                _connection, $"SELECT count(*) FROM {Staging} WHERE {OwnRows} AND ({_slice.Predicate}) IS NOT TRUE", cancellationToken, _tagParameter, _slice.Parameters);
-            if (outside > 0)
-            {
-                throw new InvalidDataException(
-                    $"Partition '{_context.Partition.Id}' wrote {outside} of {staged} rows outside its slice of table '{_core.Map.Table}': " +
-                    $"expected every row to satisfy '{_slice.Predicate}'.");
-            }
-
-            var map = _core.Map;
-            Db.Execute(_connection, $"DELETE FROM {map.QuotedTable} WHERE {_slice.Predicate}", cancellationToken, _slice.Parameters);
-            Db.Execute(
-                _connection, $"INSERT INTO {map.QuotedTable} ({map.ColumnList}) SELECT {map.ColumnList} FROM {Staging} WHERE {OwnRows}{_core.Dedupe}", cancellationToken, _tagParameter);
-            Db.Execute(_connection, $"DELETE FROM {Staging} WHERE {OwnRows}", cancellationToken, _tagParameter);
-            Db.Execute(
-                _connection,
-                $"INSERT INTO {Sql.Quote(_core.AppliedTable)} ({Sql.Quote(SinkCore<T>.PartitionColumn)}, row_count) VALUES (${SinkCore<T>.TagParameter}, $bk_rows)",
-                cancellationToken,
-                _tagParameter,
-                Db.Parameter("bk_rows", staged));
-            transaction.Commit();
+            _core.AppliedTags.Add(_tag);
         }
         catch (DuckDBException e) when (!cancellationToken.IsCancellationRequested)
         {
@@ -145,63 +157,124 @@ internal sealed class ReplacePartitionWriter<T> : ISinkWriter<T>
         {
             _core.ApplyLock.Release();
         }
+
+        // Applied: the staged files are no longer needed (a crash before this leaves them for the run's cleanup).
+        StagingFiles.DeleteFolder(_folder);
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (_appender is not null)
+        // Uncommitted records are discarded: they were only buffered.
+        _buffer.Clear();
+        if (_memory is not null)
         {
-            // Uncommitted rows are discarded; any that reached the staging table are past the last commit's position
-            // and are deleted when the partition is opened again.
-            _appender.Clear();
-            _appender.Dispose();
-            _appender = null;
+            await _memory.DisposeAsync().ConfigureAwait(false);
+            _memory = null;
         }
-
-        await _connection.DisposeAsync().ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Deletes what an earlier attempt left: from the start (all staged rows and the applied mark), or from a
-    /// checkpoint (staged rows numbered at or after it, which were written after the last checkpoint).
+    /// Deletes what an earlier attempt left: from the start (all staged files and the applied marks of the partition and
+    /// the run), or from a checkpoint (files of records numbered at or after it, committed after the last checkpoint).
+    /// Refuses when a later epoch has staged files of this partition.
     /// </summary>
-    private void DiscardStale(CancellationToken cancellationToken)
+    private async ValueTask DiscardStaleAsync(CancellationToken cancellationToken)
     {
-        var applied = Sql.Quote(_core.AppliedTable);
-        var tagColumn = Sql.Quote(SinkCore<T>.PartitionColumn);
-        var runTag = Db.Parameter("bk_run", SinkCore<T>.RunTag(_context.RunKey));
-        var from = Db.Parameter("bk_from", _context.ResumePosition ?? 0);
-        var stale = $"{OwnRows} AND {Sql.Quote(SinkCore<T>.SequenceColumn)} >= $bk_from";
-        var marks = $"{tagColumn} = ${SinkCore<T>.TagParameter} OR {tagColumn} = $bk_run";
+        var fence = _context.Fence;
+        var from = _context.ResumePosition ?? 0;
+        var files = StagingFiles.List(_folder);
+        var later = files.Where(f => f.Epoch > fence.Epoch).Select(f => f.Epoch).DefaultIfEmpty(-1).Max();
+        if (later >= 0)
+        {
+            throw new LeaseLostException(
+                $"DuckDB sink of table '{_core.Map.Table}': partition '{_context.Partition.Id}' of run {_context.RunKey} was staged at epoch {later}, " +
+                $"later than this attempt's epoch {fence.Epoch} ({fence.Owner}): the lease was taken over, so this attempt stops without changing the staging.")
+            {
+                IsTransient = false,
+                JobName = _context.RunKey.JobName,
+                PartitionId = _context.Partition.Id,
+            };
+        }
 
-        // Reads first: a fresh partition has nothing to discard, and skipping the empty write transaction saves a commit.
-        var staleRows = Db.Count(_connection, $"SELECT count(*) FROM {Staging} WHERE {stale}", cancellationToken, _tagParameter, from);
-        var staleMarks = _context.ResumePosition is null
-            ? Db.Count(_connection, $"SELECT count(*) FROM {applied} WHERE {marks}", cancellationToken, _tagParameter, runTag)
-            : 0;
-        if (staleRows == 0 && staleMarks == 0)
+        fence.ThrowIfExpired();
+        foreach (var file in files.Where(f => f.First >= from))
+        {
+            File.Delete(file.Path);
+        }
+
+        var runTag = SinkCore<T>.RunTag(_context.RunKey);
+        if (_context.ResumePosition is not null || !(_core.AppliedTags.Contains(_tag) || _core.AppliedTags.Contains(runTag)))
         {
             return;
         }
 
-        using var transaction = _connection.BeginTransaction();
-        Db.Execute(_connection, $"DELETE FROM {Staging} WHERE {stale}", cancellationToken, _tagParameter, from);
-        if (_context.ResumePosition is null)
-        {
-            // A partition written again from its start means its slice (and, with a run slice, the run) publishes again.
-            Db.Execute(_connection, $"DELETE FROM {applied} WHERE {marks}", cancellationToken, _tagParameter, runTag);
-        }
-
+        // A partition written again from its start means its slice (and, with a run slice, the run) publishes again.
+        await using var connection = await _core.OpenAsync(fence, cancellationToken).ConfigureAwait(false);
+        fence.ThrowIfExpired();
+        using var transaction = connection.BeginTransaction();
+        _core.CheckFence(connection, _context.RunKey, _context.Partition.Id, fence, cancellationToken);
+        var tagColumn = Sql.Quote(SinkCore<T>.PartitionColumn);
+        Db.Execute(
+            connection,
+            $"DELETE FROM {Sql.Quote(_core.AppliedTable)} WHERE {tagColumn} = ${SinkCore<T>.TagParameter} OR {tagColumn} = $bk_run",
+            cancellationToken,
+            _tagParameter,
+            Db.Parameter("bk_run", runTag));
         transaction.Commit();
+        _core.AppliedTags.Remove(_tag);
+        _core.AppliedTags.Remove(runTag);
     }
 
-    private void Flush()
+    /// <summary>
+    /// Writes the buffered records to a new staging file: appended to a TEMP table of an in-memory DuckDB, copied to
+    /// Parquet under a temporary name, then renamed into place after a self-fencing check.
+    /// </summary>
+    private void StageBuffered(CancellationToken cancellationToken)
     {
-        if (_appender is not null)
+        var fence = _context.Fence;
+        fence.ThrowIfExpired();
+        var first = _sequence - _buffer.Count;
+        Directory.CreateDirectory(_folder);
+        var final = Path.Combine(_folder, StagingFiles.FileName(first, _buffer.Count, fence.Epoch));
+        var temporary = Path.Combine(_folder, $".{Guid.NewGuid():N}.tmp");
+        try
         {
-            _appender.Close();
-            _appender.Dispose();
-            _appender = null;
+            _memory ??= _core.OpenMemory();
+            Db.Execute(
+                _memory,
+                _core.Map.CreateTableSql(Stage, withKey: false, temp: true, extraColumns: [$"{Sql.Quote(SinkCore<T>.SequenceColumn)} BIGINT NOT NULL"]),
+                cancellationToken);
+            using (var appender = _memory.CreateAppender("temp", "main", Stage))
+            {
+                var append = _core.Map.Append;
+                var sequence = first;
+                foreach (var record in _buffer)
+                {
+                    append(appender.CreateRow(), record).AppendValue(sequence++).EndRow();
+                }
+
+                appender.Close();
+            }
+
+            Db.Execute(_memory, $"COPY temp.main.{Stage} TO '{temporary.Replace("'", "''", StringComparison.Ordinal)}' (FORMAT parquet)", cancellationToken);
+            Db.Execute(_memory, $"DROP TABLE temp.main.{Stage}", cancellationToken);
+            using (var written = new FileStream(temporary, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+            {
+                written.Flush(flushToDisk: true); // the checkpoint that follows the commit must not outlive the file
+            }
+
+            fence.ThrowIfExpired();
+            File.Move(temporary, final, overwrite: true);
         }
+        catch (DuckDBException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw _core.Failure("stage the rows of", _context, e);
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
+
+        _buffer.Clear();
     }
 }

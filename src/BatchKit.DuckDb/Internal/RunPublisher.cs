@@ -5,43 +5,54 @@ namespace BatchKit.DuckDb.Internal;
 /// <summary>Publishes every staged row of a run in one transaction, when the sink has a <see cref="DuckDbSinkOptions.RunSlice"/>.</summary>
 internal static class RunPublisher
 {
-    public static async ValueTask PublishAsync<T>(SinkCore<T> core, RunKey runKey, IReadOnlyList<Partition> partitions, CancellationToken cancellationToken)
+    public static async ValueTask PublishAsync<T>(SinkCore<T> core, RunCompletionContext context, CancellationToken cancellationToken)
     {
+        var runKey = context.RunKey;
+        var partitions = context.Partitions;
+        var fence = context.Fence;
         var slice = core.RunSlice!(runKey)
             ?? throw new InvalidOperationException($"The run slice function of the DuckDB sink of table '{core.Map.Table}' returned null for run {runKey}.");
         var map = core.Map;
-        var staging = Sql.Quote(core.StagingTable);
         var applied = Sql.Quote(core.AppliedTable);
         var tagColumn = Sql.Quote(SinkCore<T>.PartitionColumn);
         var runTag = Db.Parameter("bk_run", SinkCore<T>.RunTag(runKey));
-        var prefix = Db.Parameter("bk_prefix", SinkCore<T>.RunTagPrefix(runKey));
-        var ownRows = $"starts_with({tagColumn}, $bk_prefix)";
-        await using var connection = Db.Open(core.ConnectionString);
+        var files = partitions.SelectMany(p => StagingFiles.Valid(StagingFiles.PartitionFolder(core.StagingRoot, runKey, p.Id))).ToList();
+
+        // Confirm the lease with the state store before the publish; the transaction then checks the epoch again.
+        await fence.EnsureHeldAsync(cancellationToken).ConfigureAwait(false);
         await core.ApplyLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            await using var connection = await core.OpenAsync(fence, cancellationToken).ConfigureAwait(false);
             core.Prepare(connection, cancellationToken);
+            fence.ThrowIfExpired();
             using var transaction = connection.BeginTransaction();
-            if (Db.Count(connection, $"SELECT count(*) FROM {applied} WHERE {tagColumn} = $bk_run", cancellationToken, runTag) > 0)
+            core.CheckFence(connection, runKey, SinkCore<T>.RunFencePartition, fence, cancellationToken);
+            if (Db.Count(connection, $"SELECT count(*) FROM {applied} WHERE {tagColumn} = $bk_run", cancellationToken, runTag) == 0)
             {
-                return; // Published by an earlier call whose run was not marked completed before the process stopped.
+                long rows = 0;
+                Db.Execute(connection, $"DELETE FROM {map.QuotedTable} WHERE {slice.Predicate}", cancellationToken, slice.Parameters);
+                if (files.Count > 0)
+                {
+                    var source = $"read_parquet({StagingFiles.SqlList(files)})";
+                    var outside = Db.Count(connection, $"SELECT count(*) FROM {source} WHERE ({slice.Predicate}) IS NOT TRUE", cancellationToken, slice.Parameters);
+                    if (outside > 0)
+                    {
+                        throw new InvalidDataException(
+                            $"Run {runKey} staged {outside} rows outside its slice of table '{map.Table}': expected every row to satisfy '{slice.Predicate}'.");
+                    }
+
+                    // No de-duplication: partitions own disjoint slices, so a key staged twice in one run is a bug that
+                    // the target's primary key reports, instead of a row silently dropped.
+                    rows = Db.Execute(connection, $"INSERT INTO {map.QuotedTable} ({map.ColumnList}) SELECT {map.ColumnList} FROM {source}", cancellationToken);
+                }
+
+                Db.Execute(connection, $"INSERT INTO {applied} ({tagColumn}, row_count) VALUES ($bk_run, $bk_rows)", cancellationToken, runTag, Db.Parameter("bk_rows", rows));
+                transaction.Commit();
+                core.AppliedTags.Add(SinkCore<T>.RunTag(runKey));
             }
 
-            var outside = Db.Count(connection, $"SELECT count(*) FROM {staging} WHERE {ownRows} AND ({slice.Predicate}) IS NOT TRUE", cancellationToken, prefix, slice.Parameters);
-            if (outside > 0)
-            {
-                throw new InvalidDataException(
-                    $"Run {runKey} staged {outside} rows outside its slice of table '{map.Table}': expected every row to satisfy '{slice.Predicate}'.");
-            }
-
-            Db.Execute(connection, $"DELETE FROM {map.QuotedTable} WHERE {slice.Predicate}", cancellationToken, slice.Parameters);
-            // No de-duplication: partitions own disjoint slices, so a key staged twice in one run is a bug that the
-            // target's primary key reports, instead of a row silently dropped.
-            var rows = Db.Execute(connection, $"INSERT INTO {map.QuotedTable} ({map.ColumnList}) SELECT {map.ColumnList} FROM {staging} WHERE {ownRows}", cancellationToken, prefix);
-
-            Db.Execute(connection, $"DELETE FROM {staging} WHERE {ownRows}", cancellationToken, prefix);
-            Db.Execute(connection, $"INSERT INTO {applied} ({tagColumn}, row_count) VALUES ($bk_run, $bk_rows)", cancellationToken, runTag, Db.Parameter("bk_rows", (long)rows));
-            transaction.Commit();
+            // Otherwise published by an earlier call whose run was not marked completed before the process stopped.
         }
         catch (DuckDBException e) when (!cancellationToken.IsCancellationRequested)
         {
@@ -51,5 +62,8 @@ internal static class RunPublisher
         {
             core.ApplyLock.Release();
         }
+
+        // Published: the run's staging files are no longer needed.
+        StagingFiles.DeleteFolder(StagingFiles.RunFolder(core.StagingRoot, runKey));
     }
 }

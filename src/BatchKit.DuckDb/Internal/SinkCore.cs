@@ -14,11 +14,16 @@ internal sealed class SinkCore<T>
     /// <summary>The reserved parameter name of the partition tag.</summary>
     public const string TagParameter = "bk_tag";
 
-    private static readonly string[] StagingExtras = [$"{Sql.Quote(PartitionColumn)} VARCHAR NOT NULL", $"{Sql.Quote(SequenceColumn)} BIGINT NOT NULL"];
+    /// <summary>The fence row of the run-level publish: partition ids are never empty.</summary>
+    public const string RunFencePartition = "";
+
+    /// <summary>The in-memory DuckDB that writes staging files; shared by the writers of a process, and holding no file lock.</summary>
+    private const string MemoryConnectionString = "Data Source=:memory:?cache=shared";
 
     private readonly bool _createTable;
+    private readonly Lock _memoryLock = new();
     private bool _prepared;
-    private DuckDBConnection? _keepAlive;
+    private DuckDBConnection? _memoryKeepAlive;
 
     public SinkCore(TableMap<T> map, DuckDbSinkOptions options)
     {
@@ -28,8 +33,10 @@ internal sealed class SinkCore<T>
         Slice = options.Slice;
         RunSlice = options.RunSlice;
         _createTable = options.CreateTable;
-        StagingTable = map.Table + "__bk_staging";
+        StagingRoot = StagingFiles.Root(options.ConnectionString, options.StagingDirectory, map.Table);
         AppliedTable = map.Table + "__bk_applied";
+        FenceTable = map.Table + "__bk_fence";
+        LockTimeout = options.LockTimeout;
         Dedupe = map.Key.Count == 0
             ? string.Empty
             : $" QUALIFY row_number() OVER (PARTITION BY {string.Join(", ", map.Key.Select(k => k.Quoted))} ORDER BY {Sql.Quote(SequenceColumn)} DESC) = 1";
@@ -45,20 +52,26 @@ internal sealed class SinkCore<T>
 
     public Func<RunKey, DuckDbSlice>? RunSlice { get; }
 
-    /// <summary>Gets the persistent staging table of <see cref="WriteDisposition.ReplacePartition"/>.</summary>
-    public string StagingTable { get; }
+    /// <summary>Gets the folder of the Parquet staging files of <see cref="WriteDisposition.ReplacePartition"/>.</summary>
+    public string StagingRoot { get; }
+
+    /// <summary>Gets the partition tags recorded as applied, read when the tables were prepared and kept up to date by this process.</summary>
+    public HashSet<string> AppliedTags { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Gets the table that records which partition tags were applied.</summary>
     public string AppliedTable { get; }
+
+    /// <summary>Gets the table that records, per (run, partition), the highest epoch that wrote the target or staging.</summary>
+    public string FenceTable { get; }
+
+    /// <summary>Gets how long an operation waits for a database file locked by another process.</summary>
+    public TimeSpan LockTimeout { get; }
 
     /// <summary>Gets the QUALIFY clause keeping the last staged row per key, or empty without a key.</summary>
     public string Dedupe { get; }
 
     /// <summary>Gets the lock serializing table preparation and set-based applies of this sink's writers.</summary>
     public SemaphoreSlim ApplyLock { get; } = new(1, 1);
-
-    /// <summary>Returns the staging extra column definitions.</summary>
-    public static IReadOnlyList<string> StagingExtraColumns => StagingExtras;
 
     public static string Tag(SinkContext context) => RunTagPrefix(context.RunKey) + context.Partition.Id;
 
@@ -69,27 +82,88 @@ internal sealed class SinkCore<T>
     public static string RunTag(RunKey runKey) => RunTagPrefix(runKey) + "*";
 
     /// <summary>
-    /// Keeps one connection open for the sink's lifetime. DuckDB.NET closes (and checkpoints) a database when its last
-    /// connection closes, so without it every partition would reopen the database file.
+    /// Opens the database for one short operation (the file is never held open between operations, so a paused process
+    /// cannot block a takeover for longer than the operation it was paused in), waiting for a lock held by another
+    /// process for up to <see cref="LockTimeout"/>.
     /// </summary>
-    public void KeepDatabaseOpen()
+    public ValueTask<DuckDBConnection> OpenAsync(FencingToken fence, CancellationToken cancellationToken) =>
+        Db.OpenForWriteAsync(ConnectionString, LockTimeout, fence, Map.Table, cancellationToken);
+
+    /// <summary>
+    /// Opens a connection to the shared in-memory DuckDB that converts buffered records to Parquet staging files. One
+    /// connection stays open for the sink's lifetime, so the instance is not created again for every writer.
+    /// </summary>
+    public DuckDBConnection OpenMemory()
     {
-        _keepAlive ??= Db.Open(ConnectionString);
+        lock (_memoryLock)
+        {
+            _memoryKeepAlive ??= Db.Open(MemoryConnectionString);
+        }
+
+        return Db.Open(MemoryConnectionString);
     }
 
-    public async ValueTask CloseAsync()
+    /// <summary>Closes the connection that keeps the in-memory DuckDB alive.</summary>
+    public async ValueTask CloseMemoryAsync()
     {
-        if (_keepAlive is not null)
+        DuckDBConnection? keepAlive;
+        lock (_memoryLock)
         {
-            await _keepAlive.DisposeAsync().ConfigureAwait(false);
-            _keepAlive = null;
+            keepAlive = _memoryKeepAlive;
+            _memoryKeepAlive = null;
+        }
+
+        if (keepAlive is not null)
+        {
+            await keepAlive.DisposeAsync().ConfigureAwait(false);
         }
     }
 
-    /// <summary>Creates or checks the target table and, for ReplacePartition, the staging and applied tables. Call under <see cref="ApplyLock"/>.</summary>
+    /// <summary>
+    /// Checks the fence of (run, partition) inside the caller's transaction: refuses when a later epoch has written
+    /// the table, otherwise records the token's epoch, so a later check by a lower epoch refuses. Call in the same
+    /// transaction as the write it guards. Partition id <see cref="RunFencePartition"/> fences the run-level publish.
+    /// </summary>
+    /// <exception cref="LeaseLostException">A higher epoch is recorded; the caller's transaction must roll back.</exception>
+    public void CheckFence(DuckDBConnection connection, RunKey runKey, string partitionId, FencingToken fence, CancellationToken cancellationToken)
+    {
+        var key = new[] { new KeyValuePair<string, object?>("bk_run_key", runKey.Value), new KeyValuePair<string, object?>("bk_partition_id", partitionId) };
+        using var command = Db.Create(connection, $"SELECT epoch FROM {Sql.Quote(FenceTable)} WHERE run_key = $bk_run_key AND partition_id = $bk_partition_id", [key]);
+        var recorded = Db.Run(command, static c => c.ExecuteScalar(), cancellationToken) is { } value and not DBNull
+            ? Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture)
+            : (long?)null;
+        if (recorded > fence.Epoch)
+        {
+            var what = partitionId.Length == 0 ? "the run-level publish" : $"partition '{partitionId}'";
+            throw new LeaseLostException(
+                $"DuckDB table '{Map.Table}' was written for run {runKey}, {what}, at epoch {recorded.Value}, later than this attempt's epoch {fence.Epoch} ({fence.Owner}): " +
+                "the lease was taken over, so this attempt stops without changing the table.")
+            {
+                IsTransient = false,
+                JobName = runKey.JobName,
+                PartitionId = partitionId.Length == 0 ? null : partitionId,
+            };
+        }
+
+        if (recorded != fence.Epoch)
+        {
+            Db.Execute(
+                connection,
+                $"INSERT INTO {Sql.Quote(FenceTable)} (run_key, partition_id, epoch, owner) VALUES ($bk_run_key, $bk_partition_id, $bk_epoch, $bk_owner) " +
+                "ON CONFLICT (run_key, partition_id) DO UPDATE SET epoch = excluded.epoch, owner = excluded.owner, fenced_at = now()",
+                cancellationToken,
+                key,
+                Db.Parameter("bk_epoch", fence.Epoch),
+                Db.Parameter("bk_owner", fence.Owner));
+        }
+    }
+
+    /// <summary>Gets a value indicating whether <see cref="Prepare"/> has run in this process.</summary>
+    public bool Prepared => _prepared;
+
+    /// <summary>Creates or checks the target table, the fence table and, for ReplacePartition, the staging and applied tables. Call under <see cref="ApplyLock"/>.</summary>
     public void Prepare(DuckDBConnection connection, CancellationToken cancellationToken)
     {
-        KeepDatabaseOpen();
         if (_prepared)
         {
             return;
@@ -115,12 +189,30 @@ internal sealed class SinkCore<T>
                 $"found columns {string.Join(", ", found.Keys.Select(k => $"'{k}'"))}.");
         }
 
+        Db.Execute(
+            connection,
+            $"CREATE TABLE IF NOT EXISTS {Sql.Quote(FenceTable)} (run_key VARCHAR NOT NULL, partition_id VARCHAR NOT NULL, epoch BIGINT NOT NULL, owner VARCHAR NOT NULL, " +
+            "fenced_at TIMESTAMPTZ NOT NULL DEFAULT now(), PRIMARY KEY (run_key, partition_id))",
+            cancellationToken);
         if (Disposition == WriteDisposition.ReplacePartition)
         {
-            PrepareStaging(connection, cancellationToken);
             Db.Execute(
                 connection,
                 $"CREATE TABLE IF NOT EXISTS {Sql.Quote(AppliedTable)} ({Sql.Quote(PartitionColumn)} VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now(), row_count BIGINT NOT NULL)",
+                cancellationToken);
+            using var command = Db.Create(connection, $"SELECT {Sql.Quote(PartitionColumn)} FROM {Sql.Quote(AppliedTable)}", []);
+            Db.Run(
+                command,
+                c =>
+                {
+                    using var reader = c.ExecuteReader();
+                    while (reader.Read())
+                    {
+                        AppliedTags.Add(reader.GetString(0));
+                    }
+
+                    return 0;
+                },
                 cancellationToken);
         }
 
@@ -133,27 +225,6 @@ internal sealed class SinkCore<T>
         {
             PartitionId = context.Partition.Id,
         };
-
-    private void PrepareStaging(DuckDBConnection connection, CancellationToken cancellationToken)
-    {
-        var expected = Map.Columns.Select(c => c.Name).Append(PartitionColumn).Append(SequenceColumn).ToList();
-        var found = Columns(connection, StagingTable, cancellationToken);
-        if (found.Count > 0 && !found.Keys.SequenceEqual(expected, StringComparer.Ordinal))
-        {
-            // The mapping changed since the staging table was made: an empty staging table is rebuilt, rows in it are kept.
-            var rows = Db.Count(connection, $"SELECT count(*) FROM {Sql.Quote(StagingTable)}", cancellationToken);
-            if (rows > 0)
-            {
-                throw new InvalidOperationException(
-                    $"DuckDB staging table '{StagingTable}' has columns {string.Join(", ", found.Keys)}, expected {string.Join(", ", expected)}, " +
-                    $"and holds {rows} staged rows of unfinished partitions; finish or rerun them with the old mapping, or drop the staging table.");
-            }
-
-            Db.Execute(connection, $"DROP TABLE {Sql.Quote(StagingTable)}", cancellationToken);
-        }
-
-        Db.Execute(connection, Map.CreateTableSql(StagingTable, withKey: false, temp: false, extraColumns: StagingExtras), cancellationToken);
-    }
 
     private static Dictionary<string, string> Columns(DuckDBConnection connection, string table, CancellationToken cancellationToken)
     {

@@ -3,11 +3,11 @@ using DuckDB.NET.Data;
 namespace BatchKit.DuckDb.Internal;
 
 /// <summary>
-/// Writes one partition attempt with <see cref="WriteDisposition.Upsert"/>: rows are appended to a TEMP staging table
-/// of the writer's own connection; each commit merges them into the target in one transaction with one
-/// <c>INSERT ... SELECT ... ON CONFLICT DO UPDATE</c> and empties the staging table. In the same transaction, before
-/// the merge, <see cref="UpsertKeyOwners"/> fails the commit when a key was already written by another partition of
-/// the run.
+/// Writes one partition attempt with <see cref="WriteDisposition.Upsert"/>: the chunk's records are buffered in memory;
+/// each commit opens the database, appends them to a TEMP staging table and merges them into the target in one fenced
+/// transaction with one <c>INSERT ... SELECT ... ON CONFLICT DO UPDATE</c>, then closes the database. In the same
+/// transaction, before the merge, <see cref="UpsertKeyOwners"/> fails the commit when a key was already written by
+/// another partition of the run.
 /// </summary>
 internal sealed class UpsertWriter<T> : ISinkWriter<T>
 {
@@ -15,19 +15,16 @@ internal sealed class UpsertWriter<T> : ISinkWriter<T>
 
     private readonly SinkCore<T> _core;
     private readonly SinkContext _context;
-    private readonly DuckDBConnection _connection;
+    private readonly List<T> _buffer = [];
     private readonly string _applySql;
     private readonly UpsertKeyOwners _owners;
-    private DuckDBAppender? _appender;
-    private long _staged;
     private long _applied;
 
-    private UpsertWriter(SinkCore<T> core, SinkContext context, DuckDBConnection connection, UpsertKeyOwners owners)
+    private UpsertWriter(SinkCore<T> core, SinkContext context, UpsertKeyOwners owners)
     {
         _owners = owners;
         _core = core;
         _context = context;
-        _connection = connection;
         _applied = context.ResumePosition ?? 0;
         var map = core.Map;
         var update = map.Columns.Where(c => !map.Key.Contains(c)).Select(c => $"{c.Quoted} = excluded.{c.Quoted}").ToList();
@@ -39,98 +36,90 @@ internal sealed class UpsertWriter<T> : ISinkWriter<T>
 
     public static async ValueTask<ISinkWriter<T>> OpenAsync(SinkCore<T> core, SinkContext context, CancellationToken cancellationToken)
     {
-        var connection = Db.Open(core.ConnectionString);
+        // Opening changes nothing; the database is opened only to create or check the tables, once per sink.
+        var owners = new UpsertKeyOwners(core.Map.Table, core.Map.Key, Stage);
+        await core.ApplyLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await core.ApplyLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-            var owners = new UpsertKeyOwners(core.Map.Table, core.Map.Key, Stage);
-            try
+            if (!core.Prepared)
             {
+                await using var connection = await core.OpenAsync(context.Fence, cancellationToken).ConfigureAwait(false);
                 core.Prepare(connection, cancellationToken);
                 owners.Prepare(connection, cancellationToken);
             }
-            finally
-            {
-                core.ApplyLock.Release();
-            }
-
-            Db.Execute(connection, $"DROP TABLE IF EXISTS temp.main.{Stage}", cancellationToken);
-            Db.Execute(connection, core.Map.CreateTableSql(Stage, withKey: false, temp: true, extraColumns: [$"{Sql.Quote(SinkCore<T>.SequenceColumn)} BIGINT NOT NULL"]), cancellationToken);
-            return new UpsertWriter<T>(core, context, connection, owners);
         }
-        catch
+        finally
         {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw;
+            core.ApplyLock.Release();
         }
+
+        return new UpsertWriter<T>(core, context, owners);
     }
 
     public ValueTask WriteAsync(ReadOnlyMemory<T> records, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        _appender ??= _connection.CreateAppender("temp", "main", Stage);
-        var append = _core.Map.Append;
-        try
-        {
-            foreach (var record in records.Span)
-            {
-                append(_appender.CreateRow(), record).AppendValue(_staged++).EndRow();
-            }
-        }
-        catch (DuckDBException e)
-        {
-            throw _core.Failure("stage the rows of", _context, e);
-        }
-
+        _buffer.AddRange(records.Span);
         return ValueTask.CompletedTask;
     }
 
     public async ValueTask<long> CommitAsync(CancellationToken cancellationToken)
     {
-        if (_appender is null)
+        if (_buffer.Count == 0)
         {
             return _applied;
         }
 
-        var appender = _appender;
-        _appender = null;
+        var fence = _context.Fence;
+        fence.ThrowIfExpired();
+        await using var connection = await _core.OpenAsync(fence, cancellationToken).ConfigureAwait(false);
         try
         {
-            appender.Close();
-        }
-        catch (DuckDBException e)
-        {
-            throw StagingFailure(e);
-        }
-        finally
-        {
-            appender.Dispose();
-        }
+            Db.Execute(connection, _core.Map.CreateTableSql(Stage, withKey: false, temp: true, extraColumns: [$"{Sql.Quote(SinkCore<T>.SequenceColumn)} BIGINT NOT NULL"]), cancellationToken);
+            using (var appender = connection.CreateAppender("temp", "main", Stage))
+            {
+                var append = _core.Map.Append;
+                long sequence = 0;
+                foreach (var record in _buffer)
+                {
+                    append(appender.CreateRow(), record).AppendValue(sequence++).EndRow();
+                }
 
-        await _core.ApplyLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            using var transaction = _connection.BeginTransaction();
-            _owners.Claim(_connection, _context, cancellationToken);
-            Db.Execute(_connection, _applySql, cancellationToken);
-            Db.Execute(_connection, $"DELETE FROM temp.main.{Stage}", cancellationToken);
-            transaction.Commit();
+                try
+                {
+                    appender.Close();
+                }
+                catch (DuckDBException e)
+                {
+                    throw StagingFailure(e);
+                }
+            }
+
+            await _core.ApplyLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                fence.ThrowIfExpired();
+                using var transaction = connection.BeginTransaction();
+                _core.CheckFence(connection, _context.RunKey, _context.Partition.Id, fence, cancellationToken);
+                _owners.Claim(connection, _context, cancellationToken);
+                Db.Execute(connection, _applySql, cancellationToken);
+                transaction.Commit();
+            }
+            finally
+            {
+                _core.ApplyLock.Release();
+            }
         }
         catch (DuckDBException e) when (!cancellationToken.IsCancellationRequested)
         {
             throw _core.Failure("upsert", _context, e);
         }
-        finally
-        {
-            _core.ApplyLock.Release();
-        }
 
-        _applied += _staged;
-        _staged = 0;
+        _applied += _buffer.Count;
+        _buffer.Clear();
         return _applied;
     }
 
-    /// <summary>Describes a failure to stage rows in the terms of the target table, not of the internal staging table.</summary>
     private BatchKitException StagingFailure(DuckDBException e)
     {
         var marker = "NOT NULL constraint failed: " + Stage + ".";
@@ -158,16 +147,10 @@ internal sealed class UpsertWriter<T> : ISinkWriter<T>
     public async ValueTask CompleteAsync(CancellationToken cancellationToken) =>
         await CommitAsync(cancellationToken).ConfigureAwait(false);
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
-        if (_appender is not null)
-        {
-            // Uncommitted rows are discarded: they live in a TEMP table that dies with the connection.
-            _appender.Clear();
-            _appender.Dispose();
-            _appender = null;
-        }
-
-        await _connection.DisposeAsync().ConfigureAwait(false);
+        // Uncommitted records are discarded: they were only buffered.
+        _buffer.Clear();
+        return ValueTask.CompletedTask;
     }
 }
