@@ -4,7 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using BatchKit;
 
-var home = Path.Combine(Path.GetTempPath(), "batchkit-quickstart");
+var home = Path.Combine(Environment.CurrentDirectory, "batchkit-quickstart"); // state, input and output, under the current folder
 var input = Path.Combine(home, "input");
 var output = Path.Combine(home, "output");
 var businessDate = new DateOnly(2026, 11, 22);

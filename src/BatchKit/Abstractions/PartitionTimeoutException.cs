@@ -22,4 +22,7 @@ public sealed class PartitionTimeoutException : BatchKitException
         : base(message, innerException)
     {
     }
+
+    /// <summary>Gets or initializes the timeout the partition attempt exceeded (<see cref="JobOptions.PartitionTimeout"/>).</summary>
+    public TimeSpan Timeout { get; init; }
 }

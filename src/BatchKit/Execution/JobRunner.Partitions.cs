@@ -43,6 +43,7 @@ public sealed partial class JobRunner
                     JobName = _job.Name,
                     PartitionId = partition.Id,
                     IsTransient = true,
+                    Timeout = options.PartitionTimeout,
                 };
             }
             catch (Exception ex) when (ex is not (LeaseLostException or ErrorRateExceededException) && (ex is not OperationCanceledException || !linked.IsCancellationRequested))
