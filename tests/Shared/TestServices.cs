@@ -1,0 +1,30 @@
+namespace BatchKit.Testing.Services;
+
+/// <summary>
+/// The servers the tests run against, as eng/services.sh (called by eng/test.sh and .ci/run) started them. A test
+/// that needs a server and finds none fails with a message that says how to start one: no test is skipped.
+/// </summary>
+internal static class TestServices
+{
+    /// <summary>The Npgsql connection string of the test PostgreSQL server.</summary>
+    public static string PostgresConnectionString => Require("BATCHKIT_PG", "PostgreSQL");
+
+    /// <summary>The S3 endpoint (radosgw) of the test run.</summary>
+    public static string S3Endpoint => Require("BATCHKIT_S3_ENDPOINT", "S3 (radosgw)");
+
+    /// <summary>The S3 access key of the test run.</summary>
+    public static string S3AccessKey => Require("BATCHKIT_S3_ACCESS_KEY", "S3 (radosgw)");
+
+    /// <summary>The S3 secret key of the test run.</summary>
+    public static string S3SecretKey => Require("BATCHKIT_S3_SECRET_KEY", "S3 (radosgw)");
+
+    /// <summary>The Chromium executable for browser tests.</summary>
+    public static string Chromium => Require("BATCHKIT_CHROMIUM", "Chromium");
+
+    private static string Require(string variable, string server) =>
+        Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException(
+                $"{server} is not running for this test run ({variable} is not set). Run the suite with `bash eng/test.sh`, " +
+                "which installs and starts the servers it needs, or start them around any command with `bash eng/services.sh CMD...`.");
+}
