@@ -4,13 +4,16 @@ using Microsoft.Data.Sqlite;
 namespace BatchKit;
 
 /// <summary>
-/// Keeps the state of runs in a SQLite database file: the embedded default checkpoint store. Several processes may
-/// share one file; each write that belongs to a run is checked against the run's lease (owner and epoch) in the same
-/// transaction, so a process whose lease was taken over cannot change anything.
+/// Keeps the state of runs in a SQLite database file: the embedded default checkpoint store. Several worker processes on
+/// one machine may share one file and one run; each write is checked against its lease (the run lease for run-wide
+/// writes, the partition's lease for a partition's writes: owner and epoch) in the same transaction, so a process whose
+/// lease was taken over cannot change anything.
 /// </summary>
 /// <remarks>
 /// Instances are thread-safe: calls are serialized on one connection, and writes across processes are serialized by
-/// SQLite (<c>BEGIN IMMEDIATE</c>, WAL journal, busy timeout). The store creates and upgrades its schema when it opens
+/// SQLite (<c>BEGIN IMMEDIATE</c>, WAL journal, busy timeout); a partition claim is one such transaction. Processes on
+/// different machines must not share a SQLite file over a network file system (its locks are not reliable there): use
+/// a server database for that. The store creates and upgrades its schema when it opens
 /// the file. Timestamps are stored as unix milliseconds, so they come back truncated to the millisecond, in UTC.
 /// </remarks>
 public sealed partial class SqliteCheckpointStore : ICheckpointStore
@@ -171,6 +174,13 @@ public sealed partial class SqliteCheckpointStore : ICheckpointStore
     public ValueTask ResetRunAsync(RunLease lease, CancellationToken cancellationToken) =>
         WriteAsync(lease, transaction =>
         {
+            Command(
+                    """
+                    UPDATE runs SET partition_epoch_floor = max(partition_epoch_floor,
+                        coalesce((SELECT max(lease_epoch) FROM partition_states WHERE run_key = $k), 0))
+                    WHERE run_key = $k
+                    """, transaction)
+                .With("$k", lease.RunKey).ExecuteNonQuery();
             foreach (var statement in DeleteRunChildren)
             {
                 Command(statement, transaction).With("$k", lease.RunKey).ExecuteNonQuery();

@@ -49,7 +49,7 @@ public sealed class SqliteCheckpointStoreTests : CheckpointStoreContractTests, I
         {
             (lease, _) = await first.AcquireRunAsync(key, "worker-a", LeaseDuration, default);
             await first.SavePlanAsync(lease, Plan(2), default);
-            await first.CommitChunkAsync(lease, Checkpoint("hash-0001", 500, 499, 1), [Error(key, "hash-0001", 42)], default);
+            await first.CommitChunkAsync(await PartitionLeaseAsync(first, lease, "hash-0001"), Checkpoint("hash-0001", 500, 499, 1), [Error(key, "hash-0001", 42)], default);
             await first.CompleteStageAsync(lease, "extract", default);
         }
 
@@ -61,7 +61,7 @@ public sealed class SqliteCheckpointStoreTests : CheckpointStoreContractTests, I
         (await reopened.GetCheckpointAsync(key.Value, "hash-0001", default)).Should().Be(Checkpoint("hash-0001", 500, 499, 1));
         (await reopened.QueryErrorsAsync(new ErrorQuery(key.Value), default)).Should().ContainSingle().Which.Should().Be(Error(key, "hash-0001", 42));
         (await reopened.IsStageCompletedAsync(key.Value, "extract", default)).Should().BeTrue();
-        await reopened.CommitChunkAsync(lease, Checkpoint("hash-0001", 600), [], default);
+        await reopened.CommitChunkAsync(await PartitionLeaseAsync(reopened, lease, "hash-0001"), Checkpoint("hash-0001", 600), [], default);
         (await reopened.GetCheckpointAsync(key.Value, "hash-0001", default))!.RecordsRead.Should().Be(600);
     }
 
@@ -155,14 +155,17 @@ public sealed class SqliteCheckpointStoreTests : CheckpointStoreContractTests, I
     {
         await using var stalled = new SqliteCheckpointStore(DatabasePath, timeProvider: Time);
         await using var other = new SqliteCheckpointStore(DatabasePath, timeProvider: Time);
-        var (old, _) = await stalled.AcquireRunAsync(Key(), "worker-a", LeaseDuration, default);
+        var (run, _) = await stalled.AcquireRunAsync(Key(), "worker-a", LeaseDuration, default);
+        await stalled.SavePlanAsync(run, Plan(1), default);
+        var old = (await stalled.ClaimPartitionAsync(new PartitionClaim(Key().Value, "worker-a", LeaseDuration), default))!;
         Time.Advance(LeaseDuration);
-        var (current, _) = await other.AcquireRunAsync(Key(), "worker-b", LeaseDuration, default);
+        var current = (await other.ClaimPartitionAsync(new PartitionClaim(Key().Value, "worker-b", LeaseDuration), default))!;
 
         var act = async () => await stalled.CommitChunkAsync(old, Checkpoint("hash-0000", 10), [], default);
 
         await act.Should().ThrowAsync<LeaseLostException>();
-        (await stalled.RenewLeaseAsync(old, LeaseDuration, default)).Should().BeFalse();
+        current.Epoch.Should().Be(old.Epoch + 1);
+        (await stalled.RenewPartitionLeaseAsync(old, LeaseDuration, default)).Should().BeFalse();
         await other.CommitChunkAsync(current, Checkpoint("hash-0000", 20), [], default);
         (await stalled.GetCheckpointAsync(Key().Value, "hash-0000", default))!.RecordsRead.Should().Be(20);
     }
@@ -172,8 +175,9 @@ public sealed class SqliteCheckpointStoreTests : CheckpointStoreContractTests, I
     {
         await using var store = new SqliteCheckpointStore(DatabasePath, new SqliteCheckpointStoreOptions { SynchronousFull = true });
         var (lease, _) = await store.AcquireRunAsync(Key(), "w", LeaseDuration, default);
+        await store.SavePlanAsync(lease, Plan(), default);
 
-        await store.CommitChunkAsync(lease, Checkpoint("hash-0000", 10), [], default);
+        await store.CommitChunkAsync(await PartitionLeaseAsync(store, lease, "hash-0000"), Checkpoint("hash-0000", 10), [], default);
 
         (await store.GetCheckpointAsync(Key().Value, "hash-0000", default))!.RecordsRead.Should().Be(10);
     }
@@ -194,7 +198,7 @@ public sealed class SqliteCheckpointStoreTests : CheckpointStoreContractTests, I
             for (var chunk = 1; chunk <= Chunks / 4; chunk++)
             {
                 ErrorRecord[] errors = chunk % 10 == 0 ? [Error(key, $"hash-{p:D4}", chunk * 1000L)] : [];
-                await store.CommitChunkAsync(lease, Checkpoint($"hash-{p:D4}", chunk * 1000L), errors, ct);
+                await store.CommitChunkAsync(await PartitionLeaseAsync(store, lease, $"hash-{p:D4}"), Checkpoint($"hash-{p:D4}", chunk * 1000L), errors, ct);
             }
         });
         watch.Stop();
