@@ -15,6 +15,11 @@ public sealed partial class JobRunner
     {
         var store = run.Store;
         var runKey = run.RunKey;
+        if (await store.GetRunAsync(runKey.Value, cancellationToken).ConfigureAwait(false) is { Status: RunStatus.Completed or RunStatus.CompletedWithDoubts } finished)
+        {
+            return await ResultAsync(run, partitions, finished.Status, null).ConfigureAwait(false); // another worker finalized it
+        }
+
         var (lease, record) = await AcquireRunLeaseAsync(run, cancellationToken).ConfigureAwait(false);
         using var lost = new CancellationTokenSource();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lost.Token);
