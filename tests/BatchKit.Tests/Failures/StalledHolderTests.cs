@@ -67,7 +67,7 @@ public sealed partial class StalledHolderTests
                 var watch = Stopwatch.StartNew();
                 var takeover = await TestHostProcess.RunAsync(Args("out", "--lease-wait-s", "10"));
                 takeover.ExitCode.Should().Be(0, takeover.Output + takeover.Error);
-                watch.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(12));
+                watch.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(40), "the paused holder's partitions are taken over once their 2 s leases expire (generous for a loaded machine)");
                 published = Snapshot(output);
                 published.Keys.Should().NotContain(k => k.EndsWith(".partial", StringComparison.Ordinal), "the takeover published every partition");
                 Kill(paused.Id, SigCont).Should().Be(0, "the process was woken");
