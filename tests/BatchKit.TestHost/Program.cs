@@ -144,7 +144,7 @@ internal static class Modes
     /// <summary>
     /// Runs one worker of a run shared by several processes (<see cref="JobRunner.RunWorkerAsync"/>): the job of
     /// <c>run</c> for --date, natural (one partition per input file) or, with --shuffle N, shuffled by id into N target
-    /// partitions. --worker-index/--worker-count give its share, --lease-s its lease, --trace FILE appends
+    /// partitions. --worker-index/--worker-count give its share, --lease-s its lease, --trace FILE appends (to FILE.pid)
     /// <c>E|timestamp</c> for each record of an extract partition and <c>T|timestamp</c> for each record of a target
     /// partition (monotonic clock, shared by the processes of this machine), --extra-step 1 changes the job definition.
     /// Prints the run's outcome and exits 0 when it completed.
@@ -159,26 +159,22 @@ internal static class Modes
         {
             if (trace.Length > 0)
             {
-                File.AppendAllText(trace, $"{what}|{System.Diagnostics.Stopwatch.GetTimestamp()}|{Environment.ProcessId}\n");
+                File.AppendAllText(trace + "." + Environment.ProcessId.ToString(CultureInfo.InvariantCulture), $"{what}|{System.Diagnostics.Stopwatch.GetTimestamp()}|{Environment.ProcessId}\n");
             }
         }
 
+        // In a shuffled job only the extract partitions read the source: its records are the E events.
         var builder = Job.Create("testhost-worker")
-            .ReadFrom(new JsonLinesSource<Item>());
+            .ReadFrom(new TracingSource(new JsonLinesSource<Item>(), () => Trace('E')));
         builder = shuffle > 0
-            ? builder.PartitionBy(Partitioners.Files(args["input"], "*.jsonl"))
-                .Select(i =>
-                {
-                    Trace('E');
-                    return i;
-                })
+            ? builder.PartitionBy(Partitions(args))
                 .ShuffleBy(HashPartitioner<Item>.ByInt64(shuffle, i => i.Id))
                 .Select(i =>
                 {
                     Trace('T');
                     return i;
                 })
-            : builder.PartitionBy(Partitioners.Files(args["input"], "*.jsonl"));
+            : builder.PartitionBy(Partitions(args));
         if (args.Int("extra-step", 0) == 1)
         {
             builder = builder.Select(i => i);
@@ -235,6 +231,8 @@ internal static class Modes
 
         return results.All(r => r.Succeeded) ? 0 : 1;
     }
+
+    private static IPartitioner Partitions(Args args) => Partitioners.Files(args["input"], "*.jsonl");
 
     /// <summary>
     /// Runs a job whose side effect increments a counter row per record in a separate SQLite file. With --crash-on K,
@@ -350,6 +348,31 @@ internal static class Modes
 }
 
 /// <summary>Calls a hook before each chunk is committed, so the host can stop abruptly between write and checkpoint.</summary>
+/// <summary>Passes a source's records on, calling an action for each record read.</summary>
+internal sealed class TracingSource(ISource<Item> inner, Action onRecord) : ISource<Item>
+{
+    public async ValueTask<ISourceReader<Item>> OpenAsync(SourceContext context, CancellationToken cancellationToken) =>
+        new Reader(await inner.OpenAsync(context, cancellationToken), onRecord);
+
+    private sealed class Reader(ISourceReader<Item> inner, Action onRecord) : ISourceReader<Item>
+    {
+        public long Position => inner.Position;
+
+        public async ValueTask<int> ReadAsync(Memory<Item> buffer, CancellationToken cancellationToken)
+        {
+            var n = await inner.ReadAsync(buffer, cancellationToken);
+            for (var i = 0; i < n; i++)
+            {
+                onRecord();
+            }
+
+            return n;
+        }
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
+    }
+}
+
 internal sealed class ExitingSink(ISink<Doubled> inner, Action beforeCommit) : ISink<Doubled>
 {
     public WriteDisposition Disposition => inner.Disposition;
