@@ -22,10 +22,12 @@ internal sealed class BatchKitScheduler(
     private static readonly TimeSpan MaxTimerDelay = TimeSpan.FromHours(12);
     private readonly ILogger _logger = loggerFactory.CreateLogger("BatchKit.Hosting");
     private readonly PriorityGate _gate = new(options.Value.MaxConcurrentJobs);
+    private DateTimeOffset _startedAt;
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
         _ = catalog.Entries; // builds every job now: a definition error fails the host's start
+        _startedAt = time.GetUtcNow(); // occurrences after this instant are this start's to run; earlier ones are misfires
         return options.Value.SchedulerEnabled ? base.StartAsync(cancellationToken) : Task.CompletedTask;
     }
 
@@ -42,7 +44,7 @@ internal sealed class BatchKitScheduler(
         try
         {
             var schedule = entry.Schedule!;
-            var cursor = time.GetUtcNow();
+            var cursor = _startedAt;
             var last = await scheduleStore.GetLastOccurrenceAsync(entry.Name, stoppingToken).ConfigureAwait(false);
             if (last is { } claimed)
             {
@@ -70,6 +72,11 @@ internal sealed class BatchKitScheduler(
 
     private async Task HandleMisfiresAsync(CatalogEntry entry, JobSchedule schedule, DateTimeOffset lastClaimed, DateTimeOffset now, CancellationToken stoppingToken)
     {
+        if (lastClaimed >= now)
+        {
+            return;
+        }
+
         var missed = schedule.GetOccurrences(lastClaimed, now).ToList();
         if (missed.Count == 0)
         {
