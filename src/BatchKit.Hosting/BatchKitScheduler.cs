@@ -101,15 +101,16 @@ internal sealed class BatchKitScheduler(
         }
     }
 
-    /// <summary>Runs the last claimed occurrence again when its run never started or did not finish (the host was stopped or killed).</summary>
+    /// <summary>Runs the last claimed occurrence again when its run did not finish (the host was stopped or killed).</summary>
     private async Task ResumeInterruptedAsync(CatalogEntry entry, DateTimeOffset occurrence, CancellationToken stoppingToken)
     {
         var runKey = new RunKey(entry.Name, entry.ParametersFor(occurrence));
         var run = await store.GetRunAsync(runKey.Value, stoppingToken).ConfigureAwait(false);
-        if (run is null || run.Status is RunStatus.Running or RunStatus.Cancelled or RunStatus.TimedOut)
+        // A claimed occurrence without a run is not resumed: another host may have claimed it a moment ago and be
+        // about to start it. (One that a stop caught while it waited for a slot is left for a manual run.)
+        if (run is { Status: RunStatus.Running or RunStatus.Cancelled or RunStatus.TimedOut })
         {
-            var state = run is null ? "never started" : run.Status.ToString();
-            Log.ResumingInterrupted(_logger, entry.Name, occurrence, runKey, state);
+            Log.ResumingInterrupted(_logger, entry.Name, occurrence, runKey, run.Status);
             await RunAsync(entry, occurrence, runKey, stoppingToken).ConfigureAwait(false);
         }
     }

@@ -20,7 +20,7 @@ internal static partial class Log
     public static partial void MisfiresSkipped(ILogger logger, string jobName, int count, DateTimeOffset first, DateTimeOffset last, MisfirePolicy policy);
 
     [LoggerMessage(EventId = BatchKitHostingEventId.ResumingInterrupted, EventName = nameof(BatchKitHostingEventId.ResumingInterrupted), Level = LogLevel.Information, Message = "Job {JobName} occurrence {Occurrence}: run {RunKey} was interrupted ({Status}); resuming it")]
-    public static partial void ResumingInterrupted(ILogger logger, string jobName, DateTimeOffset occurrence, RunKey runKey, string status);
+    public static partial void ResumingInterrupted(ILogger logger, string jobName, DateTimeOffset occurrence, RunKey runKey, RunStatus status);
 
     [LoggerMessage(EventId = BatchKitHostingEventId.RunHeldElsewhere, EventName = nameof(BatchKitHostingEventId.RunHeldElsewhere), Level = LogLevel.Warning, Message = "Job {JobName} occurrence {Occurrence}: another process runs {RunKey}; this host leaves it to that process")]
     public static partial void RunHeldElsewhere(ILogger logger, Exception exception, string jobName, DateTimeOffset occurrence, RunKey runKey);
