@@ -4,6 +4,8 @@ using System.Globalization;
 using System.Text.Json;
 using BatchKit;
 using BatchKit.Csv;
+using BatchKit.DuckDb;
+using DuckDB.NET.Data;
 using BatchKit.Parquet;
 using Microsoft.Data.Sqlite;
 
@@ -182,10 +184,28 @@ internal static class Modes
         return result.Succeeded || result.Status == RunStatus.CompletedWithDoubts ? 0 : 1;
     }
 
-    /// <summary>Prints every record of the published output files of --sink under --output as <c>id|name|value</c>, one per line.</summary>
+    /// <summary>
+    /// Prints every record of the published output files of --sink under --output as <c>id|name|value</c>, one per line
+    /// (for the DuckDB sinks, the rows of the table, ordered by id).
+    /// </summary>
     public static async Task<int> DumpAsync(Args args)
     {
         var sink = args.Text("sink", "jsonl");
+        if (sink.StartsWith("duckdb-", StringComparison.Ordinal))
+        {
+            await using var connection = new DuckDBConnection($"Data Source={Warehouse(args)};ACCESS_MODE=READ_ONLY");
+            await connection.OpenAsync();
+            using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT id, name, value FROM {DuckDbTable} ORDER BY id";
+            using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                Console.WriteLine($"{reader.GetInt64(0)}|{reader.GetString(1)}|{reader.GetInt32(2)}");
+            }
+
+            return 0;
+        }
+
         var files = Directory.GetFiles(args["output"], "*." + sink, SearchOption.AllDirectories).Order(StringComparer.Ordinal);
         foreach (var file in files)
         {
@@ -235,8 +255,41 @@ internal static class Modes
         "jsonl" => new JsonLinesSink<Doubled>(args["output"]),
         "csv" => new CsvSink<Doubled>(args["output"]),
         "parquet" => new ParquetSink<Doubled>(args["output"]),
+        "duckdb-upsert" => DuckDbSinkOf(args, WriteDisposition.Upsert),
+        "duckdb-replace" => DuckDbSinkOf(args, WriteDisposition.ReplacePartition),
         var other => throw new ArgumentException($"unknown sink '{other}'"),
     };
+
+    private const string DuckDbTable = "doubled";
+
+    /// <summary>The DuckDB file of the DuckDB sinks: <c>&lt;output&gt;/warehouse.duckdb</c>.</summary>
+    private static string Warehouse(Args args) => Path.Combine(args["output"], "warehouse.duckdb");
+
+    /// <summary>
+    /// A DuckDB sink of table <c>doubled</c> keyed by id; with ReplacePartition each partition (an input file) owns the
+    /// slice of ids from the smallest to the largest id of its file.
+    /// </summary>
+    private static DuckDbSink<Doubled> DuckDbSinkOf(Args args, WriteDisposition disposition)
+    {
+        Directory.CreateDirectory(args["output"]);
+        return new DuckDbSink<Doubled>(
+            new DuckDbTableMapping<Doubled>(DuckDbTable).HasKey(d => d.Id),
+            new DuckDbSinkOptions
+            {
+                ConnectionString = $"Data Source={Warehouse(args)}",
+                Disposition = disposition,
+                LockTimeout = TimeSpan.FromSeconds(args.Int("lock-timeout-s", 30)),
+                Slice = disposition == WriteDisposition.ReplacePartition ? FileSlice : null,
+            });
+    }
+
+    private static DuckDbSlice FileSlice(SinkContext context)
+    {
+        var ids = File.ReadLines(PartitionDescriptor.ParseFile(context.Partition.Descriptor))
+            .Select(line => JsonSerializer.Deserialize<Item>(line, JsonSerializerOptions.Web)!.Id)
+            .ToList();
+        return DuckDbSlice.Where("id BETWEEN $lo AND $hi", ("lo", ids.Count == 0 ? 0 : ids.Min()), ("hi", ids.Count == 0 ? -1 : ids.Max()));
+    }
 
     private static SqliteConnection Open(string path)
     {

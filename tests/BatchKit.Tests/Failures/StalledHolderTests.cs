@@ -21,6 +21,10 @@ public sealed partial class StalledHolderTests
     [InlineData("csv", true)]
     [InlineData("parquet", false)]
     [InlineData("parquet", true)]
+    [InlineData("duckdb-upsert", false)]
+    [InlineData("duckdb-upsert", true)]
+    [InlineData("duckdb-replace", false)]
+    [InlineData("duckdb-replace", true)]
     public async Task RunAsync_PausedHolderWakesAfterTakeover_StopsWithLostLeaseAndOutputMatchesCleanRun(string sink, bool wakeWhileTakeoverWrites)
     {
         using var dir = new TempDirectory();
@@ -32,6 +36,7 @@ public sealed partial class StalledHolderTests
         var expected = await DumpAsync(sink, dir.File("clean"));
         expected.Should().HaveCount(4_000);
         var output = dir.File("out");
+        var duckDb = sink.StartsWith("duckdb-", StringComparison.Ordinal);
 
         using var paused = TestHostProcess.Start(Args("out", "--slow-ms", "100"));
         var pausedOut = paused.StandardOutput.ReadToEndAsync();
@@ -39,8 +44,8 @@ public sealed partial class StalledHolderTests
         try
         {
             // Pause it once it has written output (a Parquet file stays empty on disk until a row group is full, so there
-            // it is enough that the file was opened).
-            await WaitUntilAsync(() => Partials(output).Any(f => sink == "parquet" || new FileInfo(f).Length > 0), TimeSpan.FromSeconds(15));
+            // it is enough that the file was opened; the DuckDB sinks stage each commit in a complete Parquet file).
+            await WaitUntilAsync(() => Partials(output).Any(f => sink == "parquet" || duckDb || new FileInfo(f).Length > 0), TimeSpan.FromSeconds(15));
             await Task.Delay(sink == "parquet" ? 300 : 100);
             paused.HasExited.Should().BeFalse("the run is still going when it is paused");
             Kill(paused.Id, SigStop).Should().Be(0, "the process was paused");
@@ -93,8 +98,14 @@ public sealed partial class StalledHolderTests
         actual.Order(StringComparer.Ordinal).Should().Equal(expected.Order(StringComparer.Ordinal), "the output equals a clean run's");
     }
 
+    /// <summary>
+    /// The files an epoch writes before it publishes: the <c>.partial</c> files of the file sinks, or the staging files
+    /// (<c>&lt;first&gt;-&lt;count&gt;.e&lt;epoch&gt;.parquet</c>) the DuckDB sinks keep beside the warehouse.
+    /// </summary>
     private static string[] Partials(string directory) =>
-        Directory.Exists(directory) ? Directory.GetFiles(directory, "*.partial", SearchOption.AllDirectories) : [];
+        Directory.Exists(directory)
+            ? Directory.GetFiles(directory, "*", SearchOption.AllDirectories).Where(f => EpochPattern().IsMatch(f)).ToArray()
+            : [];
 
     private static long EpochOf(string partialPath) => long.Parse(EpochPattern().Match(partialPath).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
 
@@ -128,7 +139,7 @@ public sealed partial class StalledHolderTests
         condition().Should().BeTrue();
     }
 
-    [GeneratedRegex(@"\.e(\d+)\.partial$")]
+    [GeneratedRegex(@"\.e(\d+)\.(?:partial|parquet)$")]
     private static partial Regex EpochPattern();
 
     [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "kill")]
