@@ -21,10 +21,6 @@ public sealed partial class StalledHolderTests
     [InlineData("csv", true)]
     [InlineData("parquet", false)]
     [InlineData("parquet", true)]
-    [InlineData("duckdb-upsert", false)]
-    [InlineData("duckdb-upsert", true)]
-    [InlineData("duckdb-replace", false)]
-    [InlineData("duckdb-replace", true)]
     public async Task RunAsync_PausedHolderWakesAfterTakeover_StopsWithLostLeaseAndOutputMatchesCleanRun(string sink, bool wakeWhileTakeoverWrites)
     {
         using var dir = new TempDirectory();
