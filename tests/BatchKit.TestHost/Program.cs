@@ -107,13 +107,16 @@ internal static class Modes
 
                 return d;
             })
-            .WriteTo(new ExitingSink(SinkOf(args), () =>
-            {
-                if (exitAfter >= 0 && Interlocked.Increment(ref chunks) > exitAfter)
+            .WriteTo(new ExitingSink(
+                SinkOf(args),
+                () =>
                 {
-                    Environment.Exit(9); // an abrupt stop: no checkpoint for the chunk just written
-                }
-            }))
+                    if (exitAfter >= 0 && Interlocked.Increment(ref chunks) > exitAfter)
+                    {
+                        Environment.Exit(9); // an abrupt stop: no checkpoint for the chunk just written
+                    }
+                },
+                TimeSpan.FromMilliseconds(args.Int("slow-complete-ms", 0))))
             .WithParallelism(args.Int("parallel", 2))
             .WithCommitInterval(args.Int("commit", 100))
             .Configure(o =>
@@ -306,15 +309,20 @@ internal static class Modes
     }
 }
 
-/// <summary>Calls a hook before each chunk is committed, so the host can stop abruptly between write and checkpoint.</summary>
-internal sealed class ExitingSink(ISink<Doubled> inner, Action beforeCommit) : ISink<Doubled>
+/// <summary>
+/// Calls a hook before each chunk is committed, so the host can stop abruptly between write and checkpoint; with a
+/// completion delay (--slow-complete-ms), waits between the partition's last commit and its completion, so a test can
+/// pause the process while its output is staged but not yet published (a DuckDB sink's staging files, before the
+/// warehouse is opened to apply them).
+/// </summary>
+internal sealed class ExitingSink(ISink<Doubled> inner, Action beforeCommit, TimeSpan beforeComplete) : ISink<Doubled>
 {
     public WriteDisposition Disposition => inner.Disposition;
 
     public async ValueTask<ISinkWriter<Doubled>> OpenAsync(SinkContext context, CancellationToken cancellationToken) =>
-        new Writer(await inner.OpenAsync(context, cancellationToken), beforeCommit);
+        new Writer(await inner.OpenAsync(context, cancellationToken), beforeCommit, beforeComplete);
 
-    private sealed class Writer(ISinkWriter<Doubled> inner, Action beforeCommit) : ISinkWriter<Doubled>
+    private sealed class Writer(ISinkWriter<Doubled> inner, Action beforeCommit, TimeSpan beforeComplete) : ISinkWriter<Doubled>
     {
         public async ValueTask WriteAsync(ReadOnlyMemory<Doubled> records, CancellationToken cancellationToken)
         {
@@ -324,7 +332,16 @@ internal sealed class ExitingSink(ISink<Doubled> inner, Action beforeCommit) : I
 
         public ValueTask<long> CommitAsync(CancellationToken cancellationToken) => inner.CommitAsync(cancellationToken);
 
-        public ValueTask CompleteAsync(CancellationToken cancellationToken) => inner.CompleteAsync(cancellationToken);
+        public async ValueTask CompleteAsync(CancellationToken cancellationToken)
+        {
+            // The executor committed the last chunk (and checkpointed it) before it completes the partition.
+            if (beforeComplete > TimeSpan.Zero)
+            {
+                await Task.Delay(beforeComplete, cancellationToken);
+            }
+
+            await inner.CompleteAsync(cancellationToken);
+        }
 
         public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
