@@ -43,9 +43,10 @@ internal sealed class PartitionStaging<T> : IAsyncDisposable
     /// Whether the warehouse records the partition as applied, so that a prefix whose files are gone (deleted after the
     /// apply) is already in the target.
     /// </param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <exception cref="LeaseLostException">A later epoch staged files of this partition.</exception>
     /// <exception cref="BatchKitException">Files of the committed prefix are missing and the partition was not applied.</exception>
-    public void Open(bool prefixApplied)
+    public async ValueTask OpenAsync(bool prefixApplied, CancellationToken cancellationToken)
     {
         var fence = _context.Fence;
         var from = _context.ResumePosition ?? 0;
@@ -78,7 +79,7 @@ internal sealed class PartitionStaging<T> : IAsyncDisposable
             };
         }
 
-        fence.ThrowIfExpired();
+        await fence.EnsureCurrentAsync(cancellationToken).ConfigureAwait(false);
         var keep = prefix ?? [];
         foreach (var file in files.Except(keep))
         {
@@ -93,12 +94,12 @@ internal sealed class PartitionStaging<T> : IAsyncDisposable
     /// <summary>
     /// Writes records numbered from <paramref name="first"/> to a new staging file: appended to a TEMP table of the
     /// process's in-memory DuckDB (which checks NOT NULL), copied to Parquet under a temporary name, flushed to disk,
-    /// then renamed into place after a self-fencing check.
+    /// then renamed into place after a self-fencing check (the lease is confirmed with the state store when it expired locally).
     /// </summary>
-    public void Write(IReadOnlyList<T> records, long first, CancellationToken cancellationToken)
+    public async ValueTask WriteAsync(IReadOnlyList<T> records, long first, CancellationToken cancellationToken)
     {
         var fence = _context.Fence;
-        fence.ThrowIfExpired();
+        await fence.EnsureCurrentAsync(cancellationToken).ConfigureAwait(false);
         Directory.CreateDirectory(Folder);
         var final = Path.Combine(Folder, StagingFiles.FileName(first, records.Count, fence.Epoch));
         var temporary = Path.Combine(Folder, $".{Guid.NewGuid():N}.tmp");
@@ -134,13 +135,13 @@ internal sealed class PartitionStaging<T> : IAsyncDisposable
                 written.Flush(flushToDisk: true); // the checkpoint that follows the commit must not outlive the file
             }
 
-            fence.ThrowIfExpired();
+            await fence.EnsureCurrentAsync(cancellationToken).ConfigureAwait(false);
             File.Move(temporary, final, overwrite: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or DuckDBException && fence.IsExpired)
         {
             // A process that woke from a pause past its lease may find its folder deleted by the attempt that took over.
-            fence.ThrowIfExpired();
+            await fence.EnsureCurrentAsync(cancellationToken).ConfigureAwait(false);
             throw;
         }
         catch (DuckDBException e) when (!cancellationToken.IsCancellationRequested)

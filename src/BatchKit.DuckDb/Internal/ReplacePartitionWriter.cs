@@ -70,16 +70,16 @@ internal sealed class ReplacePartitionWriter<T> : ISinkWriter<T>
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask<long> CommitAsync(CancellationToken cancellationToken)
+    public async ValueTask<long> CommitAsync(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         if (_buffer.Count > 0)
         {
-            _staging.Write(_buffer, _sequence - _buffer.Count, cancellationToken);
+            await _staging.WriteAsync(_buffer, _sequence - _buffer.Count, cancellationToken).ConfigureAwait(false);
             _buffer.Clear();
         }
 
-        return ValueTask.FromResult(_sequence);
+        return _sequence;
     }
 
     public async ValueTask CompleteAsync(CancellationToken cancellationToken)
@@ -91,14 +91,14 @@ internal sealed class ReplacePartitionWriter<T> : ISinkWriter<T>
         }
 
         var fence = _context.Fence;
-        fence.ThrowIfExpired();
+        await fence.EnsureCurrentAsync(cancellationToken).ConfigureAwait(false);
         var files = _staging.Files;
         var own = _staging.Own;
         await _core.ApplyLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             await using var connection = await _core.OpenAsync(fence, cancellationToken).ConfigureAwait(false);
-            fence.ThrowIfExpired();
+            await fence.EnsureCurrentAsync(cancellationToken).ConfigureAwait(false);
             using (var transaction = connection.BeginTransaction())
             {
                 _core.CheckFence(connection, _context.RunKey, _context.Partition.Id, fence, cancellationToken);
@@ -178,13 +178,13 @@ internal sealed class ReplacePartitionWriter<T> : ISinkWriter<T>
     /// <summary>
     /// Deletes what an earlier attempt left: from the start (all staged files and the applied marks of the partition and
     /// the run), or from a checkpoint (every file but those holding the records before it; see
-    /// <see cref="PartitionStaging{T}.Open"/>). Refuses when a later epoch has staged files of this partition.
+    /// <see cref="PartitionStaging{T}.OpenAsync"/>). Refuses when a later epoch has staged files of this partition.
     /// </summary>
     private async ValueTask DiscardStaleAsync(CancellationToken cancellationToken)
     {
         var fence = _context.Fence;
         var runTag = SinkCore<T>.RunTag(_context.RunKey);
-        _staging.Open(prefixApplied: _core.AppliedTags.Contains(_tag) || _core.AppliedTags.Contains(runTag));
+        await _staging.OpenAsync(_core.AppliedTags.Contains(_tag) || _core.AppliedTags.Contains(runTag), cancellationToken).ConfigureAwait(false);
 
         if (_context.ResumePosition is not null || !(_core.AppliedTags.Contains(_tag) || _core.AppliedTags.Contains(runTag)))
         {
@@ -193,7 +193,7 @@ internal sealed class ReplacePartitionWriter<T> : ISinkWriter<T>
 
         // A partition written again from its start means its slice (and, with a run slice, the run) publishes again.
         await using var connection = await _core.OpenAsync(fence, cancellationToken).ConfigureAwait(false);
-        fence.ThrowIfExpired();
+        await fence.EnsureCurrentAsync(cancellationToken).ConfigureAwait(false);
         using var transaction = connection.BeginTransaction();
         _core.CheckFence(connection, _context.RunKey, _context.Partition.Id, fence, cancellationToken);
         var tagColumn = Sql.Quote(SinkCore<T>.PartitionColumn);

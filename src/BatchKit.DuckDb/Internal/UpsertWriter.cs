@@ -55,7 +55,7 @@ internal sealed class UpsertWriter<T> : ISinkWriter<T>
             }
 
             // A prefix whose files are gone was merged by an attempt that stopped before its completion was recorded.
-            writer._staging.Open(prefixApplied: core.AppliedTags.Contains(writer._tag));
+            await writer._staging.OpenAsync(core.AppliedTags.Contains(writer._tag), cancellationToken).ConfigureAwait(false);
         }
         catch (DuckDBException e) when (!cancellationToken.IsCancellationRequested)
         {
@@ -77,16 +77,16 @@ internal sealed class UpsertWriter<T> : ISinkWriter<T>
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask<long> CommitAsync(CancellationToken cancellationToken)
+    public async ValueTask<long> CommitAsync(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         if (_buffer.Count > 0)
         {
-            _staging.Write(_buffer, _sequence - _buffer.Count, cancellationToken);
+            await _staging.WriteAsync(_buffer, _sequence - _buffer.Count, cancellationToken).ConfigureAwait(false);
             _buffer.Clear();
         }
 
-        return ValueTask.FromResult(_sequence);
+        return _sequence;
     }
 
     public async ValueTask CompleteAsync(CancellationToken cancellationToken)
@@ -99,13 +99,13 @@ internal sealed class UpsertWriter<T> : ISinkWriter<T>
         }
 
         var fence = _context.Fence;
-        fence.ThrowIfExpired();
+        await fence.EnsureCurrentAsync(cancellationToken).ConfigureAwait(false);
         var map = _core.Map;
         await _core.ApplyLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             await using var connection = await _core.OpenAsync(fence, cancellationToken).ConfigureAwait(false);
-            fence.ThrowIfExpired();
+            await fence.EnsureCurrentAsync(cancellationToken).ConfigureAwait(false);
             using (var transaction = connection.BeginTransaction())
             {
                 _core.CheckFence(connection, _context.RunKey, _context.Partition.Id, fence, cancellationToken);

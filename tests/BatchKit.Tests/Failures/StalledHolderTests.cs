@@ -51,7 +51,12 @@ public sealed partial class StalledHolderTests
         {
             // Pause it once it has written output (a Parquet file stays empty on disk until a row group is full, so there
             // it is enough that the file was opened; the DuckDB sinks stage each commit in a complete Parquet file).
-            await WaitUntilAsync(() => Partials(output).Any(f => sink == "parquet" || duckDb || new FileInfo(f).Length > 0), TimeSpan.FromSeconds(15));
+            await WaitUntilAsync(() => paused.HasExited || Partials(output).Any(f => sink == "parquet" || duckDb || new FileInfo(f).Length > 0), TimeSpan.FromSeconds(30));
+            if (paused.HasExited)
+            {
+                paused.HasExited.Should().BeFalse($"the run is still going when it is paused; it exited with {paused.ExitCode}: {await pausedOut}{await pausedErr}");
+            }
+
             await Task.Delay(sink == "parquet" ? 300 : 100);
             paused.HasExited.Should().BeFalse("the run is still going when it is paused");
             Kill(paused.Id, SigStop).Should().Be(0, "the process was paused");
