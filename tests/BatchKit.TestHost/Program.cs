@@ -89,7 +89,7 @@ internal static class Modes
     /// </summary>
     public static async Task<int> RunAsync(Args args)
     {
-        await using var store = new SqliteCheckpointStore(args["state"]);
+        await using var store = StoreOf(args);
         var slowMs = args.Int("slow-ms", 0);
         var exitAfter = args.Int("exit-after-chunks", -1);
         var chunks = 0;
@@ -252,6 +252,12 @@ internal static class Modes
 
         static void Print(Doubled d) => Console.WriteLine($"{d.Id}|{d.Name}|{d.Value}");
     }
+
+    /// <summary>The state store: --store postgres:CONNECTION (tables in schema --pg-schema, default batchkit), or the SQLite file --state.</summary>
+    private static ICheckpointStore StoreOf(Args args) =>
+        args.Values.TryGetValue("store", out var store) && store.StartsWith("postgres:", StringComparison.Ordinal)
+            ? new BatchKit.Postgres.PostgresCheckpointStore(new BatchKit.Postgres.PostgresCheckpointStoreOptions { ConnectionString = store["postgres:".Length..], Schema = args.Text("pg-schema", "batchkit") })
+            : new SqliteCheckpointStore(args["state"]);
 
     private static ISink<Doubled> SinkOf(Args args) => args.Text("sink", "jsonl") switch
     {
