@@ -18,6 +18,7 @@ public sealed partial class JobRunner
             var total = previousAttempts + attempt;
             await context.Store.SetPartitionStateAsync(context.Lease, new PartitionState(partition.Id, PartitionStatus.Running, total, null, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
             Log.PartitionStarted(executorLogger, _job.Name, partition.Id, total);
+            var attemptRecord = await BeginPartitionAttemptAsync(context, partition, total).ConfigureAwait(false);
             using var timeout = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
             if (options.PartitionTimeout != Timeout.InfiniteTimeSpan)
             {
@@ -34,6 +35,7 @@ public sealed partial class JobRunner
                 await context.Store.SetPartitionStateAsync(context.Lease, new PartitionState(partition.Id, PartitionStatus.Completed, total, null, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
                 BatchKitDiagnostics.ItemsProcessed.Add(outcome.RecordsWritten, new KeyValuePair<string, object?>("batchkit.job.name", _job.Name));
                 Log.PartitionCompleted(executorLogger, _job.Name, partition.Id, outcome.RecordsRead, outcome.RecordsWritten, outcome.Errors);
+                await EndPartitionAttemptAsync(context, attemptRecord, PartitionStatus.Completed, outcome, null).ConfigureAwait(false);
                 return null;
             }
             catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
@@ -59,6 +61,7 @@ public sealed partial class JobRunner
 
             Log.PartitionFailed(executorLogger, failure, _job.Name, partition.Id, total, options.MaxPartitionAttempts);
             await context.Store.SetPartitionStateAsync(context.Lease, new PartitionState(partition.Id, PartitionStatus.Failed, total, Describe(failure), time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+            await EndPartitionAttemptAsync(context, attemptRecord, PartitionStatus.Failed, null, Describe(failure)).ConfigureAwait(false);
             if (attempt >= options.MaxPartitionAttempts || !IsRetryable(failure))
             {
                 return new PartitionFailure(partition, failure, attempt);

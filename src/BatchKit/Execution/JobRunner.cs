@@ -79,15 +79,15 @@ public sealed partial class JobRunner
     /// <returns>The outcome.</returns>
     public Task<RunResult> RunAsync(RunParameters parameters, CancellationToken cancellationToken) => RunAsync(parameters, null, cancellationToken);
 
-    private async Task<RunResult> RunAsync(ICheckpointStore store, RunKey runKey, RunOptions options, CancellationToken cancellationToken)
+    private async Task<RunResult> RunAttemptAsync(ICheckpointStore store, RunKey runKey, RunOptions options, string owner, RunRecorder recorder, CancellationToken cancellationToken)
     {
         var time = _job.TimeProvider;
         var started = time.GetTimestamp();
         using var activity = BatchKitDiagnostics.ActivitySource.StartActivity("batchkit.run");
         activity?.SetTag("batchkit.job.name", _job.Name);
         activity?.SetTag("batchkit.run.key", runKey.Value);
-        var owner = LocalProcessOwner.Create();
         var (lease, run) = await AcquireAsync(store, runKey, owner, cancellationToken).ConfigureAwait(false);
+        await recorder.BeginAsync(lease, cancellationToken).ConfigureAwait(false);
 
         if (run.Status == RunStatus.CompletedWithDoubts && !options.Reprocess
             && (await store.ListInDoubtEffectsAsync(runKey.Value, cancellationToken).ConfigureAwait(false)).Count > 0)
@@ -146,6 +146,7 @@ public sealed partial class JobRunner
             var totals = await TotalsAsync(store, runKey, partitions).ConfigureAwait(false);
             ThrowIfBelowMinimum(runKey, totals.RecordsRead);
             ErrorRate.ThrowIfExceeded(_job, totals.RecordsRead, totals.Errors, final: true);
+            await recorder.GateAsync(partitions, totals.InDoubt > 0 ? RunStatus.CompletedWithDoubts : RunStatus.Completed, totals, time.GetElapsedTime(started), runCancellation.Token).ConfigureAwait(false);
             await _job.Pipeline.CompleteRunAsync(new RunCompletionContext(runKey, partitions) { Fence = heartbeat.Token }, runCancellation.Token).ConfigureAwait(false);
             var completed = totals.InDoubt > 0 ? RunStatus.CompletedWithDoubts : RunStatus.Completed;
             var doubts = totals.InDoubt > 0

@@ -6,7 +6,7 @@ namespace BatchKit;
 /// the lease has been taken over (fencing).
 /// </summary>
 /// <remarks>Implementations are thread-safe.</remarks>
-public interface ICheckpointStore : IAsyncDisposable
+public partial interface ICheckpointStore : IAsyncDisposable
 {
     /// <summary>Creates the run if it is new and takes its lease if it is free or expired.</summary>
     /// <param name="runKey">The run.</param>
