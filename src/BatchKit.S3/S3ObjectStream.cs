@@ -70,8 +70,26 @@ internal sealed class S3ObjectStream : Stream
         return _position;
     }
 
-    public override int Read(byte[] buffer, int offset, int count) =>
-        throw new NotSupportedException($"{_uri} is read through ranged GETs: read it asynchronously (ReadAsync).");
+    /// <summary>
+    /// Reads synchronously, for readers that do (Parquet.Net reads page data with <see cref="Stream.Read(byte[], int, int)"/>):
+    /// blocks that the read-ahead already fetched are copied at once; a block still in flight is waited for.
+    /// </summary>
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var (first, last, count) = Plan(buffer.Length);
+        var copied = 0;
+        for (var b = first; b <= last && copied < count; b++)
+        {
+            var task = Fetched(b, CancellationToken.None);
+            var block = task.IsCompletedSuccessfully ? task.Result : task.AsTask().GetAwaiter().GetResult();
+            copied += CopyFrom(block, b, buffer[copied..count]);
+        }
+
+        return Advance(copied);
+    }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
@@ -79,23 +97,34 @@ internal sealed class S3ObjectStream : Stream
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_position >= Length || buffer.IsEmpty)
+        var (first, last, count) = Plan(buffer.Length);
+        var copied = 0;
+        for (var b = first; b <= last && copied < count; b++)
         {
-            return 0;
+            var block = await Fetched(b, cancellationToken).ConfigureAwait(false);
+            copied += CopyFrom(block, b, buffer.Span[copied..count]);
         }
 
-        var count = (int)Math.Min(buffer.Length, Length - _position);
+        return Advance(copied);
+    }
+
+    /// <summary>Starts the blocks a read of <paramref name="length"/> bytes needs, and those ahead of a sequential read.</summary>
+    private (long First, long Last, int Count) Plan(int length)
+    {
+        if (_position >= Length || length == 0)
+        {
+            return (0, -1, 0);
+        }
+
+        var count = (int)Math.Min(length, Length - _position);
         var first = _position / _blockSize;
         var last = (_position + count - 1) / _blockSize;
-        var sequential = _position == _nextSequential;
-
-        // Start every block the read needs at once (a large read spans several), then the blocks ahead of a sequential read.
         for (var b = first; b <= last; b++)
         {
             Start(b);
         }
 
-        if (sequential)
+        if (_position == _nextSequential)
         {
             for (var b = last + 1; b <= last + _readAhead && b * _blockSize < Length; b++)
             {
@@ -103,17 +132,20 @@ internal sealed class S3ObjectStream : Stream
             }
         }
 
-        var copied = 0;
-        for (var b = first; b <= last; b++)
-        {
-            var block = await Fetched(b, cancellationToken).ConfigureAwait(false);
-            var from = (int)(_position + copied - (b * _blockSize));
-            var n = Math.Min(block.Length - from, count - copied);
-            block.AsMemory(from, n).CopyTo(buffer[copied..]);
-            copied += n;
-        }
+        return (first, last, count);
+    }
 
-        _position += copied;
+    private int CopyFrom(byte[] block, long index, Span<byte> destination)
+    {
+        var from = (int)(_position - (index * _blockSize));
+        var n = Math.Min(block.Length - from, destination.Length);
+        block.AsSpan(from, n).CopyTo(destination);
+        _position += n;
+        return n;
+    }
+
+    private int Advance(int copied)
+    {
         _nextSequential = _position;
         return copied;
     }
