@@ -131,6 +131,7 @@ public sealed class S3JsonLinesSink<T> : ISink<T>, IPartitionOutputRemover
 
         public async ValueTask CompleteAsync(CancellationToken cancellationToken)
         {
+            await context.Fence.EnsureHeldAsync(cancellationToken).ConfigureAwait(false); // a writer that knows it lost the lease writes no object
             var (etag, size) = await upload.CompleteAsync(cancellationToken).ConfigureAwait(false);
             await output.PublishAsync(context, upload.Uri, etag, size, cancellationToken).ConfigureAwait(false);
         }
