@@ -7,6 +7,7 @@ using BatchKit.Csv;
 using BatchKit.DuckDb;
 using DuckDB.NET.Data;
 using BatchKit.Parquet;
+using BatchKit.S3;
 using Microsoft.Data.Sqlite;
 
 var args2 = Args.Parse(args);
@@ -93,9 +94,12 @@ internal static class Modes
         var slowMs = args.Int("slow-ms", 0);
         var exitAfter = args.Int("exit-after-chunks", -1);
         var chunks = 0;
+        // --s3-input s3://bucket/prefix/ reads the objects under a prefix instead, with the S3 client from the standard
+        // AWS environment variables (AWS_ENDPOINT_URL_S3, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY).
+        using var s3 = args.Values.ContainsKey("s3-input") ? S3ClientOptions.FromEnvironment().CreateClient() : null;
         var job = Job.Create("testhost-run")
-            .ReadFrom(new JsonLinesSource<Item>())
-            .PartitionBy(Partitioners.Files(args["input"], "*.jsonl"))
+            .ReadFrom(s3 is null ? new JsonLinesSource<Item>() : new JsonLinesSource<Item>() { Opener = new S3InputOpener(s3, blockSize: 64 << 10) })
+            .PartitionBy(s3 is null ? Partitioners.Files(args["input"], "*.jsonl") : new S3ObjectPartitioner(s3, args["s3-input"], "*.jsonl"))
             .Validate(i => i.Value >= 0 ? null : "negative value")
             .Select(i => new Doubled(i.Id, i.Name, i.Value * 2))
             .Select(d =>
