@@ -6,7 +6,9 @@
 #   - its nuget.config lists the local feed plus the repository's own sources;
 #   - it adds BatchKit, BatchKit.Csv, BatchKit.Parquet and BatchKit.DuckDb by name and exact version, and pins
 #     Microsoft.Extensions.Logging.Abstractions 10.0.0 (the dependency floors must restore without NU1605);
-#   - it runs eng/smoke/Program.cs: a JSON Lines job with the SQLite store, run twice; DuckDB reads the output back.
+#   - it runs eng/smoke/Program.cs: a JSON Lines job with the SQLite store, run twice; DuckDB reads the output back;
+#   - it packs the batchkit tool (tools/BatchKit.Cli), installs it from the feed with `dotnet tool install --tool-path`
+#     and runs `batchkit runs` against the job's state file.
 # Every step that fails prints why and makes the script exit non-zero; the last line is `pack-smoke: passed` or
 # `pack-smoke: FAILED (...)`.
 #
@@ -122,4 +124,21 @@ lines=$(find "$run/output" -name '*.jsonl' -exec cat {} + | wc -l)
 [ "$lines" -eq 299 ] || fail "the job wrote $lines output lines, expected 299"
 [ -f "$run/state.db" ] || fail "no SQLite state file"
 step "ran the job: exit 0, $lines output lines"
+
+# 5. The batchkit tool: packed with PackAsTool, installed from the local feed with `dotnet tool install --tool-path`,
+#    run against the state file the job just wrote (table and --json), and against a file that does not exist.
+dotnet pack "$repo/tools/BatchKit.Cli/BatchKit.Cli.csproj" -c Release $no_build -o "$feed" -p:PackageVersion="$version" -warnaserror --nologo -v quiet \
+  || fail "dotnet pack BatchKit.Cli"
+unzip -p "$feed/BatchKit.Cli.$version.nupkg" BatchKit.Cli.nuspec | grep -q '<packageType name="DotnetTool"' || fail "BatchKit.Cli is not a DotnetTool package"
+tools="$work/tools"
+dotnet tool install BatchKit.Cli --version "$version" --tool-path "$tools" --configfile "$work/nuget.config" >/dev/null \
+  || fail "dotnet tool install BatchKit.Cli from the local feed"
+[ -x "$tools/batchkit" ] || fail "no batchkit command in $tools"
+runs="$("$tools/batchkit" runs --store "$run/state.db")" || fail "batchkit runs exited with $?"
+grep -q 'Completed' <<<"$runs" || fail "batchkit runs shows no completed run: $runs"
+json="$(BATCHKIT_STORE="$run/state.db" "$tools/batchkit" runs --json)" || fail "batchkit runs --json exited with $?"
+grep -q '"status": "Completed"' <<<"$json" || fail "batchkit runs --json: $json"
+"$tools/batchkit" runs --store "$run/missing.db" >/dev/null 2>&1; missing=$?
+[ "$missing" -eq 3 ] || fail "batchkit runs on a missing file exited with $missing, expected 3"
+step "installed the batchkit tool and listed the job's runs"
 echo "pack-smoke: passed"

@@ -28,8 +28,10 @@ fi
 PG_PORT="${BATCHKIT_PG_PORT:-55432}"; S3_PORT="${BATCHKIT_S3_PORT:-7480}"; MON_PORT="${BATCHKIT_CEPH_MON_PORT:-46789}"
 T="$(mktemp -d "${TMPDIR:-/tmp}/batchkit-svc.XXXXXX")"; chmod 755 "$T"
 PGBIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"; PG="$T/pg"
-# initdb and pg_ctl refuse to run as root: run them as the package's postgres user then.
-if [ "$(id -u)" -eq 0 ]; then pg() { runuser -u postgres -- "$@"; }; else pg() { "$@"; }; fi
+# initdb and pg_ctl refuse to run as root: run them as the package's postgres user then, from a folder it can enter
+# (the checkout may be in a folder only root can read).
+if [ "$(id -u)" -eq 0 ]; then pg() { (cd "$T" && runuser -u postgres -- "$@"); }; else pg() { "$@"; }; fi
+trap 'echo "services: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 
 cleanup() {
   set +e

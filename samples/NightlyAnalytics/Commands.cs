@@ -28,7 +28,8 @@ internal static class Commands
 
     public static async Task<int> DefaultAsync()
     {
-        var home = Path.Combine(Path.GetTempPath(), "batchkit-nightly");
+        // Under the current folder, not a shared temp folder: on a shared machine another user's run is not this one's.
+        var home = Path.Combine(Environment.CurrentDirectory, "batchkit-nightly");
         var input = Path.Combine(home, "events");
         const long events = 1_000_000;
         var complete = Enumerable.Range(0, EventGenerator.DefaultFiles)

@@ -82,6 +82,9 @@ public static class NightlyJob
                 o.LeaseDuration = settings.LeaseDuration;
                 o.LeaseWaitTimeout = settings.LeaseDuration * 2;
             })
+
+            // The template's SLA definition and alert thresholds: stored with each run, alerted (logged) when missed.
+            .WithSla(s => s.MinRecords(1).MaxErrorRate(0.001).MaxDuration(TimeSpan.FromHours(2)).MaxPendingPartitions(0).Availability(0.99, TimeSpan.FromDays(30)))
             .UseCheckpointStore(store);
         if (loggerFactory is not null)
         {

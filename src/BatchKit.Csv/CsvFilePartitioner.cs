@@ -1,8 +1,9 @@
 namespace BatchKit.Csv;
 
 /// <summary>
-/// Plans one partition per file of a directory that matches a pattern, ordered by file name (ordinal), with
-/// <see cref="PartitionDescriptor.File"/> descriptors. Works for any file format, not only CSV.
+/// Plans one partition per input file, with <see cref="PartitionDescriptor.File"/> descriptors: the files of a
+/// directory that match a pattern (the constructor), one file (<see cref="ForFile"/>) or a list of files
+/// (<see cref="ForFiles"/>), ordered by path (ordinal). Works for any file format, not only CSV.
 /// </summary>
 /// <remarks>
 /// A partition's id is its file name without the extension, sanitized for file names (<c>orders-01</c>; see
@@ -11,8 +12,9 @@ namespace BatchKit.Csv;
 /// </remarks>
 public sealed class CsvFilePartitioner : IPartitioner
 {
-    private readonly string _directory;
-    private readonly string _searchPattern;
+    private readonly string? _directory;
+    private readonly string _searchPattern = "*.csv";
+    private readonly string[]? _files;
 
     /// <summary>Initializes a new instance of the <see cref="CsvFilePartitioner"/> class.</summary>
     /// <param name="directory">The directory to list (not its subdirectories).</param>
@@ -26,26 +28,53 @@ public sealed class CsvFilePartitioner : IPartitioner
         _searchPattern = searchPattern;
     }
 
+    private CsvFilePartitioner(string[] files) => _files = files;
+
     /// <inheritdoc/>
-    public string Definition => $"files matching '{_searchPattern}' in '{_directory}'";
+    public string Definition => _files is null
+        ? $"files matching '{_searchPattern}' in '{_directory}'"
+        : "files " + string.Join(", ", _files.Select(f => $"'{f}'"));
+
+    /// <summary>Plans one partition for one file.</summary>
+    /// <param name="path">The file.</param>
+    /// <returns>The partitioner.</returns>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
+    public static CsvFilePartitioner ForFile(string path) => ForFiles([path]);
+
+    /// <summary>Plans one partition per file of a list, ordered by full path (ordinal); a file listed twice is one partition.</summary>
+    /// <param name="paths">The files.</param>
+    /// <returns>The partitioner.</returns>
+    /// <exception cref="ArgumentException">The list is empty, or a path is empty.</exception>
+    public static CsvFilePartitioner ForFiles(IEnumerable<string> paths)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        var files = paths.Select(p =>
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(p, nameof(paths));
+            return Path.GetFullPath(p);
+        }).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        return files.Length == 0 ? throw new ArgumentException("Expected at least one input file, found an empty list.", nameof(paths)) : new CsvFilePartitioner(files);
+    }
 
     /// <summary>Lists the matching files and makes a partition of each.</summary>
     /// <param name="context">The run being planned.</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>The partitions, ordered by file name.</returns>
     /// <exception cref="DirectoryNotFoundException">The directory does not exist.</exception>
+    /// <exception cref="FileNotFoundException">A listed file does not exist.</exception>
     public ValueTask<IReadOnlyList<Partition>> PlanAsync(PartitionPlanContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         cancellationToken.ThrowIfCancellationRequested();
-        if (!Directory.Exists(_directory))
+        var files = _files ?? ListDirectory(_directory!, _searchPattern);
+        if (_files is not null && Array.Find(_files, f => !File.Exists(f)) is { } missing)
         {
-            throw new DirectoryNotFoundException($"Expected the input directory '{_directory}' to exist, found nothing there.");
+            throw new FileNotFoundException($"Expected the input file '{missing}' to exist, found nothing there.", missing);
         }
 
-        var files = Directory.GetFiles(_directory, _searchPattern, SearchOption.TopDirectoryOnly);
-        Array.Sort(files, StringComparer.Ordinal);
-        var ids = PartitionIds.FromRelativePaths(files.Select(Path.GetFileName).ToList()!);
+        // Ids come from the paths below the files' common folder, so two listed files of one name in different folders differ.
+        var root = _files is null ? _directory! : CommonFolder(files);
+        var ids = PartitionIds.FromRelativePaths(files.Select(f => Path.GetRelativePath(root, f)).ToList());
         var partitions = new Partition[files.Length];
         for (var i = 0; i < files.Length; i++)
         {
@@ -53,5 +82,35 @@ public sealed class CsvFilePartitioner : IPartitioner
         }
 
         return ValueTask.FromResult<IReadOnlyList<Partition>>(partitions);
+    }
+
+    private static string CommonFolder(string[] files)
+    {
+        var common = Path.GetDirectoryName(files[0])!;
+        foreach (var file in files)
+        {
+            while (!file.StartsWith(common.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            {
+                common = Path.GetDirectoryName(common) ?? string.Empty;
+                if (common.Length == 0)
+                {
+                    return Path.GetPathRoot(file)!;
+                }
+            }
+        }
+
+        return common;
+    }
+
+    private static string[] ListDirectory(string directory, string searchPattern)
+    {
+        if (!Directory.Exists(directory))
+        {
+            throw new DirectoryNotFoundException($"Expected the input directory '{directory}' to exist, found nothing there.");
+        }
+
+        var files = Directory.GetFiles(directory, searchPattern, SearchOption.TopDirectoryOnly);
+        Array.Sort(files, StringComparer.Ordinal);
+        return files;
     }
 }

@@ -49,6 +49,10 @@ public sealed class CsvSource<T> : ISource<T>
         }
     }
 
+    /// <summary>Gets the opener of the files (or objects) that partitions name.</summary>
+    /// <value>The default value is <see cref="LocalFileOpener.Instance"/>; an object store adapter's opener reads objects such as <c>s3://bucket/key</c>.</value>
+    public IInputOpener Opener { get; init; } = LocalFileOpener.Instance;
+
     /// <summary>Opens the file of a partition at <see cref="SourceContext.Position"/>.</summary>
     /// <param name="context">The run, the partition (a <c>file:</c> descriptor) and the byte offset to resume at.</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
@@ -60,6 +64,6 @@ public sealed class CsvSource<T> : ISource<T>
     {
         ArgumentNullException.ThrowIfNull(context);
         var path = PartitionDescriptor.ParseFile(context.Partition.Descriptor);
-        return await CsvSourceReader<T>.OpenAsync(path, context, _options, cancellationToken).ConfigureAwait(false);
+        return await CsvSourceReader<T>.OpenAsync(path, Opener, context, _options, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -11,6 +11,7 @@ internal sealed class CsvSourceReader<T> : ISourceReader<T>
     private const byte Quote = (byte)'"';
 
     private readonly string _path;
+    private readonly IInputOpener _opener;
     private readonly SourceContext _context;
     private readonly IReadOnlyList<string> _columns;
     private readonly CsvRecordBinder<T>? _binder;
@@ -24,9 +25,10 @@ internal sealed class CsvSourceReader<T> : ISourceReader<T>
     private long _position;
     private bool _done;
 
-    private CsvSourceReader(string path, SourceContext context, CsvSourceOptions options, IReadOnlyList<string>? columns, char separator, long fileLength)
+    private CsvSourceReader(string path, IInputOpener opener, SourceContext context, CsvSourceOptions options, IReadOnlyList<string>? columns, char separator, long fileLength)
     {
         _path = path;
+        _opener = opener;
         _context = context;
         _fileLength = fileLength;
         _separator = (byte)separator;
@@ -61,17 +63,19 @@ internal sealed class CsvSourceReader<T> : ISourceReader<T>
     public long Position => _position;
 
     /// <summary>Opens a file at the context's position: reads its header from the start, then seeks to the position.</summary>
-    public static async ValueTask<CsvSourceReader<T>> OpenAsync(string path, SourceContext context, CsvSourceOptions options, CancellationToken cancellationToken)
+    public static async ValueTask<CsvSourceReader<T>> OpenAsync(string path, IInputOpener opener, SourceContext context, CsvSourceOptions options, CancellationToken cancellationToken)
     {
-        var length = new FileInfo(path).Length;
+        var first = await opener.OpenReadAsync(path, cancellationToken).ConfigureAwait(false);
+        var length = first.Length;
         if (context.Position > length)
         {
+            await first.DisposeAsync().ConfigureAwait(false);
             throw new InvalidDataException(
                 $"{path}: expected a resume position within the file's {length} bytes, found {context.Position}; the file was changed since the checkpoint was written.");
         }
 
-        var (columns, separator, headerEnd, headerLine) = await ReadHeaderAsync(path, options, cancellationToken).ConfigureAwait(false);
-        var reader = new CsvSourceReader<T>(path, context, options, columns, separator, length);
+        var (columns, separator, headerEnd, headerLine) = await ReadHeaderAsync(first, options, cancellationToken).ConfigureAwait(false);
+        var reader = new CsvSourceReader<T>(path, opener, context, options, columns, separator, length);
         long start;
         long lineBase;
         if (context.Position <= headerEnd)
@@ -82,13 +86,13 @@ internal sealed class CsvSourceReader<T> : ISourceReader<T>
         else
         {
             start = context.Position;
-            lineBase = await CsvText.CountLineBreaksAsync(path, start, cancellationToken).ConfigureAwait(false);
+            lineBase = await CsvText.CountLineBreaksAsync(await opener.OpenReadAsync(path, cancellationToken).ConfigureAwait(false), start, cancellationToken).ConfigureAwait(false);
         }
 
         reader._position = Math.Max(context.Position, start);
         if (!reader._done)
         {
-            reader.OpenAt(start, lineBase);
+            await reader.OpenAtAsync(start, lineBase, cancellationToken).ConfigureAwait(false);
         }
 
         return reader;
@@ -114,7 +118,7 @@ internal sealed class CsvSourceReader<T> : ISourceReader<T>
                     break;
                 case Outcome.Restart:
                     await _reader.DisposeAsync().ConfigureAwait(false);
-                    OpenAt(restartAt, restartLineBase);
+                    await OpenAtAsync(restartAt, restartLineBase, cancellationToken).ConfigureAwait(false);
                     break;
                 default:
                     break;
@@ -135,7 +139,7 @@ internal sealed class CsvSourceReader<T> : ISourceReader<T>
     }
 
     private static async ValueTask<(IReadOnlyList<string>? Columns, char Separator, long End, long Line)> ReadHeaderAsync(
-        string path, CsvSourceOptions options, CancellationToken cancellationToken)
+        Stream stream, CsvSourceOptions options, CancellationToken cancellationToken)
     {
         var headerOptions = new CsvReaderOptions
         {
@@ -145,7 +149,7 @@ internal sealed class CsvSourceReader<T> : ISourceReader<T>
             TrimWhitespace = options.TrimWhitespace,
             FormatProvider = options.Culture,
         };
-        var reader = CsvReader.Create(OpenStream(path, 0), headerOptions, leaveOpen: false);
+        var reader = CsvReader.Create(stream, headerOptions, leaveOpen: false);
         await using (reader.ConfigureAwait(false))
         {
             var any = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
@@ -173,19 +177,14 @@ internal sealed class CsvSourceReader<T> : ISourceReader<T>
         }
     }
 
-    private static FileStream OpenStream(string path, long start)
-    {
-        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan);
-        stream.Seek(start, SeekOrigin.Begin);
-        return stream;
-    }
-
-    private void OpenAt(long start, long lineBase)
+    private async ValueTask OpenAtAsync(long start, long lineBase, CancellationToken cancellationToken)
     {
         _malformed.Clear();
         _start = start;
         _lineBase = lineBase;
-        _reader = CsvReader.Create(OpenStream(_path, start), _readerOptions, leaveOpen: false);
+        var stream = await _opener.OpenReadAsync(_path, cancellationToken).ConfigureAwait(false);
+        stream.Seek(start, SeekOrigin.Begin);
+        _reader = CsvReader.Create(stream, _readerOptions, leaveOpen: false);
     }
 
     private Outcome Process(out T? record, out long restartAt, out long restartLineBase)

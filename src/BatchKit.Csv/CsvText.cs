@@ -8,12 +8,11 @@ namespace BatchKit.Csv;
 internal static class CsvText
 {
     /// <summary>Counts the line breaks (CR, LF and CR LF each once) in the first <paramref name="length"/> bytes of a file.</summary>
-    public static async ValueTask<long> CountLineBreaksAsync(string path, long length, CancellationToken cancellationToken)
+    public static async ValueTask<long> CountLineBreaksAsync(Stream stream, long length, CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
         try
         {
-            var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan);
             await using (stream.ConfigureAwait(false))
             {
                 long count = 0;

@@ -3,29 +3,34 @@ using BatchKit.DuckDb.Internal;
 namespace BatchKit.DuckDb;
 
 /// <summary>
-/// Writes records to a DuckDB table: each partition bulk-loads its records through the DuckDB appender into a staging
-/// table, and the staged rows are applied to the target set-based, in one transaction, never row by row.
+/// Writes records to a DuckDB table: each commit stages the chunk's records in a Parquet file outside the warehouse, and
+/// a partition's staged rows are applied to the target set-based, in one transaction, when it completes; never row by row.
 /// </summary>
 /// <typeparam name="T">The record type, mapped by a <see cref="DuckDbTableMapping{T}"/>.</typeparam>
 /// <remarks>
 /// <para>
-/// <see cref="WriteDisposition.Upsert"/>: every <see cref="ISinkWriter{T}.CommitAsync"/> appends the chunk's rows to
-/// a TEMP table and merges them into the target with one
-/// <c>INSERT ... SELECT ... ON CONFLICT (key) DO UPDATE</c> (the last record wins when a chunk repeats a key) and
-/// empties the TEMP table, in one transaction. Replaying a chunk gives the same table. The target needs a primary key
-/// or unique index on the key; a table created by the sink has one.
+/// Staging (both dispositions): each <see cref="ISinkWriter{T}.CommitAsync"/> writes the chunk's rows, numbered, to a
+/// new Parquet staging file of the partition under <see cref="DuckDbSinkOptions.StagingDirectory"/> (beside the
+/// database by default), named by the record numbers and the lease epoch, written under a temporary name and renamed
+/// into place; the database is not opened. A writer resumed at <see cref="SinkContext.ResumePosition"/> keeps exactly
+/// the files holding the records before it and deletes every other file of the partition; a writer opened from the start
+/// deletes all of them. Files of the committed prefix that are missing fail the open, unless the partition is recorded
+/// as applied. A writer refuses to open when a later epoch has staged files of its partition, and applies only the
+/// files it kept and the files it wrote, so a file an earlier epoch wrote after the takeover is ignored.
 /// </para>
 /// <para>
-/// <see cref="WriteDisposition.ReplacePartition"/>: each commit writes the chunk's rows, numbered, to a Parquet
-/// staging file of the partition under <see cref="DuckDbSinkOptions.StagingDirectory"/> (beside the database by
-/// default), named by the record numbers and the lease epoch, written under a temporary name and renamed into place;
-/// the database is not opened. A resumed writer deletes the staging files of records at or after its
-/// <see cref="SinkContext.ResumePosition"/>, and a writer opened from the start deletes all of them.
-/// <see cref="ISinkWriter{T}.CompleteAsync"/> then, in one transaction, deletes the slice
-/// (<see cref="DuckDbSinkOptions.Slice"/>) from the target, inserts the staged rows (read with <c>read_parquet</c>),
-/// and records the partition in <c>&lt;table&gt;__bk_applied</c>; a repeated completion finds that record and does
-/// nothing, so it cannot empty the slice. Rows outside the slice fail the completion. A writer refuses to discard
-/// staging files written by a later epoch, and a file an earlier epoch wrote after the takeover is ignored.
+/// <see cref="WriteDisposition.Upsert"/>: <see cref="ISinkWriter{T}.CompleteAsync"/> loads the staged rows into a TEMP
+/// table and merges them into the target with one <c>INSERT ... SELECT ... ON CONFLICT (key) DO UPDATE</c> (the last
+/// record per key in input order wins), in one transaction that also claims the keys for the partition (a key written by
+/// another partition of the run fails it) and records the partition as applied. Merging the same rows again gives the
+/// same table. The target needs a primary key or unique index on the key; a table created by the sink has one. Rows
+/// become visible in the table when the partition completes, not at each commit.
+/// </para>
+/// <para>
+/// <see cref="WriteDisposition.ReplacePartition"/>: <see cref="ISinkWriter{T}.CompleteAsync"/>, in one transaction,
+/// deletes the slice (<see cref="DuckDbSinkOptions.Slice"/>) from the target, inserts the staged rows (read with
+/// <c>read_parquet</c>), and records the partition in <c>&lt;table&gt;__bk_applied</c>; a repeated completion finds
+/// that record and does nothing, so it cannot empty the slice. Rows outside the slice fail the completion.
 /// </para>
 /// <para>
 /// With <see cref="DuckDbSinkOptions.RunSlice"/>, completed partitions stay in their staging files and
@@ -33,23 +38,21 @@ namespace BatchKit.DuckDb;
 /// the database is opened only to prepare the tables and to publish.
 /// </para>
 /// <para>
-/// Fencing: every transaction that changes the target or the staging table (an upsert merge, staging a commit's rows,
-/// discarding an earlier attempt's staged rows, a slice replacement, the run-level publish) reads the epoch recorded
-/// for its run and partition in <c>&lt;table&gt;__bk_fence</c> (partition id <c>''</c> for the run-level publish);
-/// when it is higher than the attempt's <see cref="FencingToken.Epoch"/> the transaction rolls back and throws a
-/// non-transient <see cref="LeaseLostException"/>, otherwise it records the attempt's epoch. Each write also calls
+/// Fencing: every transaction that changes the target (an upsert merge, discarding an earlier attempt's applied marks,
+/// a slice replacement, the run-level publish) reads the epoch recorded for its run and partition in
+/// <c>&lt;table&gt;__bk_fence</c> (partition id <c>''</c> for the run-level publish); when it is higher than the
+/// attempt's <see cref="FencingToken.Epoch"/> the transaction rolls back and throws a non-transient
+/// <see cref="LeaseLostException"/>, otherwise it records the attempt's epoch. Each write also calls
 /// <see cref="FencingToken.ThrowIfExpired"/> first.
 /// </para>
 /// <para>
-/// The database file is open only while an operation needs it: a writer buffers the records of the current chunk in
-/// memory; Upsert opens the database at each commit for one short transaction, ReplacePartition only at completion
-/// (with a run slice, only at the run's publish). A process paused
-/// mid-run therefore does not hold the file, and a process that takes over its lease can write. When another
-/// process does hold the file (DuckDB lets one process open it for writing), the operation waits for it with
-/// backoff for up to <see cref="DuckDbSinkOptions.LockTimeout"/> and then fails transiently, naming the holder.
-/// Within a process, DuckDB.NET shares one database instance per file between connections, so parallel partitions
-/// apply concurrently; table preparation and the set-based applies of one sink are serialized by a lock (DuckDB runs
-/// each statement on all cores). The sink is thread-safe; its writers are not.
+/// The database file is open only while an operation needs it: preparing the tables (once per sink) and one apply per
+/// partition (with a run slice, one publish per run). A process paused mid-run therefore does not hold the file, and a
+/// process that takes over its lease can write. When another process does hold the file (DuckDB lets one process open
+/// it for writing), the operation waits for it with backoff for up to <see cref="DuckDbSinkOptions.LockTimeout"/> and
+/// then fails transiently, naming the holder. Within a process, DuckDB.NET shares one database instance per file between
+/// connections; table preparation and the set-based applies of one sink are serialized by a lock (DuckDB runs each
+/// statement on all cores). The sink is thread-safe; its writers are not.
 /// </para>
 /// </remarks>
 public sealed class DuckDbSink<T> : ISink<T>, IRunCompletingSink, IAsyncDisposable

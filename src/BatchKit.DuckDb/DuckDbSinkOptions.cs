@@ -46,9 +46,9 @@ public sealed class DuckDbSinkOptions
     public TimeSpan LockTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>
-    /// Gets or sets the folder where <see cref="WriteDisposition.ReplacePartition"/> stages each partition's rows as
-    /// Parquet files (one per commit, named by the record numbers and the lease epoch) until they are applied, so the
-    /// database file is opened only for the set-based apply.
+    /// Gets or sets the folder where the sink stages each partition's rows as Parquet files (one per commit, named by the
+    /// record numbers and the lease epoch) until they are applied, so the database file is opened only for the set-based
+    /// apply (an Upsert merge or a slice replacement) when the partition completes.
     /// </summary>
     /// <value>The default value is <see langword="null"/>: <c>&lt;database file&gt;.bk-staging/&lt;table&gt;</c>, beside the database.</value>
     public string? StagingDirectory { get; set; }

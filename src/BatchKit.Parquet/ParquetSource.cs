@@ -67,6 +67,13 @@ public sealed class ParquetSource<T> : ISource<T>
         _materializer = () => materializer;
     }
 
+    /// <summary>Gets the opener of the files (or objects) that partitions name.</summary>
+    /// <value>
+    /// The default value is <see cref="LocalFileOpener.Instance"/>; an object store adapter's opener reads objects such as
+    /// <c>s3://bucket/key</c> through a seekable stream (the footer first, then the column chunks of each row group).
+    /// </value>
+    public IInputOpener Opener { get; init; } = LocalFileOpener.Instance;
+
     /// <inheritdoc/>
     /// <exception cref="FormatException">The partition descriptor is not a Parquet descriptor.</exception>
     /// <exception cref="ParquetSchemaException">The file lacks a mapped column, or a column has an incompatible type.</exception>
@@ -75,6 +82,6 @@ public sealed class ParquetSource<T> : ISource<T>
     {
         ArgumentNullException.ThrowIfNull(context);
         var slice = ParquetPartitionDescriptor.Parse(context.Partition.Descriptor);
-        return await ParquetSourceReader<T>.OpenAsync(slice, _materializer(), context.Position, context, cancellationToken).ConfigureAwait(false);
+        return await ParquetSourceReader<T>.OpenAsync(slice, Opener, _materializer(), context.Position, context, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -50,4 +50,50 @@ public sealed class CsvFilePartitionerTests : IDisposable
 
         await act.Should().ThrowAsync<DirectoryNotFoundException>();
     }
+
+    [Fact]
+    public async Task ForFile_OneFile_OnePartitionNamedAfterIt()
+    {
+        _dir.Write("orders-2026-11.csv", "x");
+        _dir.Write("other.csv", "x");
+        var partitioner = CsvFilePartitioner.ForFile(Path.Combine(_dir.Path, "orders-2026-11.csv"));
+
+        var plan = await partitioner.PlanAsync(new PartitionPlanContext(SourceDriver.Run), CancellationToken.None);
+
+        plan.Should().ContainSingle().Which.Id.Should().Be("orders-2026-11");
+        PartitionDescriptor.ParseFile(plan[0].Descriptor).Should().Be(Path.Combine(_dir.Path, "orders-2026-11.csv"));
+        partitioner.Definition.Should().Contain("orders-2026-11.csv");
+    }
+
+    [Fact]
+    public async Task ForFiles_SameNameInTwoFolders_DistinctIdsInPathOrder()
+    {
+        _dir.Write(Path.Combine("east", "day.csv"), "x");
+        _dir.Write(Path.Combine("west", "day.csv"), "x");
+        var west = Path.Combine(_dir.Path, "west", "day.csv");
+        var east = Path.Combine(_dir.Path, "east", "day.csv");
+
+        var plan = await CsvFilePartitioner.ForFiles([west, east, west]).PlanAsync(new PartitionPlanContext(SourceDriver.Run), CancellationToken.None);
+
+        plan.Select(p => PartitionDescriptor.ParseFile(p.Descriptor)).Should().Equal(east, west);
+        plan.Select(p => p.Id).Should().OnlyHaveUniqueItems().And.OnlyContain(id => id.Contains("day", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ForFiles_MissingFile_FailsNamingIt()
+    {
+        var missing = Path.Combine(_dir.Path, "absent.csv");
+
+        var act = async () => await CsvFilePartitioner.ForFile(missing).PlanAsync(new PartitionPlanContext(SourceDriver.Run), CancellationToken.None);
+
+        (await act.Should().ThrowAsync<FileNotFoundException>()).WithMessage($"*{missing}*");
+    }
+
+    [Fact]
+    public void ForFiles_EmptyList_IsRejected()
+    {
+        var act = () => CsvFilePartitioner.ForFiles([]);
+
+        act.Should().Throw<ArgumentException>().WithMessage("*at least one input file*");
+    }
 }

@@ -17,6 +17,7 @@ public sealed class TempDirectory : IDisposable
     public string Write(string name, string text, bool bom = false)
     {
         var path = System.IO.Path.Combine(Path, name);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
         File.WriteAllText(path, text, new UTF8Encoding(bom));
         return path;
     }

@@ -8,7 +8,7 @@ public sealed class DuckDbSinkFencingTests : IDisposable
     public void Dispose() => _db.Dispose();
 
     [Fact]
-    public async Task Upsert_StaleEpochCommitsAfterLaterEpoch_ThrowsLeaseLostAndLeavesTable()
+    public async Task Upsert_StaleEpochCompletesAfterLaterEpoch_ThrowsLeaseLostAndLeavesTable()
     {
         var sink = Fixtures.Sink(_db, WriteDisposition.Upsert);
         var runKey = Fixtures.RunKey(Fixtures.Date);
@@ -17,10 +17,14 @@ public sealed class DuckDbSinkFencingTests : IDisposable
         await Fixtures.RunPartitionAsync(sink, runKey, partition, Fixtures.Rows(Fixtures.Date, 2, users: 10), fence: Fixtures.Token(2, "taker"));
         var before = _db.Table("daily_aggregates");
 
-        await stale.WriteAsync(Fixtures.Rows(Fixtures.Date, 2, users: 10, seed: 500), CancellationToken.None);
-        var commit = async () => await stale.CommitAsync(CancellationToken.None);
+        var write = async () =>
+        {
+            await stale.WriteAsync(Fixtures.Rows(Fixtures.Date, 2, users: 10, seed: 500), CancellationToken.None);
+            await stale.CommitAsync(CancellationToken.None);
+            await stale.CompleteAsync(CancellationToken.None);
+        };
 
-        var thrown = (await commit.Should().ThrowAsync<LeaseLostException>()).Which;
+        var thrown = (await write.Should().ThrowAsync<LeaseLostException>()).Which;
         thrown.IsTransient.Should().BeFalse();
         thrown.Message.Should().Contain("daily_aggregates").And.Contain("epoch 1").And.Contain("epoch 2").And.Contain(runKey.ToString());
         _db.Table("daily_aggregates").Should().Equal(before);

@@ -4,7 +4,10 @@ using System.Globalization;
 using System.Text.Json;
 using BatchKit;
 using BatchKit.Csv;
+using BatchKit.DuckDb;
+using DuckDB.NET.Data;
 using BatchKit.Parquet;
+using BatchKit.S3;
 using Microsoft.Data.Sqlite;
 
 var args2 = Args.Parse(args);
@@ -88,13 +91,16 @@ internal static class Modes
     /// </summary>
     public static async Task<int> RunAsync(Args args)
     {
-        await using var store = new SqliteCheckpointStore(args["state"]);
+        await using var store = StoreOf(args);
         var slowMs = args.Int("slow-ms", 0);
         var exitAfter = args.Int("exit-after-chunks", -1);
         var chunks = 0;
+        // --s3-input s3://bucket/prefix/ reads the objects under a prefix instead, with the S3 client from the standard
+        // AWS environment variables (AWS_ENDPOINT_URL_S3, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY).
+        using var s3 = args.Values.ContainsKey("s3-input") ? S3ClientOptions.FromEnvironment().CreateClient() : null;
         var job = Job.Create("testhost-run")
-            .ReadFrom(new JsonLinesSource<Item>())
-            .PartitionBy(Partitioners.Files(args["input"], "*.jsonl"))
+            .ReadFrom(s3 is null ? new JsonLinesSource<Item>() : new JsonLinesSource<Item>() { Opener = new S3InputOpener(s3, blockSize: 64 << 10) })
+            .PartitionBy(s3 is null ? Partitioners.Files(args["input"], "*.jsonl") : new S3ObjectPartitioner(s3, args["s3-input"], "*.jsonl"))
             .Validate(i => i.Value >= 0 ? null : "negative value")
             .Select(i => new Doubled(i.Id, i.Name, i.Value * 2))
             .Select(d =>
@@ -106,13 +112,16 @@ internal static class Modes
 
                 return d;
             })
-            .WriteTo(new ExitingSink(SinkOf(args), () =>
-            {
-                if (exitAfter >= 0 && Interlocked.Increment(ref chunks) > exitAfter)
+            .WriteTo(new ExitingSink(
+                SinkOf(args),
+                () =>
                 {
-                    Environment.Exit(9); // an abrupt stop: no checkpoint for the chunk just written
-                }
-            }))
+                    if (exitAfter >= 0 && Interlocked.Increment(ref chunks) > exitAfter)
+                    {
+                        Environment.Exit(9); // an abrupt stop: no checkpoint for the chunk just written
+                    }
+                },
+                TimeSpan.FromMilliseconds(args.Int("slow-complete-ms", 0))))
             .WithParallelism(args.Int("parallel", 2))
             .WithCommitInterval(args.Int("commit", 100))
             .Configure(o =>
@@ -276,10 +285,28 @@ internal static class Modes
         return result.Succeeded || result.Status == RunStatus.CompletedWithDoubts ? 0 : 1;
     }
 
-    /// <summary>Prints every record of the published output files of --sink under --output as <c>id|name|value</c>, one per line.</summary>
+    /// <summary>
+    /// Prints every record of the published output files of --sink under --output as <c>id|name|value</c>, one per line
+    /// (for the DuckDB sinks, the rows of the table, ordered by id).
+    /// </summary>
     public static async Task<int> DumpAsync(Args args)
     {
         var sink = args.Text("sink", "jsonl");
+        if (sink.StartsWith("duckdb-", StringComparison.Ordinal))
+        {
+            await using var connection = new DuckDBConnection($"Data Source={Warehouse(args)};ACCESS_MODE=READ_ONLY");
+            await connection.OpenAsync();
+            using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT id, name, value FROM {DuckDbTable} ORDER BY id";
+            using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                Console.WriteLine($"{reader.GetInt64(0)}|{reader.GetString(1)}|{reader.GetInt32(2)}");
+            }
+
+            return 0;
+        }
+
         var files = Directory.GetFiles(args["output"], "*." + sink, SearchOption.AllDirectories).Order(StringComparer.Ordinal);
         foreach (var file in files)
         {
@@ -324,13 +351,52 @@ internal static class Modes
         static void Print(Doubled d) => Console.WriteLine($"{d.Id}|{d.Name}|{d.Value}");
     }
 
+    /// <summary>The state store: --store postgres:CONNECTION (tables in schema --pg-schema, default batchkit), or the SQLite file --state.</summary>
+    private static ICheckpointStore StoreOf(Args args) =>
+        args.Values.TryGetValue("store", out var store) && store.StartsWith("postgres:", StringComparison.Ordinal)
+            ? new BatchKit.Postgres.PostgresCheckpointStore(new BatchKit.Postgres.PostgresCheckpointStoreOptions { ConnectionString = store["postgres:".Length..], Schema = args.Text("pg-schema", "batchkit") })
+            : new SqliteCheckpointStore(args["state"]);
+
     private static ISink<Doubled> SinkOf(Args args) => args.Text("sink", "jsonl") switch
     {
         "jsonl" => new JsonLinesSink<Doubled>(args["output"]),
         "csv" => new CsvSink<Doubled>(args["output"]),
         "parquet" => new ParquetSink<Doubled>(args["output"]),
+        "duckdb-upsert" => DuckDbSinkOf(args, WriteDisposition.Upsert),
+        "duckdb-replace" => DuckDbSinkOf(args, WriteDisposition.ReplacePartition),
         var other => throw new ArgumentException($"unknown sink '{other}'"),
     };
+
+    private const string DuckDbTable = "doubled";
+
+    /// <summary>The DuckDB file of the DuckDB sinks: <c>&lt;output&gt;/warehouse.duckdb</c>.</summary>
+    private static string Warehouse(Args args) => Path.Combine(args["output"], "warehouse.duckdb");
+
+    /// <summary>
+    /// A DuckDB sink of table <c>doubled</c> keyed by id; with ReplacePartition each partition (an input file) owns the
+    /// slice of ids from the smallest to the largest id of its file.
+    /// </summary>
+    private static DuckDbSink<Doubled> DuckDbSinkOf(Args args, WriteDisposition disposition)
+    {
+        Directory.CreateDirectory(args["output"]);
+        return new DuckDbSink<Doubled>(
+            new DuckDbTableMapping<Doubled>(DuckDbTable).HasKey(d => d.Id),
+            new DuckDbSinkOptions
+            {
+                ConnectionString = $"Data Source={Warehouse(args)}",
+                Disposition = disposition,
+                LockTimeout = TimeSpan.FromSeconds(args.Int("lock-timeout-s", 30)),
+                Slice = disposition == WriteDisposition.ReplacePartition ? FileSlice : null,
+            });
+    }
+
+    private static DuckDbSlice FileSlice(SinkContext context)
+    {
+        var ids = File.ReadLines(PartitionDescriptor.ParseFile(context.Partition.Descriptor))
+            .Select(line => JsonSerializer.Deserialize<Item>(line, JsonSerializerOptions.Web)!.Id)
+            .ToList();
+        return DuckDbSlice.Where("id BETWEEN $lo AND $hi", ("lo", ids.Count == 0 ? 0 : ids.Min()), ("hi", ids.Count == 0 ? -1 : ids.Max()));
+    }
 
     private static SqliteConnection Open(string path)
     {
@@ -347,7 +413,6 @@ internal static class Modes
     }
 }
 
-/// <summary>Calls a hook before each chunk is committed, so the host can stop abruptly between write and checkpoint.</summary>
 /// <summary>Passes a source's records on, calling an action for each record read.</summary>
 internal sealed class TracingSource(ISource<Item> inner, Action onRecord) : ISource<Item>
 {
@@ -373,14 +438,20 @@ internal sealed class TracingSource(ISource<Item> inner, Action onRecord) : ISou
     }
 }
 
-internal sealed class ExitingSink(ISink<Doubled> inner, Action beforeCommit) : ISink<Doubled>
+/// <summary>
+/// Calls a hook before each chunk is committed, so the host can stop abruptly between write and checkpoint; with a
+/// completion delay (--slow-complete-ms), waits between the partition's last commit and its completion, so a test can
+/// pause the process while its output is staged but not yet published (a DuckDB sink's staging files, before the
+/// warehouse is opened to apply them).
+/// </summary>
+internal sealed class ExitingSink(ISink<Doubled> inner, Action beforeCommit, TimeSpan beforeComplete) : ISink<Doubled>
 {
     public WriteDisposition Disposition => inner.Disposition;
 
     public async ValueTask<ISinkWriter<Doubled>> OpenAsync(SinkContext context, CancellationToken cancellationToken) =>
-        new Writer(await inner.OpenAsync(context, cancellationToken), beforeCommit);
+        new Writer(await inner.OpenAsync(context, cancellationToken), beforeCommit, beforeComplete);
 
-    private sealed class Writer(ISinkWriter<Doubled> inner, Action beforeCommit) : ISinkWriter<Doubled>
+    private sealed class Writer(ISinkWriter<Doubled> inner, Action beforeCommit, TimeSpan beforeComplete) : ISinkWriter<Doubled>
     {
         public async ValueTask WriteAsync(ReadOnlyMemory<Doubled> records, CancellationToken cancellationToken)
         {
@@ -390,7 +461,16 @@ internal sealed class ExitingSink(ISink<Doubled> inner, Action beforeCommit) : I
 
         public ValueTask<long> CommitAsync(CancellationToken cancellationToken) => inner.CommitAsync(cancellationToken);
 
-        public ValueTask CompleteAsync(CancellationToken cancellationToken) => inner.CompleteAsync(cancellationToken);
+        public async ValueTask CompleteAsync(CancellationToken cancellationToken)
+        {
+            // The executor committed the last chunk (and checkpointed it) before it completes the partition.
+            if (beforeComplete > TimeSpan.Zero)
+            {
+                await Task.Delay(beforeComplete, cancellationToken);
+            }
+
+            await inner.CompleteAsync(cancellationToken);
+        }
 
         public ValueTask DisposeAsync() => inner.DisposeAsync();
     }

@@ -33,7 +33,7 @@ internal static class Db
         var delay = TimeSpan.FromMilliseconds(20);
         while (true)
         {
-            fence.ThrowIfExpired();
+            await fence.EnsureCurrentAsync(cancellationToken).ConfigureAwait(false);
             try
             {
                 return Open(connectionString);

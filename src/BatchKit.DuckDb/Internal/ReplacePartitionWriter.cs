@@ -11,16 +11,13 @@ namespace BatchKit.DuckDb.Internal;
 /// </summary>
 internal sealed class ReplacePartitionWriter<T> : ISinkWriter<T>
 {
-    private const string Stage = "bk_stage";
-
     private readonly SinkCore<T> _core;
     private readonly SinkContext _context;
     private readonly DuckDbSlice _slice;
     private readonly string _tag;
-    private readonly string _folder;
+    private readonly PartitionStaging<T> _staging;
     private readonly KeyValuePair<string, object?>[] _tagParameter;
     private readonly List<T> _buffer = [];
-    private DuckDBConnection? _memory;
     private long _sequence;
 
     private ReplacePartitionWriter(SinkCore<T> core, SinkContext context, DuckDbSlice slice, long sequence)
@@ -29,7 +26,7 @@ internal sealed class ReplacePartitionWriter<T> : ISinkWriter<T>
         _context = context;
         _slice = slice;
         _tag = SinkCore<T>.Tag(context);
-        _folder = StagingFiles.PartitionFolder(core.StagingRoot, context.RunKey, context.Partition.Id);
+        _staging = new PartitionStaging<T>(core, context);
         _tagParameter = Db.Parameter(SinkCore<T>.TagParameter, _tag);
         _sequence = sequence;
     }
@@ -73,15 +70,16 @@ internal sealed class ReplacePartitionWriter<T> : ISinkWriter<T>
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask<long> CommitAsync(CancellationToken cancellationToken)
+    public async ValueTask<long> CommitAsync(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         if (_buffer.Count > 0)
         {
-            StageBuffered(cancellationToken);
+            await _staging.WriteAsync(_buffer, _sequence - _buffer.Count, cancellationToken).ConfigureAwait(false);
+            _buffer.Clear();
         }
 
-        return ValueTask.FromResult(_sequence);
+        return _sequence;
     }
 
     public async ValueTask CompleteAsync(CancellationToken cancellationToken)
@@ -93,58 +91,34 @@ internal sealed class ReplacePartitionWriter<T> : ISinkWriter<T>
         }
 
         var fence = _context.Fence;
-        fence.ThrowIfExpired();
-        var files = StagingFiles.Valid(_folder);
+        await fence.EnsureCurrentAsync(cancellationToken).ConfigureAwait(false);
+        var files = _staging.Files;
+        var own = _staging.Own;
         await _core.ApplyLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             await using var connection = await _core.OpenAsync(fence, cancellationToken).ConfigureAwait(false);
-            fence.ThrowIfExpired();
+            await fence.EnsureCurrentAsync(cancellationToken).ConfigureAwait(false);
             using (var transaction = connection.BeginTransaction())
             {
                 _core.CheckFence(connection, _context.RunKey, _context.Partition.Id, fence, cancellationToken);
                 var applied = Db.Count(connection, $"SELECT count(*) FROM {Sql.Quote(_core.AppliedTable)} WHERE {OwnRows}", cancellationToken, _tagParameter);
                 if (applied > 0)
                 {
-                    if (files.Count > 0)
+                    if (own > 0)
                     {
                         throw new InvalidOperationException(
-                            $"Partition '{_context.Partition.Id}' of table '{_core.Map.Table}' was already applied, yet {files.Sum(f => f.Count)} more rows were staged; " +
+                            $"Partition '{_context.Partition.Id}' of table '{_core.Map.Table}' was already applied, yet {own} more rows were staged; " +
                             "a partition that writes again must be opened with ResumePosition null.");
                     }
 
-                    return; // A repeated completion: the slice already holds this partition's rows.
-                }
-
-                var map = _core.Map;
-                long staged = 0;
-                if (files.Count > 0)
-                {
-                    var source = $"read_parquet({StagingFiles.SqlList(files)})";
-                    staged = Db.Count(connection, $"SELECT count(*) FROM {source}", cancellationToken);
-                    var outside = Db.Count(connection, $"SELECT count(*) FROM {source} WHERE ({_slice.Predicate}) IS NOT TRUE", cancellationToken, _slice.Parameters);
-                    if (outside > 0)
-                    {
-                        throw new InvalidDataException(
-                            $"Partition '{_context.Partition.Id}' wrote {outside} of {staged} rows outside its slice of table '{_core.Map.Table}': " +
-                            $"expected every row to satisfy '{_slice.Predicate}'.");
-                    }
-
-                    Db.Execute(connection, $"DELETE FROM {map.QuotedTable} WHERE {_slice.Predicate}", cancellationToken, _slice.Parameters);
-                    Db.Execute(connection, $"INSERT INTO {map.QuotedTable} ({map.ColumnList}) SELECT {map.ColumnList} FROM {source}{_core.Dedupe}", cancellationToken);
+                    // A repeated completion: the slice already holds this partition's rows.
                 }
                 else
                 {
-                    Db.Execute(connection, $"DELETE FROM {map.QuotedTable} WHERE {_slice.Predicate}", cancellationToken, _slice.Parameters);
+                    Apply(connection, files, cancellationToken);
+                    transaction.Commit();
                 }
-
-                Db.Execute(
-                    connection,
-                    $"INSERT INTO {Sql.Quote(_core.AppliedTable)} ({Sql.Quote(SinkCore<T>.PartitionColumn)}, row_count) VALUES (${SinkCore<T>.TagParameter}, $bk_rows)",
-                    cancellationToken,
-                    _tagParameter,
-                    Db.Parameter("bk_rows", staged));
-                transaction.Commit();
             }
 
             _core.AppliedTags.Add(_tag);
@@ -159,50 +133,59 @@ internal sealed class ReplacePartitionWriter<T> : ISinkWriter<T>
         }
 
         // Applied: the staged files are no longer needed (a crash before this leaves them for the run's cleanup).
-        StagingFiles.DeleteFolder(_folder);
+        _staging.Delete();
+    }
+
+    private void Apply(DuckDBConnection connection, IReadOnlyList<StagedFile> files, CancellationToken cancellationToken)
+    {
+        var map = _core.Map;
+        long staged = 0;
+        if (files.Count > 0)
+        {
+            var source = $"read_parquet({StagingFiles.SqlList(files)})";
+            staged = Db.Count(connection, $"SELECT count(*) FROM {source}", cancellationToken);
+            var outside = Db.Count(connection, $"SELECT count(*) FROM {source} WHERE ({_slice.Predicate}) IS NOT TRUE", cancellationToken, _slice.Parameters);
+            if (outside > 0)
+            {
+                throw new InvalidDataException(
+                    $"Partition '{_context.Partition.Id}' wrote {outside} of {staged} rows outside its slice of table '{_core.Map.Table}': " +
+                    $"expected every row to satisfy '{_slice.Predicate}'.");
+            }
+
+            Db.Execute(connection, $"DELETE FROM {map.QuotedTable} WHERE {_slice.Predicate}", cancellationToken, _slice.Parameters);
+            Db.Execute(connection, $"INSERT INTO {map.QuotedTable} ({map.ColumnList}) SELECT {map.ColumnList} FROM {source}{_core.Dedupe}", cancellationToken);
+        }
+        else
+        {
+            Db.Execute(connection, $"DELETE FROM {map.QuotedTable} WHERE {_slice.Predicate}", cancellationToken, _slice.Parameters);
+        }
+
+        Db.Execute(
+            connection,
+            $"INSERT INTO {Sql.Quote(_core.AppliedTable)} ({Sql.Quote(SinkCore<T>.PartitionColumn)}, row_count) VALUES (${SinkCore<T>.TagParameter}, $bk_rows)",
+            cancellationToken,
+            _tagParameter,
+            Db.Parameter("bk_rows", staged));
     }
 
     public async ValueTask DisposeAsync()
     {
         // Uncommitted records are discarded: they were only buffered.
         _buffer.Clear();
-        if (_memory is not null)
-        {
-            await _memory.DisposeAsync().ConfigureAwait(false);
-            _memory = null;
-        }
+        await _staging.DisposeAsync().ConfigureAwait(false);
     }
 
     /// <summary>
     /// Deletes what an earlier attempt left: from the start (all staged files and the applied marks of the partition and
-    /// the run), or from a checkpoint (files of records numbered at or after it, committed after the last checkpoint).
-    /// Refuses when a later epoch has staged files of this partition.
+    /// the run), or from a checkpoint (every file but those holding the records before it; see
+    /// <see cref="PartitionStaging{T}.OpenAsync"/>). Refuses when a later epoch has staged files of this partition.
     /// </summary>
     private async ValueTask DiscardStaleAsync(CancellationToken cancellationToken)
     {
         var fence = _context.Fence;
-        var from = _context.ResumePosition ?? 0;
-        var files = StagingFiles.List(_folder);
-        var later = files.Where(f => f.Epoch > fence.Epoch).Select(f => f.Epoch).DefaultIfEmpty(-1).Max();
-        if (later >= 0)
-        {
-            throw new LeaseLostException(
-                $"DuckDB sink of table '{_core.Map.Table}': partition '{_context.Partition.Id}' of run {_context.RunKey} was staged at epoch {later}, " +
-                $"later than this attempt's epoch {fence.Epoch} ({fence.Owner}): the lease was taken over, so this attempt stops without changing the staging.")
-            {
-                IsTransient = false,
-                JobName = _context.RunKey.JobName,
-                PartitionId = _context.Partition.Id,
-            };
-        }
-
-        fence.ThrowIfExpired();
-        foreach (var file in files.Where(f => f.First >= from))
-        {
-            File.Delete(file.Path);
-        }
-
         var runTag = SinkCore<T>.RunTag(_context.RunKey);
+        await _staging.OpenAsync(_core.AppliedTags.Contains(_tag) || _core.AppliedTags.Contains(runTag), cancellationToken).ConfigureAwait(false);
+
         if (_context.ResumePosition is not null || !(_core.AppliedTags.Contains(_tag) || _core.AppliedTags.Contains(runTag)))
         {
             return;
@@ -210,7 +193,7 @@ internal sealed class ReplacePartitionWriter<T> : ISinkWriter<T>
 
         // A partition written again from its start means its slice (and, with a run slice, the run) publishes again.
         await using var connection = await _core.OpenAsync(fence, cancellationToken).ConfigureAwait(false);
-        fence.ThrowIfExpired();
+        await fence.EnsureCurrentAsync(cancellationToken).ConfigureAwait(false);
         using var transaction = connection.BeginTransaction();
         _core.CheckFence(connection, _context.RunKey, _context.Partition.Id, fence, cancellationToken);
         var tagColumn = Sql.Quote(SinkCore<T>.PartitionColumn);
@@ -223,58 +206,5 @@ internal sealed class ReplacePartitionWriter<T> : ISinkWriter<T>
         transaction.Commit();
         _core.AppliedTags.Remove(_tag);
         _core.AppliedTags.Remove(runTag);
-    }
-
-    /// <summary>
-    /// Writes the buffered records to a new staging file: appended to a TEMP table of an in-memory DuckDB, copied to
-    /// Parquet under a temporary name, then renamed into place after a self-fencing check.
-    /// </summary>
-    private void StageBuffered(CancellationToken cancellationToken)
-    {
-        var fence = _context.Fence;
-        fence.ThrowIfExpired();
-        var first = _sequence - _buffer.Count;
-        Directory.CreateDirectory(_folder);
-        var final = Path.Combine(_folder, StagingFiles.FileName(first, _buffer.Count, fence.Epoch));
-        var temporary = Path.Combine(_folder, $".{Guid.NewGuid():N}.tmp");
-        try
-        {
-            _memory ??= _core.OpenMemory();
-            Db.Execute(
-                _memory,
-                _core.Map.CreateTableSql(Stage, withKey: false, temp: true, extraColumns: [$"{Sql.Quote(SinkCore<T>.SequenceColumn)} BIGINT NOT NULL"]),
-                cancellationToken);
-            using (var appender = _memory.CreateAppender("temp", "main", Stage))
-            {
-                var append = _core.Map.Append;
-                var sequence = first;
-                foreach (var record in _buffer)
-                {
-                    append(appender.CreateRow(), record).AppendValue(sequence++).EndRow();
-                }
-
-                appender.Close();
-            }
-
-            Db.Execute(_memory, $"COPY temp.main.{Stage} TO '{temporary.Replace("'", "''", StringComparison.Ordinal)}' (FORMAT parquet)", cancellationToken);
-            Db.Execute(_memory, $"DROP TABLE temp.main.{Stage}", cancellationToken);
-            using (var written = new FileStream(temporary, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
-            {
-                written.Flush(flushToDisk: true); // the checkpoint that follows the commit must not outlive the file
-            }
-
-            fence.ThrowIfExpired();
-            File.Move(temporary, final, overwrite: true);
-        }
-        catch (DuckDBException e) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw _core.Failure("stage the rows of", _context, e);
-        }
-        finally
-        {
-            File.Delete(temporary);
-        }
-
-        _buffer.Clear();
     }
 }

@@ -25,7 +25,7 @@ internal static class RunPublisher
         {
             await using var connection = await core.OpenAsync(fence, cancellationToken).ConfigureAwait(false);
             core.Prepare(connection, cancellationToken);
-            fence.ThrowIfExpired();
+            await fence.EnsureCurrentAsync(cancellationToken).ConfigureAwait(false);
             using var transaction = connection.BeginTransaction();
             core.CheckFence(connection, runKey, SinkCore<T>.RunFencePartition, fence, cancellationToken);
             if (Db.Count(connection, $"SELECT count(*) FROM {applied} WHERE {tagColumn} = $bk_run", cancellationToken, runTag) == 0)

@@ -52,13 +52,13 @@ internal sealed class SinkCore<T>
 
     public Func<RunKey, DuckDbSlice>? RunSlice { get; }
 
-    /// <summary>Gets the folder of the Parquet staging files of <see cref="WriteDisposition.ReplacePartition"/>.</summary>
+    /// <summary>Gets the folder of the Parquet staging files, one folder per run and partition.</summary>
     public string StagingRoot { get; }
 
     /// <summary>Gets the partition tags recorded as applied, read when the tables were prepared and kept up to date by this process.</summary>
     public HashSet<string> AppliedTags { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Gets the table that records which partition tags were applied.</summary>
+    /// <summary>Gets the table that records which partition tags were applied (replaced, or merged with Upsert).</summary>
     public string AppliedTable { get; }
 
     /// <summary>Gets the table that records, per (run, partition), the highest epoch that wrote the target or staging.</summary>
@@ -161,7 +161,7 @@ internal sealed class SinkCore<T>
     /// <summary>Gets a value indicating whether <see cref="Prepare"/> has run in this process.</summary>
     public bool Prepared => _prepared;
 
-    /// <summary>Creates or checks the target table, the fence table and, for ReplacePartition, the staging and applied tables. Call under <see cref="ApplyLock"/>.</summary>
+    /// <summary>Creates or checks the target table, the fence table and the applied table, and reads the applied tags. Call under <see cref="ApplyLock"/>.</summary>
     public void Prepare(DuckDBConnection connection, CancellationToken cancellationToken)
     {
         if (_prepared)
@@ -194,27 +194,24 @@ internal sealed class SinkCore<T>
             $"CREATE TABLE IF NOT EXISTS {Sql.Quote(FenceTable)} (run_key VARCHAR NOT NULL, partition_id VARCHAR NOT NULL, epoch BIGINT NOT NULL, owner VARCHAR NOT NULL, " +
             "fenced_at TIMESTAMPTZ NOT NULL DEFAULT now(), PRIMARY KEY (run_key, partition_id))",
             cancellationToken);
-        if (Disposition == WriteDisposition.ReplacePartition)
-        {
-            Db.Execute(
-                connection,
-                $"CREATE TABLE IF NOT EXISTS {Sql.Quote(AppliedTable)} ({Sql.Quote(PartitionColumn)} VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now(), row_count BIGINT NOT NULL)",
-                cancellationToken);
-            using var command = Db.Create(connection, $"SELECT {Sql.Quote(PartitionColumn)} FROM {Sql.Quote(AppliedTable)}", []);
-            Db.Run(
-                command,
-                c =>
+        Db.Execute(
+            connection,
+            $"CREATE TABLE IF NOT EXISTS {Sql.Quote(AppliedTable)} ({Sql.Quote(PartitionColumn)} VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now(), row_count BIGINT NOT NULL)",
+            cancellationToken);
+        using var command = Db.Create(connection, $"SELECT {Sql.Quote(PartitionColumn)} FROM {Sql.Quote(AppliedTable)}", []);
+        Db.Run(
+            command,
+            c =>
+            {
+                using var reader = c.ExecuteReader();
+                while (reader.Read())
                 {
-                    using var reader = c.ExecuteReader();
-                    while (reader.Read())
-                    {
-                        AppliedTags.Add(reader.GetString(0));
-                    }
+                    AppliedTags.Add(reader.GetString(0));
+                }
 
-                    return 0;
-                },
-                cancellationToken);
-        }
+                return 0;
+            },
+            cancellationToken);
 
         _prepared = true;
     }

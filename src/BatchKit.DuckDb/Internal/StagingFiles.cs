@@ -3,7 +3,7 @@ using System.Globalization;
 namespace BatchKit.DuckDb.Internal;
 
 /// <summary>
-/// The Parquet staging files of <see cref="WriteDisposition.ReplacePartition"/>, beside the warehouse and outside it:
+/// The Parquet staging files of the DuckDB sink, beside the warehouse and outside it:
 /// <c>&lt;root&gt;/&lt;run&gt;/&lt;partition&gt;/&lt;first&gt;-&lt;count&gt;.e&lt;epoch&gt;.parquet</c>, one file per commit,
 /// holding the records numbered <c>first</c> to <c>first + count - 1</c>, written by the attempt of that epoch.
 /// </summary>

@@ -39,15 +39,24 @@ internal sealed class ParquetSourceReader<T> : ISourceReader<T>
 
     public long Position { get; private set; }
 
-    public static async ValueTask<ParquetSourceReader<T>> OpenAsync(ParquetPartitionSlice slice, RowMaterializer<T> materializer, long position, SourceContext? context, CancellationToken cancellationToken)
+    public static async ValueTask<ParquetSourceReader<T>> OpenAsync(ParquetPartitionSlice slice, IInputOpener opener, RowMaterializer<T> materializer, long position, SourceContext? context, CancellationToken cancellationToken)
     {
         var options = new ParquetOptions { UseDateOnlyTypeForDates = true };
         ParquetReader reader;
         try
         {
-            reader = await ParquetReader.CreateAsync(slice.Path, options, cancellationToken).ConfigureAwait(false);
+            var stream = await opener.OpenReadAsync(slice.Path, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                reader = await ParquetReader.CreateAsync(stream, options, leaveStreamOpen: false, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await stream.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
         }
-        catch (IOException ex) when (ex is not FileNotFoundException and not DirectoryNotFoundException)
+        catch (IOException ex) when (ex.GetType() == typeof(IOException) || ex is EndOfStreamException) // not a Parquet file; a failed network read of an object is retried instead
         {
             throw new InvalidDataException($"Parquet file '{slice.Path}' cannot be read: {ex.Message}", ex);
         }

@@ -43,6 +43,8 @@ public sealed class Job
 
     internal TimeProvider TimeProvider { get; }
 
+    internal SlaDefinition? Sla { get; init; }
+
     /// <summary>Starts the definition of a job.</summary>
     /// <param name="name">The job name: letters, digits, '-', '_' and '.'.</param>
     /// <returns>A builder that takes the job's source next.</returns>

@@ -250,6 +250,22 @@ public sealed class JobBuilder<T>
         return Configure(o => o.MinimumRecords = records);
     }
 
+    /// <summary>
+    /// Configures the job's data SLAs: objectives evaluated at the end of each run attempt, stored in its history
+    /// (<see cref="RunHistory"/>), exported as metrics on the <c>BatchKit</c> meter (<c>batchkit.sla.evaluations</c>,
+    /// <c>batchkit.sla.value</c>), raised as alerts (<see cref="IAlertSink"/>) when missed, and failing the run when
+    /// configured as a gate. Calling it again adds to the same configuration.
+    /// </summary>
+    /// <param name="configure">Adds objectives, for example <c>s =&gt; s.Completeness(tolerance: 0.001, gate: true).MaxDuration(TimeSpan.FromHours(2))</c>.</param>
+    /// <returns>The same builder instance, so calls can be chained.</returns>
+    public JobBuilder<T> WithSla(Action<SlaBuilder> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        var draft = Mutable();
+        configure(draft.Sla ??= new SlaBuilder());
+        return this;
+    }
+
     /// <summary>Validates the definition and builds the job. The builder cannot be used afterwards.</summary>
     /// <returns>The job.</returns>
     /// <exception cref="JobValidationException">The definition is incomplete or inconsistent; the message lists every problem.</exception>
@@ -259,6 +275,10 @@ public sealed class JobBuilder<T>
         var draft = Mutable();
         var problems = new List<string>(draft.Problems);
         problems.AddRange(draft.Options.Validate());
+        if (draft.Sla is not null)
+        {
+            problems.AddRange(SlaDefinition.Validate(draft.Sla, draft.Sink));
+        }
         if (draft.Sink is null)
         {
             problems.Add("The job has no sink: call WriteTo.");
@@ -282,7 +302,10 @@ public sealed class JobBuilder<T>
         var timeProvider = draft.TimeProvider;
         var ownsStore = draft.Store is null;
         var store = draft.Store ?? (() => new SqliteCheckpointStore(Path.Combine(Environment.CurrentDirectory, "batchkit-state.db"), null, timeProvider));
-        return new Job(draft.Name, pipeline, partitioner, draft.Options, draft.Skip, store, ownsStore, draft.LoggerFactory, timeProvider);
+        return new Job(draft.Name, pipeline, partitioner, draft.Options, draft.Skip, store, ownsStore, draft.LoggerFactory, timeProvider)
+        {
+            Sla = draft.Sla is { } sla ? new SlaDefinition(sla.Rules.ToArray(), sla.AlertSink, draft.Sink!) : null,
+        };
     }
 
     private JobBuilder<TOut> Add<TOut>(Stage stage)

@@ -30,6 +30,8 @@ internal sealed class JobDraft(string name)
 
     public bool Built { get; set; }
 
+    public SlaBuilder? Sla { get; set; }
+
     public List<string> Problems { get; } = [];
 
     /// <summary>

@@ -61,6 +61,7 @@ public sealed partial class JobRunner
             var totals = await TotalsAsync(store, runKey, partitions).ConfigureAwait(false);
             ThrowIfBelowMinimum(runKey, totals.RecordsRead);
             ErrorRate.ThrowIfExceeded(_job, totals.RecordsRead, totals.Errors, final: true);
+            await run.Recorder.GateAsync(partitions, totals.InDoubt > 0 ? RunStatus.CompletedWithDoubts : RunStatus.Completed, totals, _job.TimeProvider.GetElapsedTime(run.Started), linked.Token).ConfigureAwait(false);
             await _job.Pipeline.CompleteRunAsync(new RunCompletionContext(runKey, partitions) { Fence = guard.Token }, linked.Token).ConfigureAwait(false);
             var completed = totals.InDoubt > 0 ? RunStatus.CompletedWithDoubts : RunStatus.Completed;
             var doubts = totals.InDoubt > 0

@@ -20,11 +20,13 @@ public sealed partial class JobRunner
         {
             var total = previousAttempts + attempt;
             Exception? failure;
+            PartitionAttempt? attemptRecord = null;
             try
             {
                 await context.Store.SetPartitionStateAsync(lease, new PartitionState(partition.Id, PartitionStatus.Running, total, null, time.GetUtcNow()), release: false, cancellationToken).ConfigureAwait(false);
                 Log.PartitionStarted(executorLogger, _job.Name, partition.Id, total);
-                failure = await AttemptAsync(context, partition, total, executorLogger, cancellationToken).ConfigureAwait(false);
+                attemptRecord = await BeginPartitionAttemptAsync(context, partition, total).ConfigureAwait(false);
+                failure = await AttemptAsync(context, partition, total, attemptRecord, executorLogger, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (workerToken.IsCancellationRequested)
             {
@@ -40,6 +42,7 @@ public sealed partial class JobRunner
             Log.PartitionFailed(executorLogger, failure, _job.Name, partition.Id, total, options.MaxPartitionAttempts);
             var last = attempt >= options.MaxPartitionAttempts || !IsRetryable(failure);
             await context.Store.SetPartitionStateAsync(lease, new PartitionState(partition.Id, PartitionStatus.Failed, total, Describe(failure), time.GetUtcNow()), release: last, CancellationToken.None).ConfigureAwait(false);
+            await EndPartitionAttemptAsync(context, attemptRecord, PartitionStatus.Failed, null, Describe(failure)).ConfigureAwait(false);
             if (last)
             {
                 return new PartitionFailure(partition, failure, total);
@@ -59,7 +62,7 @@ public sealed partial class JobRunner
     }
 
     /// <summary>One attempt: returns <see langword="null"/> once the partition is completed (and its lease ended), or the failure.</summary>
-    private async Task<Exception?> AttemptAsync(AttemptContext context, Partition partition, int total, ILogger executorLogger, CancellationToken cancellationToken)
+    private async Task<Exception?> AttemptAsync(AttemptContext context, Partition partition, int total, PartitionAttempt? attemptRecord, ILogger executorLogger, CancellationToken cancellationToken)
     {
         var options = _job.Options;
         var time = _job.TimeProvider;
@@ -78,6 +81,7 @@ public sealed partial class JobRunner
             await context.Store.SetPartitionStateAsync(context.Lease, new PartitionState(partition.Id, PartitionStatus.Completed, total, null, time.GetUtcNow()), release: true, cancellationToken).ConfigureAwait(false);
             BatchKitDiagnostics.ItemsProcessed.Add(outcome.RecordsWritten, new KeyValuePair<string, object?>("batchkit.job.name", _job.Name));
             Log.PartitionCompleted(executorLogger, _job.Name, partition.Id, outcome.RecordsRead, outcome.RecordsWritten, outcome.Errors);
+            await EndPartitionAttemptAsync(context, attemptRecord, PartitionStatus.Completed, outcome, null).ConfigureAwait(false);
             return null;
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)

@@ -97,7 +97,7 @@ public sealed partial class JobRunner
         var store = _job.StoreFactory();
         try
         {
-            return await RunCoreAsync(store, runKey, options, worker, cancellationToken).ConfigureAwait(false);
+            return await RunAsync(store, runKey, options, worker, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -108,13 +108,13 @@ public sealed partial class JobRunner
         }
     }
 
-    private async Task<RunResult> RunCoreAsync(ICheckpointStore store, RunKey runKey, RunOptions options, WorkerOptions? worker, CancellationToken cancellationToken)
+    private async Task<RunResult> RunAttemptAsync(ICheckpointStore store, RunKey runKey, RunOptions options, WorkerOptions? worker, string owner, RunRecorder recorder, CancellationToken cancellationToken)
     {
         var time = _job.TimeProvider;
         using var activity = BatchKitDiagnostics.ActivitySource.StartActivity("batchkit.run");
         activity?.SetTag("batchkit.job.name", _job.Name);
         activity?.SetTag("batchkit.run.key", runKey.Value);
-        var run = new WorkerRun(store, runKey, LocalProcessOwner.Create(), worker?.LeaseDuration ?? _job.Options.LeaseDuration, worker ?? new WorkerOptions(), worker is not null, time.GetTimestamp(), StagingRoot(store));
+        var run = new WorkerRun(store, runKey, owner, worker?.LeaseDuration ?? _job.Options.LeaseDuration, worker ?? new WorkerOptions(), worker is not null, time.GetTimestamp(), StagingRoot(store), recorder);
 
         using var timeout = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
         if (_job.Options.MaxDuration != Timeout.InfiniteTimeSpan)
@@ -253,7 +253,7 @@ public sealed partial class JobRunner
     private sealed record AttemptContext(ICheckpointStore Store, PartitionLease Lease, FencingToken Fence, RunKey RunKey, IReadOnlyList<Partition> Plan, RunCounters Counters, ResiliencePipeline SourceRetry, ResiliencePipeline SinkRetry, string StagingRoot);
 
     /// <summary>One worker's part in a run: its identity, lease duration and share, and what it saw and did.</summary>
-    private sealed class WorkerRun(ICheckpointStore store, RunKey runKey, string owner, TimeSpan leaseDuration, WorkerOptions options, bool isWorker, long started, string stagingRoot)
+    private sealed class WorkerRun(ICheckpointStore store, RunKey runKey, string owner, TimeSpan leaseDuration, WorkerOptions options, bool isWorker, long started, string stagingRoot, RunRecorder recorder)
     {
         private int _processed;
         private int _permanentFailure;
@@ -272,6 +272,9 @@ public sealed partial class JobRunner
         public bool IsWorker { get; } = isWorker;
 
         public long Started { get; } = started;
+
+        /// <summary>Gets the recorder of this worker's attempt in the run history.</summary>
+        public RunRecorder Recorder { get; } = recorder;
 
         public string StagingRoot { get; } = stagingRoot;
 

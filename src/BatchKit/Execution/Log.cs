@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace BatchKit;
 
 /// <summary>The event ids of BatchKit's log messages: 1000s job, 2000s step and partition, 3000s checkpoint and lease.</summary>
-public static class BatchKitEventId
+public static partial class BatchKitEventId
 {
     /// <summary>A run started.</summary>
     public const int RunStarted = 1000;

@@ -39,6 +39,9 @@ public sealed record RunResult
     /// <summary>Gets the failure that ended the run, for failed and timed-out runs.</summary>
     public Exception? Exception { get; init; }
 
+    /// <summary>Gets the results of the job's SLA objectives (<see cref="JobBuilder{T}.WithSla"/>) at the end of this call.</summary>
+    public IReadOnlyList<SlaResult> SlaResults { get; init; } = [];
+
     /// <summary>Gets a value indicating whether the run completed (now or earlier) with no side effect in doubt.</summary>
     public bool Succeeded => Status == RunStatus.Completed;
 

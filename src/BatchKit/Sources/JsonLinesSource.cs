@@ -25,43 +25,47 @@ public sealed class JsonLinesSource<T> : ISource<T>
         _options = options ?? new JsonSerializerOptions(JsonSerializerDefaults.Web);
     }
 
+    /// <summary>Gets the opener of the files (or objects) that partitions name.</summary>
+    /// <value>The default value is <see cref="LocalFileOpener.Instance"/>; an object store adapter's opener reads objects such as <c>s3://bucket/key</c>.</value>
+    public IInputOpener Opener { get; init; } = LocalFileOpener.Instance;
+
     /// <inheritdoc/>
-    public ValueTask<ISourceReader<T>> OpenAsync(SourceContext context, CancellationToken cancellationToken)
+    public async ValueTask<ISourceReader<T>> OpenAsync(SourceContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         var path = context.Partition.Descriptor.StartsWith("file:", StringComparison.Ordinal)
             ? PartitionDescriptor.ParseFile(context.Partition.Descriptor)
             : _path ?? throw new InvalidOperationException($"Partition '{context.Partition.Id}' names no file and the JSON Lines source has no default path.");
-        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        var stream = await Opener.OpenReadAsync(path, cancellationToken).ConfigureAwait(false);
         try
         {
-            var line = context.Position == 0 ? 0 : CountLines(stream, context.Position);
+            var line = context.Position == 0 ? 0 : await CountLinesAsync(stream, context.Position, cancellationToken).ConfigureAwait(false);
             var position = context.Position;
             if (position == 0)
             {
                 // A UTF-8 byte order mark is not part of the first line.
-                Span<byte> bom = stackalloc byte[3];
+                var bom = new byte[3];
                 stream.Position = 0;
-                position = stream.Read(bom) == 3 && bom.SequenceEqual("\uFEFF"u8) ? 3 : 0;
+                position = await stream.ReadAtLeastAsync(bom, 3, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false) == 3 && bom.AsSpan().SequenceEqual("\uFEFF"u8) ? 3 : 0;
             }
 
             stream.Position = position;
-            return ValueTask.FromResult<ISourceReader<T>>(new Reader(stream, path, context, _options, line, position));
+            return new Reader(stream, path, context, _options, line, position);
         }
         catch
         {
-            stream.Dispose();
+            await stream.DisposeAsync().ConfigureAwait(false);
             throw;
         }
     }
 
-    private static long CountLines(FileStream stream, long end)
+    private static async ValueTask<long> CountLinesAsync(Stream stream, long end, CancellationToken cancellationToken)
     {
         var buffer = new byte[1 << 16];
         long lines = 0, read = 0;
         while (read < end)
         {
-            var n = stream.Read(buffer, 0, (int)Math.Min(buffer.Length, end - read));
+            var n = await stream.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, end - read)), cancellationToken).ConfigureAwait(false);
             if (n == 0)
             {
                 break;
@@ -74,7 +78,7 @@ public sealed class JsonLinesSource<T> : ISource<T>
         return lines;
     }
 
-    private sealed class Reader(FileStream stream, string path, SourceContext context, JsonSerializerOptions options, long linesBefore, long position) : ISourceReader<T>
+    private sealed class Reader(Stream stream, string path, SourceContext context, JsonSerializerOptions options, long linesBefore, long position) : ISourceReader<T>
     {
         private byte[] _buffer = new byte[1 << 16];
         private int _start;

@@ -30,7 +30,7 @@ namespace BatchKit;
 /// </para>
 /// <para>Implementations are thread-safe, and safe to use from many processes that share the same storage.</para>
 /// </remarks>
-public interface ICheckpointStore : IAsyncDisposable
+public partial interface ICheckpointStore : IAsyncDisposable
 {
     /// <summary>
     /// Creates the run if it is new (an insert that the unique RunKey decides: of two racing callers one creates it)

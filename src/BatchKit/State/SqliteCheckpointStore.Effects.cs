@@ -122,7 +122,7 @@ public sealed partial class SqliteCheckpointStore
 
             foreach (var key in keys)
             {
-                foreach (var statement in DeleteRunChildren)
+                foreach (var statement in DeleteRunChildren.Concat(DeleteRunHistory))
                 {
                     Command(statement, transaction).With("$k", key).ExecuteNonQuery();
                 }

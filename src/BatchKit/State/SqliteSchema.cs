@@ -102,7 +102,54 @@ internal static class SqliteSchema
         """
         ALTER TABLE checkpoints ADD COLUMN in_doubt_count INTEGER NOT NULL DEFAULT 0;
         """,
-        // Partition leases: each partition carries its own lease (owner, epoch, expiry); the plan records its claim
+        """
+        CREATE TABLE run_attempts (
+            run_key         TEXT    NOT NULL,
+            owner           TEXT    NOT NULL,
+            attempt         INTEGER NOT NULL,
+            epoch           INTEGER NOT NULL,
+            started_at      INTEGER NOT NULL,
+            ended_at        INTEGER,
+            status          TEXT    NOT NULL,
+            partitions      INTEGER NOT NULL,
+            processed       INTEGER NOT NULL,
+            records_read    INTEGER NOT NULL,
+            records_written INTEGER NOT NULL,
+            error_count     INTEGER NOT NULL,
+            in_doubt_count  INTEGER NOT NULL,
+            error           TEXT,
+            PRIMARY KEY (run_key, owner));
+        CREATE INDEX ix_run_attempts_started ON run_attempts (run_key, started_at);
+
+        CREATE TABLE partition_attempts (
+            run_key         TEXT    NOT NULL,
+            partition_id    TEXT    NOT NULL,
+            owner           TEXT    NOT NULL,
+            attempt         INTEGER NOT NULL,
+            epoch           INTEGER NOT NULL,
+            started_at      INTEGER NOT NULL,
+            ended_at        INTEGER,
+            status          TEXT    NOT NULL,
+            records_read    INTEGER NOT NULL,
+            records_written INTEGER NOT NULL,
+            error_count     INTEGER NOT NULL,
+            in_doubt_count  INTEGER NOT NULL,
+            error           TEXT,
+            PRIMARY KEY (run_key, partition_id, owner, attempt));
+
+        CREATE TABLE sla_results (
+            run_key      TEXT    NOT NULL,
+            owner        TEXT    NOT NULL,
+            position     INTEGER NOT NULL,
+            objective    TEXT    NOT NULL,
+            target       REAL    NOT NULL,
+            actual       REAL,
+            passed       INTEGER NOT NULL,
+            gate         INTEGER NOT NULL,
+            detail       TEXT    NOT NULL,
+            PRIMARY KEY (run_key, owner, position));
+        """,
+        // Migration 5 — partition leases: each partition carries its own lease (owner, epoch, expiry); the plan records its claim
         // barrier; the run keeps the highest partition epoch of plans it reset. Existing partitions start at their run's
         // last epoch, so fences that sinks recorded under the run lease keep refusing older writers.
         """

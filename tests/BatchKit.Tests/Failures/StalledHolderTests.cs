@@ -21,12 +21,23 @@ public sealed partial class StalledHolderTests
     [InlineData("csv", true)]
     [InlineData("parquet", false)]
     [InlineData("parquet", true)]
+    [InlineData("duckdb-upsert", false)]
+    [InlineData("duckdb-upsert", true)]
+    [InlineData("duckdb-replace", false)]
+    [InlineData("duckdb-replace", true)]
     public async Task RunAsync_PausedHolderWakesAfterTakeover_StopsWithLostLeaseAndOutputMatchesCleanRun(string sink, bool wakeWhileTakeoverWrites)
     {
         using var dir = new TempDirectory();
         Items.WriteJsonLines(dir.File("in"), files: 2, perFile: 2_000);
+        var duckDb = sink.StartsWith("duckdb-", StringComparison.Ordinal);
+
+        // A DuckDB sink stages commits outside the warehouse and opens the warehouse only to apply them (ReplacePartition
+        // stages a partition only at its end, just before the apply). A process paused while it holds the warehouse blocks
+        // every other process until it resumes, so the DuckDB runs wait between staging and applying: the pause below
+        // falls there, and a takeover's staged files are visible before it publishes.
+        string[] DuckDbArgs() => duckDb ? ["--slow-complete-ms", "1500", "--lock-timeout-s", "60"] : [];
         string[] Args(string name, params string[] extra) =>
-            ["run", "--state", dir.File(name + ".db"), "--input", dir.File("in"), "--output", dir.File(name), "--sink", sink, "--commit", "50", "--lease-s", "2", .. extra];
+            ["run", "--state", dir.File(name + ".db"), "--input", dir.File("in"), "--output", dir.File(name), "--sink", sink, "--commit", "50", "--lease-s", "2", .. DuckDbArgs(), .. extra];
         var clean = await TestHostProcess.RunAsync(Args("clean"));
         clean.ExitCode.Should().Be(0, clean.Output + clean.Error);
         var expected = await DumpAsync(sink, dir.File("clean"));
@@ -39,8 +50,13 @@ public sealed partial class StalledHolderTests
         try
         {
             // Pause it once it has written output (a Parquet file stays empty on disk until a row group is full, so there
-            // it is enough that the file was opened).
-            await WaitUntilAsync(() => Partials(output).Any(f => sink == "parquet" || new FileInfo(f).Length > 0), TimeSpan.FromSeconds(15));
+            // it is enough that the file was opened; the DuckDB sinks stage each commit in a complete Parquet file).
+            await WaitUntilAsync(() => paused.HasExited || Partials(output).Any(f => sink == "parquet" || duckDb || new FileInfo(f).Length > 0), TimeSpan.FromSeconds(30));
+            if (paused.HasExited)
+            {
+                paused.HasExited.Should().BeFalse($"the run is still going when it is paused; it exited with {paused.ExitCode}: {await pausedOut}{await pausedErr}");
+            }
+
             await Task.Delay(sink == "parquet" ? 300 : 100);
             paused.HasExited.Should().BeFalse("the run is still going when it is paused");
             Kill(paused.Id, SigStop).Should().Be(0, "the process was paused");
@@ -54,7 +70,11 @@ public sealed partial class StalledHolderTests
                 var takeoverOut = takeover.StandardOutput.ReadToEndAsync();
                 var takeoverErr = takeover.StandardError.ReadToEndAsync();
                 await WaitUntilAsync(() => takeover.HasExited || Partials(output).Any(f => EpochOf(f) > pausedEpoch), TimeSpan.FromSeconds(15));
-                takeover.HasExited.Should().BeFalse("the takeover is still writing when the paused process wakes");
+                if (takeover.HasExited)
+                {
+                    takeover.HasExited.Should().BeFalse($"the takeover is still writing when the paused process wakes; it exited with {takeover.ExitCode}: {await takeoverOut}{await takeoverErr}");
+                }
+
                 Kill(paused.Id, SigCont).Should().Be(0, "the process was woken");
                 await WaitForExitAsync(paused, TimeSpan.FromSeconds(15));
                 await WaitForExitAsync(takeover, TimeSpan.FromSeconds(15));
@@ -94,8 +114,14 @@ public sealed partial class StalledHolderTests
         actual.Order(StringComparer.Ordinal).Should().Equal(expected.Order(StringComparer.Ordinal), "the output equals a clean run's");
     }
 
+    /// <summary>
+    /// The files an epoch writes before it publishes: the <c>.partial</c> files of the file sinks, or the staging files
+    /// (<c>&lt;first&gt;-&lt;count&gt;.e&lt;epoch&gt;.parquet</c>) the DuckDB sinks keep beside the warehouse.
+    /// </summary>
     private static string[] Partials(string directory) =>
-        Directory.Exists(directory) ? Directory.GetFiles(directory, "*.partial", SearchOption.AllDirectories) : [];
+        Directory.Exists(directory)
+            ? Directory.GetFiles(directory, "*", SearchOption.AllDirectories).Where(f => EpochPattern().IsMatch(f)).ToArray()
+            : [];
 
     private static long EpochOf(string partialPath) => long.Parse(EpochPattern().Match(partialPath).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
 
@@ -129,7 +155,7 @@ public sealed partial class StalledHolderTests
         condition().Should().BeTrue();
     }
 
-    [GeneratedRegex(@"\.e(\d+)\.partial$")]
+    [GeneratedRegex(@"\.e(\d+)\.(?:partial|parquet)$")]
     private static partial Regex EpochPattern();
 
     [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "kill")]

@@ -1,0 +1,422 @@
+using BatchKit.Postgres.Internal;
+using Npgsql;
+
+namespace BatchKit.Postgres;
+
+/// <summary>
+/// Keeps the state of runs in PostgreSQL, so processes on many machines can share one run. Each write that belongs to
+/// a run checks the run's lease (owner and epoch) in the same transaction, with the run row locked until the write
+/// commits: a process whose lease was taken over cannot change anything, however its writes interleave with the takeover.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Instances are thread-safe: each call takes a pooled connection from the data source. The store creates its schema
+/// and tables, and upgrades them, on first use (or when <see cref="MigrateAsync"/> is called). Statements are
+/// parameterized. Lease expiry is computed from the store's <see cref="TimeProvider"/>, so the clocks of the processes
+/// that share a run must agree to well within the lease duration. Timestamps are kept to the millisecond, in UTC.
+/// </para>
+/// <para>
+/// Connection strings and passwords never appear in messages: failures name the server as host, port and database.
+/// </para>
+/// </remarks>
+public sealed partial class PostgresCheckpointStore : ICheckpointStore
+{
+    private const string RunColumns =
+        "run_key, job_name, parameters, status, started_at, ended_at, attempts, last_error, lease_owner, lease_epoch, lease_expires_at";
+
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly bool _ownsDataSource;
+    private readonly TimeProvider _timeProvider;
+    private readonly string _server;
+    private readonly SemaphoreSlim _migrateGate = new(1, 1);
+    private readonly string _runs;
+    private readonly string _plans;
+    private readonly string _planPartitions;
+    private readonly string _states;
+    private readonly string _checkpoints;
+    private readonly string _stages;
+    private readonly string _errors;
+    private readonly string _effects;
+    private volatile bool _migrated;
+    private bool _disposed;
+
+    /// <summary>Initializes a new instance of the <see cref="PostgresCheckpointStore"/> class over a data source, with its tables in schema <c>batchkit</c>.</summary>
+    /// <param name="dataSource">The data source; it stays owned by the caller.</param>
+    /// <param name="timeProvider">The clock for leases and timestamps; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="dataSource"/> is <see langword="null"/>.</exception>
+    public PostgresCheckpointStore(NpgsqlDataSource dataSource, TimeProvider? timeProvider = null)
+        : this(new PostgresCheckpointStoreOptions { DataSource = dataSource ?? throw new ArgumentNullException(nameof(dataSource)) }, timeProvider)
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="PostgresCheckpointStore"/> class.</summary>
+    /// <param name="options">The data source or connection string, and the schema.</param>
+    /// <param name="timeProvider">The clock for leases and timestamps; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
+    /// <exception cref="ArgumentException">Neither a data source nor a connection string is set, the connection string is malformed, or the schema name is empty.</exception>
+    public PostgresCheckpointStore(PostgresCheckpointStoreOptions options, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (string.IsNullOrWhiteSpace(options.Schema))
+        {
+            throw new ArgumentException("The PostgreSQL state store needs a schema name (PostgresCheckpointStoreOptions.Schema).", nameof(options));
+        }
+
+        if (options.DataSource is { } dataSource)
+        {
+            _dataSource = dataSource;
+        }
+        else if (!string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            try
+            {
+                _dataSource = NpgsqlDataSource.Create(options.ConnectionString);
+            }
+            catch (ArgumentException e)
+            {
+                // The message of a malformed connection string may quote it: do not pass it on.
+                throw new ArgumentException("The connection string of the PostgreSQL state store is malformed (it is not repeated here, as it may hold a password).", nameof(options), e.InnerException);
+            }
+
+            _ownsDataSource = true;
+        }
+        else
+        {
+            throw new ArgumentException("The PostgreSQL state store needs a data source or a connection string (PostgresCheckpointStoreOptions).", nameof(options));
+        }
+
+        _timeProvider = timeProvider ?? TimeProvider.System;
+        Schema = options.Schema;
+        _server = Pg.Describe(_dataSource);
+        var s = Pg.Quote(Schema) + ".";
+        _runs = s + "runs";
+        _plans = s + "partition_plans";
+        _planPartitions = s + "plan_partitions";
+        _states = s + "partition_states";
+        _checkpoints = s + "checkpoints";
+        _stages = s + "stages";
+        _errors = s + "error_records";
+        _effects = s + "effects";
+    }
+
+    /// <summary>Gets the schema that holds the store's tables.</summary>
+    public string Schema { get; }
+
+    /// <summary>Creates the schema and tables, or upgrades them, unless this instance did so already. Other calls do it on first use.</summary>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>A task that completes when the tables are current.</returns>
+    /// <exception cref="BatchKitException">The server cannot be reached, the schema belongs to another application, or it has a newer version than this code knows.</exception>
+    public async ValueTask MigrateAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_migrated)
+        {
+            return;
+        }
+
+        await _migrateGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_migrated)
+            {
+                return;
+            }
+
+            try
+            {
+                await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                await StateSchema.MigrateAsync(connection, Schema, _server, cancellationToken).ConfigureAwait(false);
+            }
+            catch (NpgsqlException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw Failure("create or upgrade its tables", e);
+            }
+
+            _migrated = true;
+        }
+        finally
+        {
+            _migrateGate.Release();
+        }
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<(RunLease Lease, RunRecord Run)> AcquireRunAsync(RunKey runKey, string owner, TimeSpan leaseDuration, CancellationToken cancellationToken) =>
+        AcquireAsync(runKey, owner, null, leaseDuration, cancellationToken);
+
+    /// <inheritdoc/>
+    public ValueTask<(RunLease Lease, RunRecord Run)> TakeOverRunAsync(RunKey runKey, string owner, string goneOwner, TimeSpan leaseDuration, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(goneOwner);
+        return AcquireAsync(runKey, owner, goneOwner, leaseDuration, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>A lease that expired but was not taken over is still valid, and renewing it succeeds.</remarks>
+    public ValueTask<bool> RenewLeaseAsync(RunLease lease, TimeSpan leaseDuration, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(leaseDuration, TimeSpan.Zero);
+        return RunAsync(async connection => await ExecuteAsync(
+            connection,
+            $"UPDATE {_runs} SET lease_expires_at = @expires WHERE run_key = @k AND lease_owner = @owner AND lease_epoch = @epoch",
+            cancellationToken,
+            ("expires", Now() + leaseDuration),
+            ("k", lease.RunKey),
+            ("owner", lease.Owner),
+            ("epoch", lease.Epoch)).ConfigureAwait(false) == 1, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask SetRunStatusAsync(RunLease lease, RunStatus status, string? error, bool release, CancellationToken cancellationToken) =>
+        WriteAsync(lease, LeaseLock.Update, async connection => await ExecuteAsync(
+            connection,
+            $"""
+            UPDATE {_runs} SET status = @status, last_error = @error, ended_at = @ended,
+                lease_owner = CASE WHEN @release THEN NULL ELSE lease_owner END,
+                lease_expires_at = CASE WHEN @release THEN NULL ELSE lease_expires_at END
+            WHERE run_key = @k
+            """,
+            cancellationToken,
+            ("status", status.ToString()),
+            ("error", error),
+            ("ended", status == RunStatus.Running ? null : Now()),
+            ("release", release),
+            ("k", lease.RunKey)).ConfigureAwait(false), cancellationToken);
+
+    /// <inheritdoc/>
+    public ValueTask<RunRecord?> GetRunAsync(string runKey, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(runKey);
+        return RunAsync(connection => ReadRunAsync(connection, runKey, forUpdate: false, cancellationToken), cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<IReadOnlyList<RunRecord>> ListRunsAsync(string? jobName, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        return RunAsync<IReadOnlyList<RunRecord>>(
+            async connection =>
+            {
+                await using var command = Pg.Command(
+                    connection,
+                    $"SELECT {RunColumns} FROM {_runs} WHERE @job::text IS NULL OR job_name = @job::text ORDER BY started_at DESC, seq DESC LIMIT @limit",
+                    ("job", jobName),
+                    ("limit", limit));
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                var runs = new List<RunRecord>();
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    runs.Add(ReadRun(reader));
+                }
+
+                return runs;
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Also deletes the run's idempotency effects; the run row and its lease are kept.</remarks>
+    public ValueTask ResetRunAsync(RunLease lease, CancellationToken cancellationToken) =>
+        WriteAsync(
+            lease,
+            LeaseLock.Update,
+            async connection =>
+            {
+                // Partition epochs only grow, across resets too: the next plan's partitions start above every epoch seen.
+                await ExecuteAsync(
+                    connection,
+                    $"""
+                    UPDATE {_runs} SET partition_epoch_floor = greatest(partition_epoch_floor,
+                        coalesce((SELECT max(lease_epoch) FROM {_states} WHERE run_key = @k), 0))
+                    WHERE run_key = @k
+                    """,
+                    cancellationToken,
+                    ("k", lease.RunKey)).ConfigureAwait(false);
+                await DeleteRunChildrenAsync(connection, lease.RunKey, cancellationToken).ConfigureAwait(false);
+            },
+            cancellationToken);
+
+    /// <inheritdoc/>
+    /// <remarks>Disposes the data source only when the store created it from a connection string.</remarks>
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        if (_ownsDataSource)
+        {
+            await _dataSource.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    // The lease check of the current contract: the run row, locked FOR SHARE (writes of many partitions proceed in parallel,
+    // and a takeover, which updates the row, waits for them to commit) or FOR UPDATE (writes that change the run row
+    // itself, or must not run twice at once).
+    private enum LeaseLock
+    {
+        Share,
+        Update,
+    }
+
+    private static RunRecord ReadRun(NpgsqlDataReader reader) => new(
+        reader.GetString(0),
+        reader.GetString(1),
+        reader.GetString(2),
+        Enum.Parse<RunStatus>(reader.GetString(3)),
+        reader.GetInstant(4),
+        reader.GetInstantOrNull(5),
+        reader.GetInt32(6),
+        reader.GetStringOrNull(7),
+        reader.GetStringOrNull(8),
+        reader.GetInt64(9),
+        reader.GetInstantOrNull(10));
+
+    private static async Task<int> ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    {
+        await using var command = Pg.Command(connection, sql, parameters);
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private DateTimeOffset Now() => Pg.Utc(_timeProvider.GetUtcNow());
+
+    private ValueTask<(RunLease Lease, RunRecord Run)> AcquireAsync(RunKey runKey, string owner, string? goneOwner, TimeSpan leaseDuration, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(runKey);
+        ArgumentException.ThrowIfNullOrWhiteSpace(owner);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(leaseDuration, TimeSpan.Zero);
+        return InTransactionAsync(
+            async connection =>
+            {
+                var now = Now();
+                var expires = Pg.Utc(now + leaseDuration);
+                var created = new RunRecord(runKey.Value, runKey.JobName, runKey.Parameters.ToString(), RunStatus.Running, now, null, 1, null, owner, 1, expires);
+                if (await InsertRunAsync(connection, created, cancellationToken).ConfigureAwait(false))
+                {
+                    return (new RunLease(runKey.Value, owner, 1), created);
+                }
+
+                var before = await ReadRunAsync(connection, runKey.Value, forUpdate: true, cancellationToken).ConfigureAwait(false)
+                    ?? throw new BatchKitException($"The run '{runKey.Value}' of job '{runKey.JobName}' was deleted while its lease was being taken; try again.") { JobName = runKey.JobName, IsTransient = true };
+                var sameOwner = string.Equals(before.LeaseOwner, owner, StringComparison.Ordinal);
+                if (!sameOwner && before.LeaseOwner is not null && before.LeaseExpiresAt > now && !string.Equals(before.LeaseOwner, goneOwner, StringComparison.Ordinal))
+                {
+                    throw StateStoreText.Conflict(before, owner);
+                }
+
+                var epoch = sameOwner ? before.LeaseEpoch : before.LeaseEpoch + 1;
+                await ExecuteAsync(
+                    connection,
+                    $"UPDATE {_runs} SET attempts = attempts + 1, lease_owner = @owner, lease_epoch = @epoch, lease_expires_at = @expires WHERE run_key = @k",
+                    cancellationToken,
+                    ("owner", owner),
+                    ("epoch", epoch),
+                    ("expires", expires),
+                    ("k", runKey.Value)).ConfigureAwait(false);
+                return (new RunLease(runKey.Value, owner, epoch), before);
+            },
+            cancellationToken);
+    }
+
+    // Inserts a new run; false when the run exists (the unique RunKey decides between processes that start it at once).
+    private async Task<bool> InsertRunAsync(NpgsqlConnection connection, RunRecord run, CancellationToken cancellationToken) =>
+        await ExecuteAsync(
+            connection,
+            $"""
+            INSERT INTO {_runs} ({RunColumns}) VALUES (@k, @job, @params, @status, @now, NULL, 1, NULL, @owner, 1, @expires)
+            ON CONFLICT (run_key) DO NOTHING
+            """,
+            cancellationToken,
+            ("k", run.RunKey),
+            ("job", run.JobName),
+            ("params", run.Parameters),
+            ("status", run.Status.ToString()),
+            ("now", run.StartedAt),
+            ("owner", run.LeaseOwner),
+            ("expires", run.LeaseExpiresAt)).ConfigureAwait(false) == 1;
+
+    private async Task<RunRecord?> ReadRunAsync(NpgsqlConnection connection, string runKey, bool forUpdate, CancellationToken cancellationToken)
+    {
+        await using var command = Pg.Command(connection, $"SELECT {RunColumns} FROM {_runs} WHERE run_key = @k{(forUpdate ? " FOR UPDATE" : string.Empty)}", ("k", runKey));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadRun(reader) : null;
+    }
+
+    // Checks, inside the write transaction, that the lease still holds the run, and locks the run row until the
+    // transaction ends; returns the run's job name and parameters.
+    private async Task<(string JobName, string Parameters)> EnsureLeaseAsync(NpgsqlConnection connection, RunLease lease, LeaseLock lockMode, CancellationToken cancellationToken)
+    {
+        await using var command = Pg.Command(
+            connection,
+            $"SELECT lease_owner, lease_epoch, job_name, parameters FROM {_runs} WHERE run_key = @k {(lockMode == LeaseLock.Update ? "FOR UPDATE" : "FOR SHARE")}",
+            ("k", lease.RunKey));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            throw StateStoreText.LeaseLost(lease, null, null, null, 0);
+        }
+
+        var owner = reader.GetStringOrNull(0);
+        var epoch = reader.GetInt64(1);
+        if (!string.Equals(owner, lease.Owner, StringComparison.Ordinal) || epoch != lease.Epoch)
+        {
+            throw StateStoreText.LeaseLost(lease, reader.GetString(2), reader.GetString(3), owner, epoch);
+        }
+
+        return (reader.GetString(2), reader.GetString(3));
+    }
+
+    private async ValueTask<T> RunAsync<T>(Func<NpgsqlConnection, Task<T>> work, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        await MigrateAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            return await work(connection).ConfigureAwait(false);
+        }
+        catch (NpgsqlException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw Failure("complete a call", e);
+        }
+    }
+
+    private ValueTask<T> InTransactionAsync<T>(Func<NpgsqlConnection, Task<T>> work, CancellationToken cancellationToken) =>
+        RunAsync(
+            async connection =>
+            {
+                await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                var result = await work(connection).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return result;
+            },
+            cancellationToken);
+
+    private ValueTask<T> FencedAsync<T>(RunLease lease, LeaseLock lockMode, Func<NpgsqlConnection, (string JobName, string Parameters), Task<T>> work, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        return InTransactionAsync(
+            async connection =>
+            {
+                var run = await EnsureLeaseAsync(connection, lease, lockMode, cancellationToken).ConfigureAwait(false);
+                return await work(connection, run).ConfigureAwait(false);
+            },
+            cancellationToken);
+    }
+
+    private async ValueTask WriteAsync(RunLease lease, LeaseLock lockMode, Func<NpgsqlConnection, Task> work, CancellationToken cancellationToken) =>
+        await FencedAsync(
+            lease,
+            lockMode,
+            async (connection, _) =>
+            {
+                await work(connection).ConfigureAwait(false);
+                return true;
+            },
+            cancellationToken).ConfigureAwait(false);
+
+    private BatchKitException Failure(string action, NpgsqlException e) =>
+        new($"The PostgreSQL state store (schema '{Schema}' on {_server}) could not {action}: {e.Message}", e) { IsTransient = e.IsTransient };
+}

@@ -1,0 +1,19 @@
+using Npgsql;
+
+namespace BatchKit.Postgres;
+
+/// <summary>Configures a <see cref="PostgresCheckpointStore"/>.</summary>
+public sealed class PostgresCheckpointStoreOptions
+{
+    /// <summary>Gets or sets the data source the store connects through; it stays owned by the caller.</summary>
+    /// <value>The default value is <see langword="null"/>: <see cref="ConnectionString"/> is used instead.</value>
+    public NpgsqlDataSource? DataSource { get; set; }
+
+    /// <summary>Gets or sets the Npgsql connection string, used when <see cref="DataSource"/> is not set; the store then owns its data source.</summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>Gets or sets the PostgreSQL schema that holds the store's tables; it is created when absent.</summary>
+    /// <value>The default value is <c>batchkit</c>.</value>
+    public string Schema { get; set; } = "batchkit";
+}

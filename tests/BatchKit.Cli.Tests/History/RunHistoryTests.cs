@@ -1,0 +1,133 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Time.Testing;
+
+namespace BatchKit.Cli.Tests.History;
+
+/// <summary>RunHistory's calculations on histories written with a fake clock, in a real SQLite store and in the in-memory store (which keeps no attempt records).</summary>
+public sealed class RunHistoryTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "batchkit-history-tests-" + Guid.NewGuid().ToString("N"));
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 1, 2, 0, 0, TimeSpan.Zero));
+
+    public RunHistoryTests() => Directory.CreateDirectory(_root);
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_root, recursive: true);
+    }
+
+    /// <summary>Writes one run with the given attempts (duration, status) through the store contract, advancing the fake clock.</summary>
+    private async Task<string> CraftRunAsync(ICheckpointStore store, int day, params (TimeSpan Duration, RunStatus Status)[] attempts)
+    {
+        var key = new RunKey("nightly", RunParameters.Of("date", new DateOnly(2026, 11, day)));
+        var number = 0;
+        foreach (var (duration, status) in attempts)
+        {
+            var owner = "host/1/1/" + day + "-" + ++number;
+            var (lease, _) = await store.AcquireRunAsync(key, owner, TimeSpan.FromHours(5), CancellationToken.None);
+            var started = _time.GetUtcNow();
+            await store.RecordRunAttemptAsync(new RunAttempt(key.Value, owner, number, lease.Epoch, started, null, RunStatus.Running), CancellationToken.None);
+            _time.Advance(duration);
+            await store.SetRunStatusAsync(lease, status, status == RunStatus.Completed ? null : "it broke", release: true, CancellationToken.None);
+            await store.RecordRunAttemptAsync(new RunAttempt(key.Value, owner, number, lease.Epoch, started, _time.GetUtcNow(), status), CancellationToken.None);
+            _time.Advance(TimeSpan.FromHours(1)); // a pause between attempts is not part of the run's duration
+        }
+
+        _time.Advance(TimeSpan.FromDays(1) - TimeSpan.FromHours(attempts.Length));
+        return key.Value;
+    }
+
+    [Fact]
+    public async Task DurationTrend_SumsAttempts_OldestFirst()
+    {
+        await using var store = new SqliteCheckpointStore(Path.Combine(_root, "state.db"), null, _time);
+        var first = await CraftRunAsync(store, 1, (TimeSpan.FromMinutes(10), RunStatus.Completed));
+        var second = await CraftRunAsync(store, 2, (TimeSpan.FromMinutes(4), RunStatus.Failed), (TimeSpan.FromMinutes(7), RunStatus.Completed));
+        var third = await CraftRunAsync(store, 3, (TimeSpan.FromMinutes(30), RunStatus.TimedOut));
+
+        var trend = await new RunHistory(store).DurationTrendAsync("nightly");
+
+        trend.Select(p => p.RunKey).Should().Equal(first, second, third);
+        trend.Select(p => p.Duration).Should().Equal(TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(11), TimeSpan.FromMinutes(30));
+        trend.Select(p => p.Status).Should().Equal(RunStatus.Completed, RunStatus.Completed, RunStatus.TimedOut);
+        var cli = await Cli.RunAsync("trend", "nightly", "--store", store.Path, "--json");
+        cli.Json.EnumerateArray().Select(p => p.GetProperty("durationSeconds").GetDouble()).Should().Equal(600, 660, 1800);
+    }
+
+    [Fact]
+    public async Task Availability_CountsRunsStartedInTheWindowByTheirCurrentStatus()
+    {
+        await using var store = new SqliteCheckpointStore(Path.Combine(_root, "state.db"), null, _time);
+        await CraftRunAsync(store, 1, (TimeSpan.FromMinutes(1), RunStatus.Failed)); // outside a 4.5-day window at the end
+        await CraftRunAsync(store, 2, (TimeSpan.FromMinutes(1), RunStatus.Completed));
+        await CraftRunAsync(store, 3, (TimeSpan.FromMinutes(1), RunStatus.Failed), (TimeSpan.FromMinutes(1), RunStatus.Completed));
+        await CraftRunAsync(store, 4, (TimeSpan.FromMinutes(1), RunStatus.Failed));
+        await CraftRunAsync(store, 5, (TimeSpan.FromMinutes(1), RunStatus.CompletedWithDoubts));
+        var history = new RunHistory(store);
+
+        var window = await history.AvailabilityAsync("nightly", TimeSpan.FromDays(4.5), _time.GetUtcNow());
+        var all = await history.AvailabilityAsync("nightly", TimeSpan.FromDays(30), _time.GetUtcNow());
+        var none = await history.AvailabilityAsync("other-job", TimeSpan.FromDays(30), _time.GetUtcNow());
+
+        window.Runs.Should().Be(4);
+        window.Completed.Should().Be(2, "a run completed by its second attempt counts as completed; one with doubts does not");
+        window.Availability.Should().Be(0.5);
+        all.Runs.Should().Be(5);
+        all.Availability.Should().Be(0.4);
+        none.Availability.Should().BeNull();
+    }
+
+    [Fact]
+    public async Task StoreWithoutHistory_DurationIsFirstStartToLastEnd_AndPartitionTimesAreUnknown()
+    {
+        await using var store = new InMemoryCheckpointStore(_time);
+        var key = await CraftRunAsync(store, 2, (TimeSpan.FromMinutes(4), RunStatus.Failed), (TimeSpan.FromMinutes(7), RunStatus.Completed));
+        var history = new RunHistory(store);
+
+        var run = await history.GetRunAsync(key);
+        var partitions = await history.GetPartitionsAsync(key);
+
+        ((ICheckpointStore)store).RecordsHistory.Should().BeFalse();
+        run!.Duration.Should().Be(TimeSpan.FromMinutes(4 + 60 + 7), "without attempt records the pause between attempts is inside the span");
+        run.Attempts.Should().Be(2);
+        partitions.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task RealRun_PartitionAttempts_HaveTimesOwnerAndCountsOfEachAttempt()
+    {
+        var path = Path.Combine(_root, "real.db");
+        var failOnce = 1;
+        await using var store = new SqliteCheckpointStore(path);
+        var job = Job.Create("flaky")
+            .ReadFrom(EnumerableSource<Order>.FromList(StoreFixture.Orders()))
+            .PartitionBy(Partitioners.RowRanges(300, 150))
+            .Select(o => o.Id == 200 && Interlocked.Exchange(ref failOnce, 0) == 1 ? throw new IOException("disk hiccup") : o)
+            .WriteTo(new JsonLinesSink<Order>(Path.Combine(_root, "out")))
+            .ConfigureSkip(s => s.IsSkippable = _ => false)
+            .WithCommitInterval(10)
+            .Configure(o => o.Retry.BaseDelay = TimeSpan.FromMilliseconds(1))
+            .UseCheckpointStore(store)
+            .Build();
+
+        var result = await new JobRunner(job).RunAsync(RunParameters.Of("date", new DateOnly(2026, 11, 24)));
+
+        result.Status.Should().Be(RunStatus.Completed);
+        var attempts = await store.ListPartitionAttemptsAsync(result.RunKey.Value, CancellationToken.None);
+        attempts.Where(a => a.PartitionId == "rows-0000").Should().ContainSingle().Which.Should().Match<PartitionAttempt>(a => a.Status == PartitionStatus.Completed && a.RecordsWritten == 150 && a.EndedAt >= a.StartedAt);
+        var flaky = attempts.Where(a => a.PartitionId == "rows-0001").OrderBy(a => a.Attempt).ToList();
+        flaky.Select(a => a.Status).Should().Equal(PartitionStatus.Failed, PartitionStatus.Completed);
+        flaky[0].Error.Should().Contain("IOException: disk hiccup");
+        flaky[0].RecordsRead.Should().BeInRange(0, 40, "the failed attempt committed at most the 4 chunks of 10 before order 200");
+        (flaky[0].RecordsRead % 10).Should().Be(0, "counts are those of committed chunks");
+        flaky[1].RecordsWritten.Should().Be(150);
+        flaky.Should().OnlyContain(a => a.Owner.StartsWith(Environment.MachineName + "/" + Environment.ProcessId + "/", StringComparison.Ordinal));
+
+        var summaries = await new RunHistory(store).GetPartitionsAsync(result.RunKey.Value);
+        summaries[1].Attempts.Should().Be(2);
+        summaries[1].StartedAt.Should().Be(flaky[0].StartedAt);
+        summaries[1].EndedAt.Should().Be(flaky[1].EndedAt);
+        summaries[1].Duration.Should().Be(flaky[0].Duration!.Value + flaky[1].Duration!.Value);
+    }
+}

@@ -1,0 +1,182 @@
+using Microsoft.Extensions.Time.Testing;
+using Npgsql;
+
+namespace BatchKit.Postgres.Tests;
+
+/// <summary>What the PostgreSQL store adds to the contract: its schema, lease checks under real concurrency, and credentials kept out of messages.</summary>
+public sealed class PostgresCheckpointStoreTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(1);
+    private readonly TestSchema _schema = TestSchema.Create("bk_store");
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2025, 3, 1, 8, 0, 0, TimeSpan.Zero));
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => _schema.DisposeAsync().AsTask();
+
+    private static RunKey Key => new("nightly-orders", RunParameters.Of("date", "2025-03-01"));
+
+    private PostgresCheckpointStore Store(NpgsqlDataSource? dataSource = null) =>
+        new(new PostgresCheckpointStoreOptions { DataSource = dataSource ?? _schema.DataSource, Schema = _schema.Name }, _time);
+
+    [Fact]
+    public async Task MigrateAsync_NewSchema_CreatesTablesAndRecordsVersion()
+    {
+        await using var store = Store();
+
+        await store.MigrateAsync(default);
+        await using var again = Store();
+        await again.MigrateAsync(default);
+
+        (await _schema.ScalarAsync<int>($"SELECT version FROM \"{_schema.Name}\".schema_version")).Should().Be(1);
+        (await _schema.RowsAsync($"SELECT table_name FROM information_schema.tables WHERE table_schema = '{_schema.Name}' ORDER BY table_name"))
+            .Should().Equal("checkpoints", "effects", "error_records", "partition_plans", "partition_states", "plan_partitions", "runs", "schema_version", "stages");
+    }
+
+    [Fact]
+    public async Task MigrateAsync_ManyStoresAtOnce_MigratesOnce()
+    {
+        var stores = Enumerable.Range(0, 6).Select(_ => Store()).ToList();
+
+        await Task.WhenAll(stores.Select(s => s.MigrateAsync(default).AsTask()));
+
+        (await _schema.ScalarAsync<int>($"SELECT count(*) FROM \"{_schema.Name}\".schema_version")).Should().Be(1);
+        foreach (var store in stores)
+        {
+            await store.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task MigrateAsync_NewerSchemaVersion_FailsNamingVersionsAndChangesNothing()
+    {
+        await using (var store = Store())
+        {
+            await store.MigrateAsync(default);
+        }
+
+        await _schema.ExecuteAsync($"UPDATE \"{_schema.Name}\".schema_version SET version = 99");
+        await using var newer = Store();
+
+        var act = () => newer.GetRunAsync("x", default).AsTask();
+
+        (await act.Should().ThrowAsync<BatchKitException>()).Which.Message.Should().Contain("schema version 99").And.Contain("up to 1").And.Contain(_schema.Name);
+        (await _schema.ScalarAsync<int>($"SELECT version FROM \"{_schema.Name}\".schema_version")).Should().Be(99);
+    }
+
+    [Fact]
+    public async Task MigrateAsync_SchemaOfAnotherApplication_RefusesAndLeavesItUnchanged()
+    {
+        await _schema.CreateAsync();
+        await _schema.ExecuteAsync($"CREATE TABLE \"{_schema.Name}\".invoices (id int)");
+        await using var store = Store();
+
+        var act = () => store.MigrateAsync(default).AsTask();
+
+        (await act.Should().ThrowAsync<BatchKitException>()).Which.Message.Should().Contain("invoices").And.Contain("not a BatchKit state store");
+        (await _schema.RowsAsync($"SELECT table_name FROM information_schema.tables WHERE table_schema = '{_schema.Name}'")).Should().Equal("invoices");
+    }
+
+    [Fact]
+    public async Task CommitChunkAsync_TakeoverCommitsWhileWriteWaits_WriteSeesNewEpochAndChangesNothing()
+    {
+        await using var store = Store();
+        var (lease, _) = await store.AcquireRunAsync(Key, "worker-a", Lease, default);
+        await store.SavePlanAsync(lease, new PartitionPlan("fp", [new Partition(0, "p0", "x")]), default);
+        await store.CommitChunkAsync(lease, Checkpoint(100), [], default);
+
+        // Another process takes the run over in a transaction that has not committed yet.
+        await using var takeover = await _schema.DataSource.OpenConnectionAsync();
+        await using var transaction = await takeover.BeginTransactionAsync();
+        await using (var update = new NpgsqlCommand($"UPDATE \"{_schema.Name}\".runs SET lease_owner = 'worker-b', lease_epoch = lease_epoch + 1 WHERE run_key = @k", takeover))
+        {
+            update.Parameters.AddWithValue("k", Key.Value);
+            (await update.ExecuteNonQueryAsync()).Should().Be(1);
+        }
+
+        var write = store.CommitChunkAsync(lease, Checkpoint(200), [], default).AsTask();
+        await WaitUntilBlockedAsync();
+        write.IsCompleted.Should().BeFalse("the write must wait for the run row, not read the epoch committed before the takeover");
+        await transaction.CommitAsync();
+
+        var error = (await write.Awaiting(w => w).Should().ThrowAsync<LeaseLostException>()).Which;
+        error.Message.Should().Contain("worker-b").And.Contain("epoch 2");
+        (await store.GetCheckpointAsync(Key.Value, "p0", default))!.RecordsRead.Should().Be(100);
+    }
+
+    [Fact]
+    public async Task AcquireRunAsync_EightProcessesAtOnce_ExactlyOneGetsTheLease()
+    {
+        var dataSources = Enumerable.Range(0, 8).Select(_ => NpgsqlDataSource.Create(_schema.ConnectionString)).ToList();
+        var stores = dataSources.Select(Store).ToList();
+        await stores[0].MigrateAsync(default);
+
+        var attempts = await Task.WhenAll(stores.Select(async (s, i) =>
+        {
+            try
+            {
+                await s.AcquireRunAsync(Key, "worker-" + i, Lease, default);
+                return true;
+            }
+            catch (RunLeaseConflictException)
+            {
+                return false;
+            }
+        }));
+
+        attempts.Count(a => a).Should().Be(1);
+        var run = await stores[0].GetRunAsync(Key.Value, default);
+        run!.Attempts.Should().Be(1);
+        run.LeaseEpoch.Should().Be(1);
+        foreach (var store in stores)
+        {
+            await store.DisposeAsync();
+        }
+
+        foreach (var dataSource in dataSources)
+        {
+            await dataSource.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task AnyCall_ServerUnreachable_FailsNamingServerButNotPassword()
+    {
+        await using var store = new PostgresCheckpointStore(new PostgresCheckpointStoreOptions
+        {
+            ConnectionString = "Host=127.0.0.1;Port=1;Database=warehouse;Username=batch;Password=s3cret-Pa55;Timeout=3",
+        });
+
+        var act = () => store.GetRunAsync("x", default).AsTask();
+
+        var error = (await act.Should().ThrowAsync<BatchKitException>()).Which;
+        error.Message.Should().Contain("127.0.0.1:1/warehouse").And.Contain("schema 'batchkit'");
+        error.ToString().Should().NotContain("s3cret-Pa55").And.NotContain("Password");
+    }
+
+    [Fact]
+    public void Constructor_MalformedConnectionString_FailsWithoutRepeatingIt()
+    {
+        var act = () => new PostgresCheckpointStore(new PostgresCheckpointStoreOptions { ConnectionString = "Host=db;Password=s3cret-Pa55;Bogus Key=1" });
+
+        act.Should().Throw<ArgumentException>().Which.ToString().Should().NotContain("s3cret-Pa55");
+    }
+
+    private static Checkpoint Checkpoint(long read) => new("p0", "sink", read, read, read, 0, read, new DateTimeOffset(2025, 3, 1, 8, 0, 2, TimeSpan.Zero));
+
+    // Waits until some backend of the test schema's database waits for a lock (the store's write, blocked by the takeover).
+    private async Task WaitUntilBlockedAsync()
+    {
+        for (var i = 0; i < 600; i++)
+        {
+            if (await _schema.ScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%lease_owner, lease_epoch%'") > 0)
+            {
+                return;
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException("The store's write never waited for the run row's lock.");
+    }
+}
