@@ -83,20 +83,22 @@ public sealed class PostgresCheckpointStoreTests : IAsyncLifetime
         await using var store = Store();
         var (lease, _) = await store.AcquireRunAsync(Key, "worker-a", Lease, default);
         await store.SavePlanAsync(lease, new PartitionPlan("fp", [new Partition(0, "p0", "x")]), default);
-        await store.CommitChunkAsync(lease, Checkpoint(100), [], default);
+        var partition = (await store.ClaimPartitionAsync(new PartitionClaim(Key.Value, "worker-a", Lease), default))!;
+        partition.Epoch.Should().Be(1);
+        await store.CommitChunkAsync(partition, Checkpoint(100), [], default);
 
-        // Another process takes the run over in a transaction that has not committed yet.
+        // Another process takes the partition over in a transaction that has not committed yet.
         await using var takeover = await _schema.DataSource.OpenConnectionAsync();
         await using var transaction = await takeover.BeginTransactionAsync();
-        await using (var update = new NpgsqlCommand($"UPDATE \"{_schema.Name}\".runs SET lease_owner = 'worker-b', lease_epoch = lease_epoch + 1 WHERE run_key = @k", takeover))
+        await using (var update = new NpgsqlCommand($"UPDATE \"{_schema.Name}\".partition_states SET lease_owner = 'worker-b', lease_epoch = lease_epoch + 1 WHERE run_key = @k AND partition_id = 'p0'", takeover))
         {
             update.Parameters.AddWithValue("k", Key.Value);
             (await update.ExecuteNonQueryAsync()).Should().Be(1);
         }
 
-        var write = store.CommitChunkAsync(lease, Checkpoint(200), [], default).AsTask();
+        var write = store.CommitChunkAsync(partition, Checkpoint(200), [], default).AsTask();
         await WaitUntilBlockedAsync();
-        write.IsCompleted.Should().BeFalse("the write must wait for the run row, not read the epoch committed before the takeover");
+        write.IsCompleted.Should().BeFalse("the write must wait for the partition row, not read the epoch committed before the takeover");
         await transaction.CommitAsync();
 
         var error = (await write.Awaiting(w => w).Should().ThrowAsync<LeaseLostException>()).Which;
