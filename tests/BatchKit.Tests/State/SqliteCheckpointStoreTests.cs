@@ -66,6 +66,46 @@ public sealed class SqliteCheckpointStoreTests : CheckpointStoreContractTests, I
     }
 
     [Fact]
+    public async Task Constructor_FileAtHistorySchemaVersion4_MigratesToPartitionLeasesKeepingRunsAndEpochs()
+    {
+        // A file written by the version of BatchKit whose schema 4 added the run history, before partition leases.
+        var key = Key();
+        await using (var first = new SqliteCheckpointStore(DatabasePath, timeProvider: Time))
+        {
+            var (lease, _) = await first.AcquireRunAsync(key, "worker-a", LeaseDuration, default);
+            await first.SavePlanAsync(lease, Plan(2), default);
+            await first.SetRunStatusAsync(lease, RunStatus.Failed, "boom", release: true, default);
+        }
+
+        SqliteConnection.ClearAllPools();
+        Scalar(
+            """
+            DROP INDEX ix_partition_states_claim;
+            ALTER TABLE partition_states DROP COLUMN lease_owner;
+            ALTER TABLE partition_states DROP COLUMN lease_epoch;
+            ALTER TABLE partition_states DROP COLUMN lease_expires_at;
+            ALTER TABLE partition_plans DROP COLUMN barrier;
+            ALTER TABLE runs DROP COLUMN partition_epoch_floor;
+            PRAGMA user_version = 4;
+            """);
+        Convert.ToInt32(Scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('run_attempts', 'partition_attempts', 'sla_results');")).Should().Be(3);
+
+        await using var reopened = new SqliteCheckpointStore(DatabasePath, timeProvider: Time);
+
+        Convert.ToInt32(Scalar("PRAGMA user_version;")).Should().Be(5);
+        (await reopened.GetPlanAsync(key.Value, default))!.Partitions.Should().Equal(Plan(2).Partitions);
+        var (runLease, run) = await reopened.AcquireRunAsync(key, "worker-b", LeaseDuration, default);
+        run.Status.Should().Be(RunStatus.Failed);
+        await reopened.SetRunStatusAsync(runLease, RunStatus.Running, null, release: true, default);
+        var claimed = await reopened.ClaimPartitionAsync(new PartitionClaim(key.Value, "worker-b", LeaseDuration), default);
+        claimed.Should().NotBeNull();
+        claimed!.Epoch.Should().BeGreaterThan(run.LeaseEpoch, "partitions start at their run's last epoch, so fences recorded under the run lease keep refusing older writers");
+        await reopened.CommitChunkAsync(claimed, Checkpoint(claimed.PartitionId, 10), [], default);
+        (await reopened.GetCheckpointAsync(key.Value, claimed.PartitionId, default))!.RecordsRead.Should().Be(10);
+        (await reopened.ListRunAttemptsAsync(key.Value, default)).Should().BeEmpty();
+    }
+
+    [Fact]
     public async Task Constructor_FileWithNewerSchemaVersion_ThrowsNamingFileAndVersions()
     {
         await using (new SqliteCheckpointStore(DatabasePath))
