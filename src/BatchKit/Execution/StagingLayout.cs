@@ -18,12 +18,11 @@ internal static class StagingLayout
         ? sqlite.Path + ".staging"
         : Path.Combine(Path.GetTempPath(), "batchkit-staging");
 
-    /// <summary>Counts the staging files an extract partition published that are still there.</summary>
-    public static int CountFiles(string root, RunKey runKey, string extractId)
-    {
-        var directory = Path.Combine(RunDirectory(root, runKey), extractId);
-        return Directory.Exists(directory) ? Directory.EnumerateFiles(directory, "*.bin").Count(f => f.EndsWith(".bin", StringComparison.Ordinal)) : 0;
-    }
+    /// <summary>
+    /// Counts the staging files an extract partition published that are still there: 1 or 0. Files of another layout
+    /// (an earlier version's one file per target) do not count, so such a partition is extracted again.
+    /// </summary>
+    public static int CountFiles(string root, RunKey runKey, string extractId) => System.IO.File.Exists(File(root, runKey, extractId)) ? 1 : 0;
 
     public static bool IsExtract(Partition partition) => partition.Id.StartsWith(ExtractPrefix, StringComparison.Ordinal);
 

@@ -6,7 +6,20 @@ internal sealed class StagingSource<T>(IStagingSerializer<T> serializer, string 
     public ValueTask<ISourceReader<T>> OpenAsync(SourceContext context, CancellationToken cancellationToken)
     {
         var (bucket, _) = PartitionDescriptor.ParseHash(context.Partition.Descriptor);
-        var files = plan.Where(StagingLayout.IsExtract).Select(p => StagingLayout.File(root, context.RunKey, p.Id)).Where(System.IO.File.Exists).ToList();
+        // Every completed extract partition published one file (empty input included), so a missing one lost records.
+        var files = plan.Where(StagingLayout.IsExtract).Select(p => StagingLayout.File(root, context.RunKey, p.Id)).ToList();
+        var missing = files.FirstOrDefault(f => !System.IO.File.Exists(f));
+        if (missing is not null)
+        {
+            throw new BatchKitException(
+                $"Partition '{context.Partition.Id}' of run {context.RunKey} cannot read the staging file '{missing}': it is missing, though its extract partition completed. " +
+                "Run the job again: the extract partitions whose staging is missing run again first.")
+            {
+                JobName = context.RunKey.JobName,
+                PartitionId = context.Partition.Id,
+            };
+        }
+
         var reader = new Reader(serializer, files, bucket);
         reader.Skip(context.Position);
         return ValueTask.FromResult<ISourceReader<T>>(reader);
