@@ -151,7 +151,7 @@ public sealed class PostgresCheckpointStoreTests : IAsyncLifetime
 
         var error = (await act.Should().ThrowAsync<BatchKitException>()).Which;
         error.Message.Should().Contain("127.0.0.1:1/warehouse").And.Contain("schema 'batchkit'");
-        error.ToString().Should().NotContain("s3cret-Pa55").And.NotContain("Password");
+        error.ToString().Should().NotContain("s3cret-Pa55").And.NotContain("Password=");
     }
 
     [Fact]
