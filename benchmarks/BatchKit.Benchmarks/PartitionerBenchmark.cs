@@ -27,6 +27,7 @@ public class PartitionerBenchmark
     private JobRunner _natural = null!;
     private JobRunner _shuffledBinary = null!;
     private JobRunner _shuffledJson = null!;
+    private JobRunner _shuffledCompiled = null!;
 
     [Params(1_000_000)]
     public int N { get; set; }
@@ -50,12 +51,14 @@ public class PartitionerBenchmark
             .WithParallelism(parallelism)
             .Build());
         _shuffledBinary = Shuffled("partitioner-shuffled-binary", new EventStagingSerializer(), parallelism);
-        _shuffledJson = Shuffled("partitioner-shuffled-json", null, parallelism);
+        _shuffledJson = Shuffled("partitioner-shuffled-json", new JsonStagingSerializer<Event>(), parallelism);
+        _shuffledCompiled = Shuffled("partitioner-shuffled-compiled", null, parallelism); // the default: BinaryStagingSerializer<Event>
 
         var expected = Baselines.SumRange(_records, 0, N);
         BenchJobs.Check(NaturalRowRangesJobAsync().GetAwaiter().GetResult(), expected, "The row-range job");
         BenchJobs.Check(ShuffledHashJobBinaryAsync().GetAwaiter().GetResult(), expected, "The shuffled job (binary)");
         BenchJobs.Check(ShuffledHashJobJsonAsync().GetAwaiter().GetResult(), expected, "The shuffled job (JSON)");
+        BenchJobs.Check(ShuffledHashJobCompiledAsync().GetAwaiter().GetResult(), expected, "The shuffled job (compiled binary)");
     }
 
     [GlobalCleanup]
@@ -95,6 +98,9 @@ public class PartitionerBenchmark
 
     [Benchmark]
     public Task<double> ShuffledHashJobJsonAsync() => RunAsync(_shuffledJson);
+
+    [Benchmark]
+    public Task<double> ShuffledHashJobCompiledAsync() => RunAsync(_shuffledCompiled);
 
     private JobRunner Shuffled(string name, IStagingSerializer<Event>? serializer, int parallelism) => new(Job.Create(name)
         .ReadFrom(new ArraySource<Event>(_records))

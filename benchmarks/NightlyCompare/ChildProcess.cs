@@ -13,7 +13,7 @@ internal sealed record ChildRun(char Variant, int Round, TimeSpan Wall, double P
 /// <summary>Starts this program again as <c>dotnet &lt;this dll&gt; variant X ...</c> and times it from start to exit.</summary>
 internal static class ChildProcess
 {
-    public static async Task<ChildRun> RunAsync(char variant, int round, string input, string output, int parallelism, CancellationToken cancellationToken)
+    public static async Task<ChildRun> RunAsync(char variant, int round, string input, string output, int parallelism, string job, CancellationToken cancellationToken)
     {
         var (host, viaDotnet) = Host();
         var start = new ProcessStartInfo(host)
@@ -27,7 +27,7 @@ internal static class ChildProcess
             start.ArgumentList.Add(typeof(ChildProcess).Assembly.Location);
         }
 
-        foreach (var arg in new[] { "variant", variant.ToString(), "--input", input, "--out", output, "--parallelism", parallelism.ToString(CultureInfo.InvariantCulture) })
+        foreach (var arg in new[] { "variant", variant.ToString(), "--input", input, "--out", output, "--parallelism", parallelism.ToString(CultureInfo.InvariantCulture), "--job", job })
         {
             start.ArgumentList.Add(arg);
         }

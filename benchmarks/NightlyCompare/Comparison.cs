@@ -11,13 +11,14 @@ namespace NightlyCompare;
 /// </summary>
 internal static class Comparison
 {
-    private static readonly char[] VariantNames = ['a', 'b', 'c'];
+    private static readonly char[] VariantNames = ['a', 'b', 'c', 'd'];
 
     private static readonly Dictionary<char, string> Descriptions = new()
     {
-        ['a'] = "BatchKit NightlyAnalytics job",
+        ['a'] = "BatchKit, combiner (AggregateBy)",
         ['b'] = "DuckDB, one SQL statement",
         ['c'] = "Parquet.Net loop + DuckDB appender",
+        ['d'] = "BatchKit, rows shuffled (no combiner)",
     };
 
     public static async Task<int> RunAsync(CompareOptions options)
@@ -34,7 +35,7 @@ internal static class Comparison
         try
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"NightlyCompare: events={options.Events:N0} files={options.Files} seed={options.Seed} runs={options.Runs} parallelism={options.Parallelism} cores={Environment.ProcessorCount} ({RuntimeInformation.OSDescription.Trim()}, .NET {Environment.Version}) work={work}"));
+                $"NightlyCompare: job={options.Job} events={options.Events:N0} files={options.Files} seed={options.Seed} runs={options.Runs} parallelism={options.Parallelism} cores={Environment.ProcessorCount} ({RuntimeInformation.OSDescription.Trim()}, .NET {Environment.Version}) work={work}"));
             var input = await EnsureDataAsync(work, options, stop.Token);
             var runs = await RunRoundsAsync(work, input, options, stop.Token);
             if (runs is null)
@@ -46,10 +47,10 @@ internal static class Comparison
             PrintTable(runs, options);
             Console.WriteLine();
             var lastRound = options.Runs;
-            var agree = ResultCheck.Compare([.. VariantNames.Select(v => (v, Path.Combine(RunDirectory(work, v, lastRound), Variants.WarehouseFile)))], Console.Out);
+            var agree = ResultCheck.Compare([.. VariantNames.Select(v => (v, Path.Combine(RunDirectory(work, v, lastRound), Variants.WarehouseFile)))], Console.Out, options.Job);
             Console.WriteLine();
             Console.WriteLine(agree
-                ? "RESULT: all three variants agree (identical daily_aggregates: rows, checksums, EXCEPT ALL both ways)."
+                ? "RESULT: all four variants agree (identical result tables: rows, checksums, EXCEPT ALL both ways)."
                 : "RESULT: the variants DISAGREE (see above).");
             return agree ? 0 : 1;
         }
@@ -78,6 +79,11 @@ internal static class Comparison
     private static async Task<string> EnsureDataAsync(string work, CompareOptions options, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(work);
+        if (options.Job == "groupby")
+        {
+            return await EnsureSalesAsync(work, options, cancellationToken);
+        }
+
         var input = Path.Combine(work, "events");
         var marker = Path.Combine(work, "events.params");
         var parameters = string.Create(CultureInfo.InvariantCulture,
@@ -105,6 +111,33 @@ internal static class Comparison
         return input;
     }
 
+    /// <summary>Generates the sales of the group-by job into <c>&lt;work&gt;/sales</c> unless the marker file says they are there with the same parameters.</summary>
+    private static async Task<string> EnsureSalesAsync(string work, CompareOptions options, CancellationToken cancellationToken)
+    {
+        var input = Path.Combine(work, "sales");
+        var marker = Path.Combine(work, "sales.params");
+        var parameters = string.Create(CultureInfo.InvariantCulture,
+            $"rows={options.Events} files={options.Files} seed={options.Seed} row_group={GroupByJob.RowGroupSize} stores={GroupByJob.Stores} days={GroupByJob.Days} generator=GroupByJob");
+        if (File.Exists(marker) && File.ReadAllText(marker).Trim() == parameters)
+        {
+            Console.WriteLine($"Data: reusing {input} ({parameters})");
+            return input;
+        }
+
+        if (Directory.Exists(input))
+        {
+            Directory.Delete(input, recursive: true);
+        }
+
+        var clock = Stopwatch.StartNew();
+        Console.WriteLine($"Data: generating {options.Events:N0} sales into {input} ...");
+        await GroupByJob.GenerateAsync(input, options.Events, options.Files, options.Seed, cancellationToken);
+        await File.WriteAllTextAsync(marker, parameters + Environment.NewLine, cancellationToken);
+        var bytes = Directory.GetFiles(input, "*.parquet").Sum(f => new FileInfo(f).Length);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Data: generated in {clock.Elapsed.TotalSeconds:F1} s, {bytes / 1048576.0:F1} MB of Parquet"));
+        return input;
+    }
+
     /// <summary>Runs the rounds; returns null (after printing the child's output) when a child fails.</summary>
     private static async Task<List<ChildRun>?> RunRoundsAsync(string work, string input, CompareOptions options, CancellationToken cancellationToken)
     {
@@ -119,7 +152,7 @@ internal static class Comparison
                 TryDelete(RunDirectory(work, variant, round - 1));
                 var output = RunDirectory(work, variant, round);
                 TryDelete(output);
-                var run = await ChildProcess.RunAsync(variant, round, input, output, options.Parallelism, cancellationToken);
+                var run = await ChildProcess.RunAsync(variant, round, input, output, options.Parallelism, options.Job, cancellationToken);
                 TryDelete(Path.Combine(output, Path.ChangeExtension(Variants.WarehouseFile, ".staging")));
                 if (run.ExitCode != 0 || double.IsNaN(run.PeakRssMb))
                 {

@@ -186,11 +186,10 @@ internal sealed class HandWrittenJob
         }
     }
 
-    /// <summary>Creates the table with the sample's DDL and appends every group, partition by partition.</summary>
+    /// <summary>Creates the table as the sample's sink does (same columns, types and NOT NULL; no primary key) and appends every group, partition by partition.</summary>
     private long Load(string warehouse)
     {
-        var mapping = new BatchKit.DuckDb.DuckDbTableMapping<DailyAggregate>(NightlyJob.TableName)
-            .HasKey(x => x.EventDate, x => x.UserId, x => x.EventType, x => x.Hour);
+        var mapping = new BatchKit.DuckDb.DuckDbTableMapping<DailyAggregate>(NightlyJob.TableName);
         using var connection = new DuckDBConnection("Data Source=" + Path.GetFullPath(warehouse));
         connection.Open();
         using (var create = connection.CreateCommand())

@@ -1,7 +1,7 @@
 // BatchKit NightlyCompare: the NightlyAnalytics job through BatchKit (a), against DuckDB alone (b) and a hand-written
 // Parquet.Net loop with a DuckDB appender load (c), each run in a fresh process on one generated data set.
 //   --events N [--runs R] [--files F] [--seed S] [--work DIR] [--parallelism P]
-//   variant a|b|c --input DIR --out DIR [--parallelism P]      (one variant in this process; started by the parent)
+//   variant a|b|c|d --input DIR --out DIR [--parallelism P]      (one variant in this process; started by the parent)
 using NightlyAnalytics;
 using NightlyCompare;
 

@@ -13,9 +13,22 @@ internal sealed record TableSummary(char Variant, long Rows, long Events, string
 /// </summary>
 internal static class ResultCheck
 {
-    private const string ColumnList = "event_date, user_id, event_type, hour, event_count, unique_sessions, total_duration_ms";
+    private static string ColumnList = "event_date, user_id, event_type, hour, event_count, unique_sessions, total_duration_ms";
+    private static string TableName = NightlyJob.TableName;
+    private static string CountColumn = "event_count";
 
-    public static bool Compare(IReadOnlyList<(char Variant, string Warehouse)> tables, TextWriter output)
+    /// <summary>Compares the tables of the chosen job: <c>nightly</c> (daily_aggregates) or <c>groupby</c> (store_daily).</summary>
+    public static bool Compare(IReadOnlyList<(char Variant, string Warehouse)> tables, TextWriter output, string job)
+    {
+        if (job == "groupby")
+        {
+            (ColumnList, TableName, CountColumn) = (GroupByJob.ColumnList, GroupByJob.TableName, "sales");
+        }
+
+        return Compare(tables, output);
+    }
+
+    private static bool Compare(IReadOnlyList<(char Variant, string Warehouse)> tables, TextWriter output)
     {
         using var connection = new DuckDBConnection("Data Source=:memory:");
         connection.Open();
@@ -25,7 +38,7 @@ internal static class ResultCheck
         }
 
         var summaries = tables.Select(t => Summarise(connection, t.Variant)).ToList();
-        output.WriteLine($"Results ({NightlyJob.TableName}, last run of each variant; checksum = sum(hash({ColumnList}))):");
+        output.WriteLine($"Results ({TableName}, last run of each variant; checksum = sum(hash({ColumnList}))):");
         output.WriteLine();
         output.WriteLine("| variant | rows | events | checksum | primary key | columns |");
         output.WriteLine("|---|---:|---:|---:|---|---|");
@@ -56,9 +69,9 @@ internal static class ResultCheck
     {
         using var totals = connection.CreateCommand();
         totals.CommandText = $"""
-            SELECT count(*), coalesce(sum(event_count), 0)::BIGINT,
+            SELECT count(*), coalesce(sum({CountColumn}), 0)::BIGINT,
                    coalesce(sum(hash({ColumnList})), 0)::VARCHAR
-            FROM v{variant}.{NightlyJob.TableName}
+            FROM v{variant}.{TableName}
             """;
         using var reader = totals.ExecuteReader();
         reader.Read();
@@ -68,11 +81,11 @@ internal static class ResultCheck
 
         var columns = Scalar(connection, $"""
             SELECT string_agg(column_name || ' ' || data_type, ', ' ORDER BY column_index)
-            FROM duckdb_columns() WHERE database_name = 'v{variant}' AND table_name = '{NightlyJob.TableName}'
+            FROM duckdb_columns() WHERE database_name = 'v{variant}' AND table_name = '{TableName}'
             """);
         var key = Scalar(connection, $"""
             SELECT coalesce(string_agg(array_to_string(constraint_column_names, ', '), '; '), 'none')
-            FROM duckdb_constraints() WHERE database_name = 'v{variant}' AND table_name = '{NightlyJob.TableName}' AND constraint_type = 'PRIMARY KEY'
+            FROM duckdb_constraints() WHERE database_name = 'v{variant}' AND table_name = '{TableName}' AND constraint_type = 'PRIMARY KEY'
             """);
         return new TableSummary(variant, rows, events, checksum, columns, key == "none" ? "none" : "(" + key + ")");
     }
@@ -80,9 +93,9 @@ internal static class ResultCheck
     private static long CountExcept(DuckDBConnection connection, char left, char right) => long.Parse(
         Scalar(connection, $"""
             SELECT count(*)::VARCHAR FROM (
-                SELECT {ColumnList} FROM v{left}.{NightlyJob.TableName}
+                SELECT {ColumnList} FROM v{left}.{TableName}
                 EXCEPT ALL
-                SELECT {ColumnList} FROM v{right}.{NightlyJob.TableName})
+                SELECT {ColumnList} FROM v{right}.{TableName})
             """),
         System.Globalization.CultureInfo.InvariantCulture);
 

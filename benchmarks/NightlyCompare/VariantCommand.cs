@@ -17,13 +17,14 @@ internal static class VariantCommand
             throw new UsageException("variant expects a, b or c.");
         }
 
-        if (args[0] is not ("a" or "b" or "c"))
+        if (args[0] is not ("a" or "b" or "c" or "d"))
         {
-            throw new UsageException($"unknown variant '{args[0]}': expected a, b or c.");
+            throw new UsageException($"unknown variant '{args[0]}': expected a, b, c or d.");
         }
 
         var options = NightlyAnalytics.CommandLine.Parse(args.AsSpan(1));
-        NightlyAnalytics.CommandLine.AllowOnly(options, "input", "out", "parallelism");
+        NightlyAnalytics.CommandLine.AllowOnly(options, "input", "out", "parallelism", "job");
+        var job = options.GetValueOrDefault("job", "nightly");
         var input = NightlyAnalytics.CommandLine.Required(options, "input");
         var output = NightlyAnalytics.CommandLine.Required(options, "out");
         var parallelism = (int)NightlyAnalytics.CommandLine.Count(options, "parallelism", 2);
@@ -43,12 +44,20 @@ internal static class VariantCommand
         int code;
         try
         {
-            var summary = args[0] switch
+            var summary = job == "groupby" ? args[0] switch
             {
-                "a" => await Variants.RunBatchKitAsync(input, warehouse, parallelism),
+                "a" => await GroupByJob.RunBatchKitAsync(input, warehouse, parallelism, combine: true),
+                "d" => await GroupByJob.RunBatchKitAsync(input, warehouse, parallelism, combine: false),
+                "b" => GroupByJob.RunDuckDb(input, warehouse, parallelism),
+                _ => await GroupByJob.RunHandWrittenAsync(input, warehouse, parallelism),
+            }
+            : args[0] switch
+            {
+                "a" => await Variants.RunBatchKitAsync(input, warehouse, parallelism, combine: true),
+                "d" => await Variants.RunBatchKitAsync(input, warehouse, parallelism, combine: false),
                 "b" => Variants.RunDuckDb(input, warehouse, parallelism),
                 "c" => await HandWrittenJob.RunAsync(input, warehouse, parallelism),
-                var other => throw new UsageException($"unknown variant '{other}': expected a, b or c."),
+                var other => throw new UsageException($"unknown variant '{other}': expected a, b, c or d."),
             };
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"variant {args[0]}: {summary} elapsed_s={clock.Elapsed.TotalSeconds:F2}"));
             code = 0;

@@ -14,9 +14,9 @@ internal static class Variants
     /// Runs the NightlyAnalytics job end to end through its public API: a fresh warehouse and SQLite state (the output
     /// folder is new), staging next to the warehouse.
     /// </summary>
-    public static async Task<string> RunBatchKitAsync(string input, string warehouse, int parallelism)
+    public static async Task<string> RunBatchKitAsync(string input, string warehouse, int parallelism, bool combine)
     {
-        var settings = new NightlyJobSettings { InputDirectory = input, WarehousePath = warehouse, Parallelism = parallelism };
+        var settings = new NightlyJobSettings { InputDirectory = input, WarehousePath = warehouse, Parallelism = parallelism, CombineBeforeShuffle = combine };
         var outcome = await NightlyJob.RunAsync(settings);
         var result = outcome.Result;
         if (!result.Succeeded)

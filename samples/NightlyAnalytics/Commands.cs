@@ -10,7 +10,7 @@ internal static class Commands
     public const string Usage = """
         usage:
           NightlyAnalytics generate --events N --out DIR [--files F] [--seed S]
-          NightlyAnalytics run --input DIR --warehouse FILE.duckdb [--state FILE.db] [--date yyyy-MM-dd] [--parallelism P] [--write replace|upsert] [--lease-seconds S]
+          NightlyAnalytics run --input DIR --warehouse FILE.duckdb [--state FILE.db] [--date yyyy-MM-dd] [--parallelism P] [--write replace|upsert] [--shuffle partials|rows] [--lease-seconds S]
           NightlyAnalytics                (no arguments: generate 1M events into a temp folder once and run the job)
         """;
 
@@ -67,7 +67,7 @@ internal static class Commands
 
     private static Task<int> RunAsync(Dictionary<string, string> options)
     {
-        CommandLine.AllowOnly(options, "input", "warehouse", "state", "date", "parallelism", "write", "lease-seconds");
+        CommandLine.AllowOnly(options, "input", "warehouse", "state", "date", "parallelism", "write", "shuffle", "lease-seconds");
         var dateText = options.GetValueOrDefault("date");
         DateOnly date = NightlyJob.DefaultDate;
         if (dateText is not null && !DateOnly.TryParseExact(dateText, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out date))
@@ -100,6 +100,12 @@ internal static class Commands
                 "replace" => WriteDisposition.ReplacePartition,
                 "upsert" => WriteDisposition.Upsert,
                 var other => throw new UsageException($"--write expects 'replace' or 'upsert', found '{other}'."),
+            },
+            CombineBeforeShuffle = options.GetValueOrDefault("shuffle", "partials") switch
+            {
+                "partials" => true,
+                "rows" => false,
+                var other => throw new UsageException($"--shuffle expects 'partials' or 'rows', found '{other}'."),
             },
         });
     }

@@ -5,10 +5,11 @@ namespace NightlyAnalytics;
 
 /// <summary>
 /// Aggregates the events of one partition per (user, event type, hour): count, distinct sessions and total duration.
-/// One instance serves one partition attempt.
+/// One instance serves one partition attempt. As a combiner, an input partition's instance returns its groups as
+/// <see cref="DailyPartial"/> results (the sessions as exact sets) and a hash partition's instance merges them.
 /// </summary>
 /// <param name="date">The business date written into every result row.</param>
-public sealed class DailyAggregator(DateOnly date) : IAggregator<Event, DailyAggregate>
+public sealed class DailyAggregator(DateOnly date) : ICombiningAggregator<Event, DailyPartial, DailyAggregate>
 {
     private readonly Dictionary<GroupKey, Accumulator> _groups = new(1 << 12);
 
@@ -20,6 +21,33 @@ public sealed class DailyAggregator(DateOnly date) : IAggregator<Event, DailyAgg
         group.Count++;
         group.DurationMs += record.DurationMs;
         group.Sessions.Add(record.SessionId);
+    }
+
+    /// <inheritdoc/>
+    public IEnumerable<DailyPartial> CompletePartials()
+    {
+        var results = new DailyPartial[_groups.Count];
+        var i = 0;
+        foreach (var (key, group) in _groups)
+        {
+            results[i++] = new DailyPartial(key.UserId, key.TypeCode, key.Hour, group.Count, group.DurationMs, group.Sessions.ToArray());
+        }
+
+        _groups.Clear();
+        return results;
+    }
+
+    /// <inheritdoc/>
+    public void Merge(DailyPartial partial)
+    {
+        ArgumentNullException.ThrowIfNull(partial);
+        ref var group = ref CollectionsMarshal.GetValueRefOrAddDefault(_groups, new GroupKey(partial.UserId, partial.TypeCode, partial.Hour), out _);
+        group.Count += partial.Count;
+        group.DurationMs += partial.DurationMs;
+        foreach (var session in partial.Sessions)
+        {
+            group.Sessions.Add(session);
+        }
     }
 
     /// <inheritdoc/>
@@ -64,6 +92,8 @@ public sealed class DailyAggregator(DateOnly date) : IAggregator<Event, DailyAgg
         private HashSet<long>? _large;
 
         public readonly int Count => _count;
+
+        public readonly long[] ToArray() => _large is not null ? [.. _large] : _count == 1 ? [_first] : _small.AsSpan(0, _count).ToArray();
 
         public void Add(long session)
         {

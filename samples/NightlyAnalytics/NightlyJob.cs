@@ -58,19 +58,26 @@ public static class NightlyJob
             RunSlice = settings.WriteDisposition == WriteDisposition.ReplacePartition ? _ => DuckDbSlice.Where("event_date = $date", ("date", date)) : null,
         });
 
-        var builder = Job.Create(JobName)
+        Func<Event, string?> rule = e => e.EventTypeCode switch
+        {
+            EventTypes.NullCode => "event_type is null",
+            EventTypes.UnknownCode => "event_type is not one of " + string.Join(", ", EventTypes.Names),
+            _ when e.TimestampTicks < dayStart || e.TimestampTicks >= dayEnd =>
+                string.Create(CultureInfo.InvariantCulture, $"ts {e.Timestamp:O} is outside the run date {date:yyyy-MM-dd}"),
+            _ => null,
+        };
+        var events = Job.Create(JobName)
             .ReadFrom(new ParquetSource<Event>(new EventRowMapper()))
-            .PartitionBy(ParquetPartitioner.ForDirectory(settings.InputDirectory, "*.parquet", rowGroupsPerPartition: 1))
-            .ShuffleBy(HashPartitioner<Event>.ByInt64(PartitionCount, e => e.UserId), new EventStagingSerializer())
-            .Validate(e => e.EventTypeCode switch
-            {
-                EventTypes.NullCode => "event_type is null",
-                EventTypes.UnknownCode => "event_type is not one of " + string.Join(", ", EventTypes.Names),
-                _ when e.TimestampTicks < dayStart || e.TimestampTicks >= dayEnd =>
-                    string.Create(CultureInfo.InvariantCulture, $"ts {e.Timestamp:O} is outside the run date {date:yyyy-MM-dd}"),
-                _ => null,
-            })
-            .Aggregate(() => new DailyAggregator(date))
+            .PartitionBy(ParquetPartitioner.ForDirectory(settings.InputDirectory, "*.parquet", rowGroupsPerPartition: 1));
+        var aggregates = settings.CombineBeforeShuffle
+            ? events
+                .Validate(rule)
+                .AggregateBy(HashPartitioner<DailyPartial>.ByInt64(PartitionCount, p => p.UserId), () => new DailyAggregator(date), new DailyPartialSerializer())
+            : events
+                .ShuffleBy(HashPartitioner<Event>.ByInt64(PartitionCount, e => e.UserId), new EventStagingSerializer())
+                .Validate(rule)
+                .Aggregate(() => new DailyAggregator(date));
+        var builder = aggregates
             .WriteTo(sink)
             .WithParallelism(settings.Parallelism)
             .WithCommitInterval(settings.CommitInterval)

@@ -31,6 +31,14 @@ public sealed class NightlyJobSettings
     public WriteDisposition WriteDisposition { get; init; } = WriteDisposition.ReplacePartition;
 
     /// <summary>
+    /// Gets a value indicating whether each input partition is aggregated before the shuffle, so the shuffle moves one
+    /// partial result per (user, type, hour) and input partition instead of every event (<c>--shuffle partials</c>, the
+    /// default); <see langword="false"/> shuffles the events and aggregates after (<c>--shuffle rows</c>). Both give
+    /// the same table.
+    /// </summary>
+    public bool CombineBeforeShuffle { get; init; } = true;
+
+    /// <summary>
     /// Gets the lease duration of the run. A process that stops renewing its lease (killed, or paused) keeps the run for
     /// up to this long; a rerun then takes it over, and the paused process stops writing when it resumes.
     /// </summary>

@@ -82,6 +82,8 @@ public sealed class DuckDbSink<T> : ISink<T>, IRunCompletingSink, IAsyncDisposab
                 $"Upsert into table '{mapping.TableName}' needs a key: call HasKey on the mapping.",
             WriteDisposition.ReplacePartition when options.Slice is null =>
                 $"ReplacePartition into table '{mapping.TableName}' needs a slice function: set DuckDbSinkOptions.Slice.",
+            WriteDisposition.Upsert when options.CreatePrimaryKey == false =>
+                $"Upsert into table '{mapping.TableName}' matches rows on the primary key: CreatePrimaryKey cannot be false.",
             WriteDisposition.Upsert when options.RunSlice is not null =>
                 $"RunSlice applies to ReplacePartition only; table '{mapping.TableName}' is written with Upsert.",
             _ when options.LockTimeout < TimeSpan.Zero =>

@@ -38,6 +38,18 @@ public sealed class DuckDbSinkOptions
     public bool CreateTable { get; set; } = true;
 
     /// <summary>
+    /// Gets or sets a value indicating whether a table the sink creates gets the mapping's key as its <c>PRIMARY KEY</c>.
+    /// Upsert needs the key (it matches on it). With <see cref="WriteDisposition.ReplacePartition"/> uniqueness holds
+    /// by construction (each partition, or the run, replaces its own slice), so by default the table has no index: a
+    /// bulk load into a table with a primary key costs DuckDB several times the load itself. Instead, every publish
+    /// checks, in its transaction and in the same scan that checks the slice, that the staged rows hold each key once,
+    /// and fails naming a duplicated key otherwise; a key that also occurs outside the replaced slice is not checked
+    /// (set this to <see langword="true"/> when the key does not decide the slice).
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: a primary key for Upsert, none for ReplacePartition. <see langword="false"/> with Upsert is invalid.</value>
+    public bool? CreatePrimaryKey { get; set; }
+
+    /// <summary>
     /// Gets or sets how long one operation of the sink waits for the database file when another process holds its lock
     /// (DuckDB lets one process open a file for writing). A process paused or hung while writing keeps the lock; the
     /// wait is retried with backoff inside the sink, so it does not use up a partition attempt.

@@ -15,7 +15,7 @@ public sealed partial class ReadmeCodeBlockTests
     private static readonly string[] ImpliedUsings =
     [
         "System", "System.Collections.Generic", "System.Globalization", "System.IO", "System.Linq", "System.Threading",
-        "System.Threading.Tasks", "BatchKit", "BatchKit.Csv", "BatchKit.Parquet", "BatchKit.DuckDb", "BatchKit.Hosting", "BatchKit.Postgres", "BatchKit.S3",
+        "System.Threading.Tasks", "BatchKit", "BatchKit.Csv", "BatchKit.Parquet", "BatchKit.DuckDb", "BatchKit.Hosting", "BatchKit.Postgres", "BatchKit.S3", "BatchKit.Dashboard",
     ];
 
     private static readonly Lazy<ImmutableArray<MetadataReference>> References = new(LoadReferences);

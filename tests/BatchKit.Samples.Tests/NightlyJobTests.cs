@@ -5,13 +5,15 @@ namespace BatchKit.Samples.Tests;
 
 public sealed class NightlyJobTests
 {
-    [Fact]
-    public async Task RunAsync_200kEvents_WarehouseEqualsIndependentAggregation()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task RunAsync_200kEvents_WarehouseEqualsIndependentAggregation(bool combine)
     {
         using var dir = new TempDirectory();
         var input = dir.File("events");
         await EventGenerator.GenerateAsync(input, 200_000, files: 4, seed: 42, rowGroupSize: 30_000);
-        var settings = new NightlyJobSettings { InputDirectory = input, WarehousePath = dir.File("warehouse.duckdb") };
+        var settings = new NightlyJobSettings { InputDirectory = input, WarehousePath = dir.File("warehouse.duckdb"), CombineBeforeShuffle = combine };
 
         var outcome = await NightlyJob.RunAsync(settings);
 

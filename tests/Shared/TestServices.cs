@@ -21,6 +21,9 @@ internal static class TestServices
     /// <summary>The Chromium executable for browser tests.</summary>
     public static string Chromium => Require("BATCHKIT_CHROMIUM", "Chromium");
 
+    /// <summary>The Python interpreter with aiosmtpd, for tests that start their own SMTP server.</summary>
+    public static string SmtpPython => Require("BATCHKIT_SMTP_PYTHON", "SMTP (python3 with aiosmtpd)");
+
     private static string Require(string variable, string server) =>
         Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value
             ? value

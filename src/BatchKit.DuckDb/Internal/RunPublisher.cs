@@ -35,15 +35,9 @@ internal static class RunPublisher
                 if (files.Count > 0)
                 {
                     var source = $"read_parquet({StagingFiles.SqlList(files)})";
-                    var outside = Db.Count(connection, $"SELECT count(*) FROM {source} WHERE ({slice.Predicate}) IS NOT TRUE", cancellationToken, slice.Parameters);
-                    if (outside > 0)
-                    {
-                        throw new InvalidDataException(
-                            $"Run {runKey} staged {outside} rows outside its slice of table '{map.Table}': expected every row to satisfy '{slice.Predicate}'.");
-                    }
 
-                    // No de-duplication: partitions own disjoint slices, so a key staged twice in one run is a bug that
-                    // the target's primary key reports, instead of a row silently dropped.
+                    // One scan checks the slice and the key's uniqueness: the table has no index to do the latter by default.
+                    core.CheckStaged(connection, source, slice, $"Run {runKey}", cancellationToken);
                     rows = Db.Execute(connection, $"INSERT INTO {map.QuotedTable} ({map.ColumnList}) SELECT {map.ColumnList} FROM {source}", cancellationToken);
                 }
 

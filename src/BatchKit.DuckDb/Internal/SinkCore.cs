@@ -21,6 +21,7 @@ internal sealed class SinkCore<T>
     private const string MemoryConnectionString = "Data Source=:memory:?cache=shared";
 
     private readonly bool _createTable;
+    private readonly bool _createKey;
     private readonly Lock _memoryLock = new();
     private bool _prepared;
     private DuckDBConnection? _memoryKeepAlive;
@@ -33,6 +34,7 @@ internal sealed class SinkCore<T>
         Slice = options.Slice;
         RunSlice = options.RunSlice;
         _createTable = options.CreateTable;
+        _createKey = options.CreatePrimaryKey ?? options.Disposition == WriteDisposition.Upsert;
         StagingRoot = StagingFiles.Root(options.ConnectionString, options.StagingDirectory, map.Table);
         AppliedTable = map.Table + "__bk_applied";
         FenceTable = map.Table + "__bk_fence";
@@ -171,7 +173,7 @@ internal sealed class SinkCore<T>
 
         if (_createTable)
         {
-            Db.Execute(connection, Map.CreateTableSql(Map.Table, withKey: true, temp: false, extraColumns: []), cancellationToken);
+            Db.Execute(connection, Map.CreateTableSql(Map.Table, withKey: _createKey, temp: false, extraColumns: []), cancellationToken);
         }
 
         var found = Columns(connection, Map.Table, cancellationToken);
@@ -214,6 +216,52 @@ internal sealed class SinkCore<T>
             cancellationToken);
 
         _prepared = true;
+    }
+
+    /// <summary>
+    /// Checks staged rows in one scan: how many fall outside the slice, and how many repeat a key of the mapping (0
+    /// without a key). Throws naming the first duplicated key found, so a publish never loads a key twice.
+    /// </summary>
+    public long CheckStaged(DuckDBConnection connection, string source, DuckDbSlice slice, string what, CancellationToken cancellationToken)
+    {
+        var keys = string.Join(", ", Map.Key.Select(k => k.Quoted));
+        var duplicates = Map.Key.Count == 0 ? "0" : Map.Key.Count == 1 ? $"count(*) - count(DISTINCT {keys})" : $"count(*) - count(DISTINCT ({keys}))";
+        using var command = Db.Create(
+            connection,
+            $"SELECT count(*), count(*) FILTER (WHERE ({slice.Predicate}) IS NOT TRUE), {duplicates} FROM {source}",
+            [slice.Parameters]);
+        var (staged, outside, repeated) = Db.Run(
+            command,
+            static c =>
+            {
+                using var reader = c.ExecuteReader();
+                reader.Read();
+                return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+            },
+            cancellationToken);
+        if (outside > 0)
+        {
+            throw new InvalidDataException($"{what} staged {outside} of {staged} rows outside its slice of table '{Map.Table}': expected every row to satisfy '{slice.Predicate}'.");
+        }
+
+        if (repeated > 0)
+        {
+            using var example = Db.Create(connection, $"SELECT {keys}, count(*) FROM {source} GROUP BY {keys} HAVING count(*) > 1 LIMIT 1", []);
+            var found = Db.Run(
+                example,
+                static c =>
+                {
+                    using var reader = c.ExecuteReader();
+                    reader.Read();
+                    return string.Join(", ", Enumerable.Range(0, reader.FieldCount - 1).Select(i => Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture))) +
+                        " (" + reader.GetInt64(reader.FieldCount - 1).ToString(System.Globalization.CultureInfo.InvariantCulture) + " times)";
+                },
+                cancellationToken);
+            throw new InvalidDataException(
+                $"{what} staged {repeated} rows that repeat a key of table '{Map.Table}' ({keys}), for example {found}: each key must be written once per slice.");
+        }
+
+        return staged;
     }
 
     /// <summary>Wraps a DuckDB failure with the table and partition.</summary>

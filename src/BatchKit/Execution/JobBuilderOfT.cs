@@ -33,7 +33,10 @@ public sealed class JobBuilder<T>
     /// </summary>
     /// <typeparam name="TPartitioner">A partitioner that can route single records, such as <see cref="HashPartitioner{T}"/>.</typeparam>
     /// <param name="partitioner">The partitioner.</param>
-    /// <param name="serializer">How records are written to staging files; <see langword="null"/> for JSON.</param>
+    /// <param name="serializer">
+    /// How records are written to staging files; <see langword="null"/> for <see cref="BinaryStagingSerializer{T}"/> when
+    /// the record type is supported, <see cref="JsonStagingSerializer{T}"/> otherwise.
+    /// </param>
     /// <returns>The same builder instance, so calls can be chained.</returns>
     public JobBuilder<T> ShuffleBy<TPartitioner>(TPartitioner partitioner, IStagingSerializer<T>? serializer = null)
         where TPartitioner : IPartitioner, IRecordRouter<T>
@@ -45,7 +48,7 @@ public sealed class JobBuilder<T>
             draft.Problems.Add("ShuffleBy must come right after ReadFrom, before any step.");
         }
 
-        draft.Shuffle = new ShuffleDefinition<T>(partitioner, partitioner, serializer ?? new JsonStagingSerializer<T>());
+        draft.Shuffle = new ShuffleDefinition<T>(partitioner, partitioner, serializer ?? StagingSerializers.Default<T>());
         return this;
     }
 
@@ -133,6 +136,51 @@ public sealed class JobBuilder<T>
     {
         ArgumentNullException.ThrowIfNull(factory);
         return Add<TOut>(new AggregateStage<T, TOut>(StageName(name, "aggregate"), factory));
+    }
+
+    /// <summary>
+    /// Aggregates with partial aggregation before the shuffle (a combiner): each input partition (as split by
+    /// <see cref="PartitionBy"/>) runs the steps added so far and aggregates its records into partial results; the
+    /// partials, not the records, are routed by <paramref name="partitioner"/> and staged; each target partition merges
+    /// the partials routed to it, emits the results and runs the later steps and the sink. Partitions become atomic,
+    /// as with <see cref="Aggregate{TOut}"/>.
+    /// </summary>
+    /// <remarks>
+    /// Use it in place of <see cref="ShuffleBy{TPartitioner}"/> followed by <see cref="Aggregate{TOut}"/> when many records
+    /// share a result key: the shuffle then moves one partial per key and input partition. Every partial of a result
+    /// key must route to the same target partition (partition by the result key, or by part of it). Resuming is as with
+    /// the row shuffle: an extract partition stages its partials in one file, renamed into place when complete, and a
+    /// crash repeats the whole input partition.
+    /// </remarks>
+    /// <typeparam name="TPartial">The partial result type.</typeparam>
+    /// <typeparam name="TOut">The result type.</typeparam>
+    /// <typeparam name="TPartitioner">A partitioner that routes partial results, such as <see cref="HashPartitioner{T}"/>.</typeparam>
+    /// <param name="partitioner">Routes each partial result to its target partition.</param>
+    /// <param name="factory">Creates one aggregator per partition attempt, extract and target partitions alike.</param>
+    /// <param name="serializer">
+    /// How partials are staged; <see langword="null"/> for <see cref="BinaryStagingSerializer{T}"/> when the partial type
+    /// is supported, <see cref="JsonStagingSerializer{T}"/> otherwise.
+    /// </param>
+    /// <param name="name">The step name; defaults to <c>aggregate</c>.</param>
+    /// <returns>A builder for the results.</returns>
+    public JobBuilder<TOut> AggregateBy<TPartial, TOut, TPartitioner>(
+        TPartitioner partitioner, Func<ICombiningAggregator<T, TPartial, TOut>> factory, IStagingSerializer<TPartial>? serializer = null, string? name = null)
+        where TPartitioner : IPartitioner, IRecordRouter<TPartial>
+    {
+        ArgumentNullException.ThrowIfNull(partitioner);
+        ArgumentNullException.ThrowIfNull(factory);
+        var draft = Mutable();
+        if (draft.Shuffle is not null || draft.Combine is not null)
+        {
+            draft.Problems.Add("AggregateBy shuffles partial results itself: use it instead of ShuffleBy, and once per job.");
+        }
+
+        var stepName = StageName(name, "aggregate");
+        draft.Combine = new CombineDefinition<T, TPartial, TOut>(stepName, partitioner, partitioner, factory, serializer ?? StagingSerializers.Default<TPartial>());
+        draft.CombineAt = draft.Stages.Count;
+
+        // A placeholder keeps the step's name reserved and the later steps' positions; the pipeline replaces it.
+        return Add<TOut>(new AggregateStage<T, TOut>(stepName, factory));
     }
 
     /// <summary>
@@ -297,8 +345,11 @@ public sealed class JobBuilder<T>
         }
 
         draft.Built = true;
-        var partitioner = draft.Shuffle?.Partitioner ?? draft.Partitioner ?? Partitioners.SinglePartition();
-        var pipeline = draft.Source!.CreatePipeline((ISink<T>)draft.Sink!, draft.Stages.ToArray(), draft.Shuffle, draft.Partitioner ?? Partitioners.SinglePartition());
+        var partitioner = draft.Combine?.Partitioner ?? draft.Shuffle?.Partitioner ?? draft.Partitioner ?? Partitioners.SinglePartition();
+        var inputPartitioner = draft.Partitioner ?? Partitioners.SinglePartition();
+        var pipeline = draft.Combine is { } combine
+            ? draft.Source!.CreateCombinedPipeline((ISink<T>)draft.Sink!, draft.Stages.Take(draft.CombineAt).ToArray(), draft.Stages.Skip(draft.CombineAt + 1).ToArray(), combine, inputPartitioner)
+            : draft.Source!.CreatePipeline((ISink<T>)draft.Sink!, draft.Stages.ToArray(), draft.Shuffle, inputPartitioner);
         var timeProvider = draft.TimeProvider;
         var ownsStore = draft.Store is null;
         var store = draft.Store ?? (() => new SqliteCheckpointStore(Path.Combine(Environment.CurrentDirectory, "batchkit-state.db"), null, timeProvider));

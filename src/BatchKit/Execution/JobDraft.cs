@@ -16,6 +16,12 @@ internal sealed class JobDraft(string name)
 
     public List<Stage> Stages { get; } = [];
 
+    /// <summary>Gets or sets the partial aggregation before the shuffle, if any.</summary>
+    public CombineDefinition? Combine { get; set; }
+
+    /// <summary>Gets or sets how many stages come before <see cref="Combine"/>; they run in the extract partitions.</summary>
+    public int CombineAt { get; set; }
+
     public object? Sink { get; set; }
 
     public JobOptions Options { get; } = new();
@@ -71,6 +77,8 @@ internal abstract class SourceDefinition
     public abstract Type RecordType { get; }
 
     public abstract JobPipeline CreatePipeline<TSink>(ISink<TSink> sink, Stage[] stages, ShuffleDefinition? shuffle, IPartitioner inputPartitioner);
+
+    public abstract JobPipeline CreateCombinedPipeline<TSink>(ISink<TSink> sink, Stage[] before, Stage[] after, CombineDefinition combine, IPartitioner inputPartitioner);
 }
 
 internal sealed class SourceDefinition<T>(ISource<T> source) : SourceDefinition
@@ -81,6 +89,9 @@ internal sealed class SourceDefinition<T>(ISource<T> source) : SourceDefinition
 
     public override JobPipeline CreatePipeline<TSink>(ISink<TSink> sink, Stage[] stages, ShuffleDefinition? shuffle, IPartitioner inputPartitioner) =>
         new JobPipeline<T, TSink>(Source, stages, sink, (ShuffleDefinition<T>?)shuffle, inputPartitioner);
+
+    public override JobPipeline CreateCombinedPipeline<TSink>(ISink<TSink> sink, Stage[] before, Stage[] after, CombineDefinition combine, IPartitioner inputPartitioner) =>
+        combine.CreatePipeline(Source, before, after, sink, inputPartitioner);
 }
 
 internal abstract class ShuffleDefinition

@@ -34,11 +34,14 @@ internal sealed partial class JobPipeline<TSource, TSink>(
     Stage[] stages,
     ISink<TSink> sink,
     ShuffleDefinition<TSource>? shuffle,
-    IPartitioner inputPartitioner) : JobPipeline
+    IPartitioner inputPartitioner,
+    IExtractor? extractor = null) : JobPipeline
 {
     private const string SinkStageName = "sink";
 
-    public override IReadOnlyList<string> StageNames { get; } = ["source", .. stages.Select(s => s.Name), SinkStageName];
+    public override IReadOnlyList<string> StageNames { get; } = extractor is null
+        ? ["source", .. stages.Select(s => s.Name), SinkStageName]
+        : ["source", .. extractor.StageNames, .. stages.Skip(1).Select(s => s.Name), SinkStageName];
 
     public override bool IsAtomic { get; } = sink.Disposition == WriteDisposition.ReplacePartition || stages.Any(s => s.IsAggregate);
 
@@ -76,7 +79,7 @@ internal sealed partial class JobPipeline<TSource, TSink>(
         else
         {
             entries.Add(new("input partitioner", inputPartitioner.Definition));
-            entries.Add(new("shuffle", shuffle.Partitioner.Definition + ", staged by " + TypeName(shuffle.Serializer.GetType())));
+            entries.Add(new("shuffle", shuffle.Partitioner.Definition + ", staged by " + TypeName(shuffle.Serializer.GetType()) + (extractor is null ? string.Empty : ", " + extractor.Description)));
             entries.Add(new("partition count", shuffle.Router.PartitionCount.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         }
 
@@ -98,7 +101,7 @@ internal sealed partial class JobPipeline<TSource, TSink>(
 
     public override Task<PartitionOutcome> RunPartitionAsync(PartitionRuntime runtime, CancellationToken cancellationToken) =>
         StagingLayout.IsExtract(runtime.Partition)
-            ? ExtractAsync(runtime, cancellationToken)
+            ? extractor?.ExtractAsync(runtime, cancellationToken) ?? ExtractAsync(runtime, cancellationToken)
             : ProcessAsync(runtime, cancellationToken);
 
     private async Task<PartitionOutcome> ProcessAsync(PartitionRuntime runtime, CancellationToken cancellationToken)
@@ -144,7 +147,7 @@ internal sealed partial class JobPipeline<TSource, TSink>(
     }
 
     /// <summary>The source stage: fills chunks of <see cref="JobOptions.CommitInterval"/> records, retrying reads by reopening at the last good position.</summary>
-    private static async Task ReadAsync(ISource<TSource> input, ChannelWriter<Chunk<TSource>> output, PartitionRuntime runtime, CancellationToken cancellationToken)
+    internal static async Task ReadAsync(ISource<TSource> input, ChannelWriter<Chunk<TSource>> output, PartitionRuntime runtime, CancellationToken cancellationToken)
     {
         try
         {
@@ -246,7 +249,7 @@ internal sealed partial class JobPipeline<TSource, TSink>(
         return new PartitionOutcome(read, written, errorCount, inDoubt);
     }
 
-    private static async Task Guard(Task task, CancellationTokenSource linked, StageFailure cause)
+    internal static async Task Guard(Task task, CancellationTokenSource linked, StageFailure cause)
     {
         try
         {
@@ -271,7 +274,7 @@ internal sealed partial class JobPipeline<TSource, TSink>(
     /// Awaits every stage and rethrows the failure that stopped the pipeline, not the cancellations it caused; when the
     /// attempt's own token stopped it, the cancellation.
     /// </summary>
-    private static async Task WhenAllOrFirstFailure(IReadOnlyList<Task> tasks, StageFailure cause, CancellationToken cancellationToken)
+    internal static async Task WhenAllOrFirstFailure(IReadOnlyList<Task> tasks, StageFailure cause, CancellationToken cancellationToken)
     {
         try
         {
@@ -284,7 +287,7 @@ internal sealed partial class JobPipeline<TSource, TSink>(
     }
 
     /// <summary>The exception of the stage that failed first in one partition attempt.</summary>
-    private sealed class StageFailure
+    internal sealed class StageFailure
     {
         public Exception? Exception;
     }

@@ -1,0 +1,69 @@
+using BatchKit.Dashboard;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace BatchKit;
+
+/// <summary>Mounts the BatchKit dashboard in an ASP.NET Core app.</summary>
+public static class BatchKitDashboardEndpointRouteBuilderExtensions
+{
+    /// <summary>
+    /// Maps the read-only BatchKit dashboard under <paramref name="pattern"/>: the job inventory (when an
+    /// <c>IBatchJobInventory</c> is registered, as <c>AddBatchKit</c> does), runs filtered by job and status, a run's
+    /// partitions with live progress, its error records and its in-doubt effects.
+    /// </summary>
+    /// <param name="endpoints">The app's endpoint route builder.</param>
+    /// <param name="pattern">The path prefix, such as <c>/batchkit</c>.</param>
+    /// <param name="configure">Changes the <see cref="BatchKitDashboardOptions"/>, such as the authorization policy.</param>
+    /// <returns>The route group of the dashboard's endpoints, for further conventions.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="endpoints"/> or <paramref name="pattern"/> is <see langword="null"/>.</exception>
+    /// <exception cref="InvalidOperationException">No <see cref="ICheckpointStore"/> is registered in the container.</exception>
+    /// <remarks>
+    /// The pages read the <see cref="ICheckpointStore"/> registered in the container and never write to it. Without
+    /// <see cref="BatchKitDashboardOptions.AuthorizationPolicy"/> only loopback requests are served
+    /// (<see cref="BatchKitDashboardAccess.IsLocalRequest"/>); with it, every endpoint requires that policy, and the host
+    /// must have added authentication and authorization (<c>AddAuthentication</c>, <c>AddAuthorization</c>).
+    /// </remarks>
+    public static RouteGroupBuilder MapBatchKitDashboard(this IEndpointRouteBuilder endpoints, string pattern = "/batchkit", Action<BatchKitDashboardOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        ArgumentNullException.ThrowIfNull(pattern);
+        var options = new BatchKitDashboardOptions();
+        configure?.Invoke(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxRuns, 1, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxErrors, 1, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.RefreshInterval, TimeSpan.FromMilliseconds(100), nameof(options));
+
+        var isService = endpoints.ServiceProvider.GetService<IServiceProviderIsService>();
+        if (isService is not null && !isService.IsService(typeof(ICheckpointStore)))
+        {
+            throw new InvalidOperationException(
+                "MapBatchKitDashboard needs an ICheckpointStore in the container: call services.AddBatchKit(b => b.UseSqliteStore(...)) or register a store.");
+        }
+
+        var group = endpoints.MapGroup(pattern);
+        if (options.AuthorizationPolicy is { } policy)
+        {
+            group.RequireAuthorization(policy);
+        }
+        else
+        {
+            group.AddEndpointFilter(static async (context, next) =>
+                BatchKitDashboardAccess.IsLocalRequest(context.HttpContext)
+                    ? await next(context).ConfigureAwait(false)
+                    : Results.Text(
+                        "The BatchKit dashboard serves only local requests unless the host names an authorization policy.",
+                        "text/plain", statusCode: StatusCodes.Status403Forbidden));
+        }
+
+        var pages = new DashboardPages(options);
+        group.MapGet("/", (Delegate)DashboardPages.JobsAsync);
+        group.MapGet("/runs", (Delegate)pages.RunsAsync);
+        group.MapGet("/runs/{runKey}", pages.RunAsync);
+        group.MapGet("/runs/{runKey}/errors", pages.ErrorsAsync);
+        group.MapGet("/api/runs/{runKey}/partitions", DashboardPages.PartitionsJsonAsync);
+        return group;
+    }
+}
