@@ -163,7 +163,7 @@ public sealed class PostgresCheckpointStoreTests : IAsyncLifetime
 
         attempts.Count(a => a).Should().Be(1);
         var run = await stores[0].GetRunAsync(Key.Value, default);
-        run!.Attempts.Should().Be(1);
+        run!.Attempts.Should().Be(0);
         run.LeaseEpoch.Should().Be(1);
         foreach (var store in stores)
         {

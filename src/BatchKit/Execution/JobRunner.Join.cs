@@ -17,6 +17,7 @@ public sealed partial class JobRunner
         var store = run.Store;
         var runKey = run.RunKey;
         var (lease, record) = await AcquireRunLeaseAsync(run, cancellationToken).ConfigureAwait(false);
+        await store.CountRunAttemptAsync(lease, cancellationToken).ConfigureAwait(false);
         await run.Recorder.BeginAsync(lease, cancellationToken).ConfigureAwait(false);
         using var lost = new CancellationTokenSource();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lost.Token);

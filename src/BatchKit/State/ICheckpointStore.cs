@@ -40,9 +40,12 @@ public partial interface ICheckpointStore : IAsyncDisposable
     /// <param name="owner">The identity of the caller.</param>
     /// <param name="leaseDuration">How long the lease lasts without renewal.</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
-    /// <returns>The lease and the run as it was before this call (a new run: <see cref="RunStatus.Running"/>, 1 attempt).</returns>
+    /// <returns>The lease and the run as it was before this call (a new run: <see cref="RunStatus.Running"/>, no attempts yet).</returns>
     /// <exception cref="RunLeaseConflictException">Another owner holds an unexpired run lease; the message names it and its expiry.</exception>
-    /// <remarks>The epoch grows by one when the lease passes to another owner (including from no owner), and the run's attempt count by one.</remarks>
+    /// <remarks>
+    /// The epoch grows by one when the lease passes to another owner (including from no owner). Taking the lease does not
+    /// count an attempt: a worker holds it to join, finalize or record a stop, and only a join counts (<see cref="CountRunAttemptAsync"/>).
+    /// </remarks>
     ValueTask<(RunLease Lease, RunRecord Run)> AcquireRunAsync(RunKey runKey, string owner, TimeSpan leaseDuration, CancellationToken cancellationToken);
 
     /// <summary>
@@ -70,6 +73,16 @@ public partial interface ICheckpointStore : IAsyncDisposable
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns><see langword="false"/> when the lease was lost (taken over or released).</returns>
     ValueTask<bool> RenewLeaseAsync(RunLease lease, TimeSpan leaseDuration, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Adds one to the run's attempt count (<see cref="RunRecord.Attempts"/>) under its lease: a worker joined the run to
+    /// process it. Finalizing a run or recording a stop takes the run lease too but is not an attempt.
+    /// </summary>
+    /// <param name="lease">The run lease.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>A task that completes when the count is durable.</returns>
+    /// <exception cref="LeaseLostException">The lease was lost.</exception>
+    ValueTask CountRunAttemptAsync(RunLease lease, CancellationToken cancellationToken);
 
     /// <summary>Records the run's status, and ends the run lease when <paramref name="release"/> is set.</summary>
     /// <param name="lease">The run lease.</param>

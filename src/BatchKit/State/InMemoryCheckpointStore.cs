@@ -41,7 +41,7 @@ public sealed class InMemoryCheckpointStore : ICheckpointStore
             var expires = StateStoreText.Truncate(now + leaseDuration);
             if (!_runs.TryGetValue(runKey.Value, out var data))
             {
-                var created = new RunRecord(runKey.Value, runKey.JobName, runKey.Parameters.ToString(), RunStatus.Running, now, null, 1, null, owner, 1, expires);
+                var created = new RunRecord(runKey.Value, runKey.JobName, runKey.Parameters.ToString(), RunStatus.Running, now, null, 0, null, owner, 1, expires);
                 _runs.Add(runKey.Value, new RunData(created, ++_sequence));
                 return ValueTask.FromResult((new RunLease(runKey.Value, owner, 1), created));
             }
@@ -55,7 +55,7 @@ public sealed class InMemoryCheckpointStore : ICheckpointStore
             }
 
             var epoch = string.Equals(before.LeaseOwner, owner, StringComparison.Ordinal) ? before.LeaseEpoch : before.LeaseEpoch + 1;
-            data.Run = before with { Attempts = before.Attempts + 1, LeaseOwner = owner, LeaseEpoch = epoch, LeaseExpiresAt = expires };
+            data.Run = before with { LeaseOwner = owner, LeaseEpoch = epoch, LeaseExpiresAt = expires };
             return ValueTask.FromResult((new RunLease(runKey.Value, owner, epoch), before));
         }
     }
@@ -77,6 +77,10 @@ public sealed class InMemoryCheckpointStore : ICheckpointStore
             return ValueTask.FromResult(true);
         }
     }
+
+    /// <inheritdoc/>
+    public ValueTask CountRunAttemptAsync(RunLease lease, CancellationToken cancellationToken) =>
+        Write(lease, data => data.Run = data.Run with { Attempts = data.Run.Attempts + 1 }, cancellationToken);
 
     /// <inheritdoc/>
     public ValueTask SetRunStatusAsync(RunLease lease, RunStatus status, string? error, bool release, CancellationToken cancellationToken) =>

@@ -98,8 +98,8 @@ public sealed partial class SqliteCheckpointStore : ICheckpointStore
             var before = ReadRun(runKey.Value, transaction);
             if (before is null)
             {
-                var created = new RunRecord(runKey.Value, runKey.JobName, runKey.Parameters.ToString(), RunStatus.Running, now, null, 1, null, owner, 1, expires);
-                Command($"INSERT INTO runs ({RunColumns}) VALUES ($k, $job, $params, $status, $now, NULL, 1, NULL, $owner, 1, $expires)", transaction)
+                var created = new RunRecord(runKey.Value, runKey.JobName, runKey.Parameters.ToString(), RunStatus.Running, now, null, 0, null, owner, 1, expires);
+                Command($"INSERT INTO runs ({RunColumns}) VALUES ($k, $job, $params, $status, $now, NULL, 0, NULL, $owner, 1, $expires)", transaction)
                     .With("$k", created.RunKey).With("$job", created.JobName).With("$params", created.Parameters)
                     .With("$status", nameof(RunStatus.Running)).With("$now", Ms(now)).With("$owner", owner).With("$expires", Ms(expires))
                     .ExecuteNonQuery();
@@ -113,7 +113,7 @@ public sealed partial class SqliteCheckpointStore : ICheckpointStore
             }
 
             var epoch = sameOwner ? before.LeaseEpoch : before.LeaseEpoch + 1;
-            Command("UPDATE runs SET attempts = attempts + 1, lease_owner = $owner, lease_epoch = $epoch, lease_expires_at = $expires WHERE run_key = $k", transaction)
+            Command("UPDATE runs SET lease_owner = $owner, lease_epoch = $epoch, lease_expires_at = $expires WHERE run_key = $k", transaction)
                 .With("$owner", owner).With("$epoch", epoch).With("$expires", Ms(expires)).With("$k", runKey.Value)
                 .ExecuteNonQuery();
             return (new RunLease(runKey.Value, owner, epoch), before);
@@ -130,6 +130,12 @@ public sealed partial class SqliteCheckpointStore : ICheckpointStore
             .With("$expires", Ms(StateStoreText.Truncate(Now() + leaseDuration))).With("$k", lease.RunKey).With("$owner", lease.Owner).With("$epoch", lease.Epoch)
             .ExecuteNonQuery() == 1, cancellationToken);
     }
+
+    /// <inheritdoc/>
+    public ValueTask CountRunAttemptAsync(RunLease lease, CancellationToken cancellationToken) =>
+        WriteAsync(lease, transaction => Command("UPDATE runs SET attempts = attempts + 1 WHERE run_key = $k", transaction)
+            .With("$k", lease.RunKey)
+            .ExecuteNonQuery(), cancellationToken);
 
     /// <inheritdoc/>
     public ValueTask SetRunStatusAsync(RunLease lease, RunStatus status, string? error, bool release, CancellationToken cancellationToken) =>

@@ -55,7 +55,7 @@ public abstract partial class CheckpointStoreContractTests
         var (lease, run) = await store.AcquireRunAsync(key, "worker-a", LeaseDuration, default);
 
         lease.Should().Be(new RunLease(key.Value, "worker-a", 1));
-        run.Should().Be(new RunRecord(key.Value, "nightly-orders", "date=2025-03-01", RunStatus.Running, Time.GetUtcNow(), null, 1, null, "worker-a", 1, Time.GetUtcNow() + LeaseDuration));
+        run.Should().Be(new RunRecord(key.Value, "nightly-orders", "date=2025-03-01", RunStatus.Running, Time.GetUtcNow(), null, 0, null, "worker-a", 1, Time.GetUtcNow() + LeaseDuration));
         (await store.GetRunAsync(key.Value, default)).Should().Be(run);
     }
 
@@ -105,7 +105,7 @@ public abstract partial class CheckpointStoreContractTests
     }
 
     [Fact]
-    public async Task AcquireRunAsync_SameOwnerAgain_KeepsEpochAndCountsAttempt()
+    public async Task AcquireRunAsync_SameOwnerAgain_KeepsEpochAndCountsNoAttempt()
     {
         await using var store = CreateStore(Time);
         await store.AcquireRunAsync(Key(), "worker-a", LeaseDuration, default);
@@ -113,8 +113,36 @@ public abstract partial class CheckpointStoreContractTests
         var (lease, before) = await store.AcquireRunAsync(Key(), "worker-a", LeaseDuration, default);
 
         lease.Epoch.Should().Be(1);
-        before.Attempts.Should().Be(1);
+        before.Attempts.Should().Be(0);
+        (await store.GetRunAsync(Key().Value, default))!.Attempts.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task CountRunAttemptAsync_EachJoin_AddsOne()
+    {
+        await using var store = CreateStore(Time);
+        var (first, _) = await store.AcquireRunAsync(Key(), "worker-a", LeaseDuration, default);
+        await store.CountRunAttemptAsync(first, default);
+        await store.SetRunStatusAsync(first, RunStatus.Running, null, release: true, default);
+        var (second, _) = await store.AcquireRunAsync(Key(), "worker-b", LeaseDuration, default);
+
+        await store.CountRunAttemptAsync(second, default);
+
         (await store.GetRunAsync(Key().Value, default))!.Attempts.Should().Be(2);
+    }
+
+    [Fact]
+    public async Task CountRunAttemptAsync_LostLease_ThrowsAndCountsNothing()
+    {
+        await using var store = CreateStore(Time);
+        var (stale, _) = await store.AcquireRunAsync(Key(), "worker-a", LeaseDuration, default);
+        Time.Advance(LeaseDuration);
+        await store.AcquireRunAsync(Key(), "worker-b", LeaseDuration, default);
+
+        var count = async () => await store.CountRunAttemptAsync(stale, default);
+
+        await count.Should().ThrowAsync<LeaseLostException>();
+        (await store.GetRunAsync(Key().Value, default))!.Attempts.Should().Be(0);
     }
 
     [Fact]
@@ -128,11 +156,11 @@ public abstract partial class CheckpointStoreContractTests
 
         lease.Should().Be(new RunLease(Key().Value, "worker-b", 2));
         before.LeaseOwner.Should().Be("worker-a");
-        before.Attempts.Should().Be(1);
+        before.Attempts.Should().Be(0);
         var after = await store.GetRunAsync(Key().Value, default);
         after!.LeaseOwner.Should().Be("worker-b");
         after.LeaseEpoch.Should().Be(2);
-        after.Attempts.Should().Be(2);
+        after.Attempts.Should().Be(0, "taking the lease is not an attempt; joining the run is");
         after.LeaseExpiresAt.Should().Be(Time.GetUtcNow() + LeaseDuration);
     }
 

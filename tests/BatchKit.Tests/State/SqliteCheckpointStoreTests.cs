@@ -158,7 +158,7 @@ public sealed class SqliteCheckpointStoreTests : CheckpointStoreContractTests, I
         var winner = owners.Where(o => o is not null).Should().ContainSingle().Subject;
         var run = await right.GetRunAsync(key.Value, default);
         run!.LeaseOwner.Should().Be(winner);
-        run.Attempts.Should().Be(1);
+        run.Attempts.Should().Be(0);
         run.LeaseEpoch.Should().Be(1);
     }
 
@@ -179,7 +179,7 @@ public sealed class SqliteCheckpointStoreTests : CheckpointStoreContractTests, I
             var winner = owners.Where(o => o is not null).Should().ContainSingle().Subject;
             var run = await stores[0].GetRunAsync(key.Value, default);
             run!.LeaseOwner.Should().Be(winner);
-            run.Attempts.Should().Be(1);
+            run.Attempts.Should().Be(0);
         }
         finally
         {

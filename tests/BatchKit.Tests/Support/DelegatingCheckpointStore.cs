@@ -14,6 +14,8 @@ public class DelegatingCheckpointStore(ICheckpointStore inner) : ICheckpointStor
     public virtual ValueTask<bool> RenewLeaseAsync(RunLease lease, TimeSpan leaseDuration, CancellationToken cancellationToken) =>
         inner.RenewLeaseAsync(lease, leaseDuration, cancellationToken);
 
+    public virtual ValueTask CountRunAttemptAsync(RunLease lease, CancellationToken cancellationToken) => inner.CountRunAttemptAsync(lease, cancellationToken);
+
     public virtual ValueTask SetRunStatusAsync(RunLease lease, RunStatus status, string? error, bool release, CancellationToken cancellationToken) =>
         inner.SetRunStatusAsync(lease, status, error, release, cancellationToken);
 
