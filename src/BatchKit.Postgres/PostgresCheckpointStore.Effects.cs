@@ -10,13 +10,11 @@ public sealed partial class PostgresCheckpointStore
     private const string Confirmed = "confirmed";
 
     /// <inheritdoc/>
-    public ValueTask<ClaimOutcome> ClaimEffectAsync(RunLease lease, string partitionId, string key, CancellationToken cancellationToken)
+    public ValueTask<ClaimOutcome> ClaimEffectAsync(PartitionLease lease, string key, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(partitionId);
         ArgumentException.ThrowIfNullOrEmpty(key);
         return FencedAsync(
             lease,
-            LeaseLock.Share,
             async (connection, _) =>
             {
                 // The insert decides between attempts that claim the same key at once; the loser reads the winner's row.
@@ -34,7 +32,7 @@ public sealed partial class PostgresCheckpointStore
                     """,
                     ("k", lease.RunKey),
                     ("key", key),
-                    ("id", partitionId),
+                    ("id", lease.PartitionId),
                     ("claimed", Claimed),
                     ("now", Now()));
                 await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -51,12 +49,11 @@ public sealed partial class PostgresCheckpointStore
 
     /// <inheritdoc/>
     /// <exception cref="InvalidOperationException">The key was never claimed.</exception>
-    public ValueTask ConfirmEffectAsync(RunLease lease, string key, CancellationToken cancellationToken)
+    public ValueTask ConfirmEffectAsync(PartitionLease lease, string key, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
         return WriteAsync(
             lease,
-            LeaseLock.Share,
             async connection =>
             {
                 if (await ConfirmAsync(connection, lease.RunKey, key, cancellationToken).ConfigureAwait(false) == 0)
@@ -130,6 +127,7 @@ public sealed partial class PostgresCheckpointStore
                     $"""
                     SELECT run_key FROM {_runs}
                     WHERE ended_at < @cutoff AND status <> @running AND (lease_owner IS NULL OR lease_expires_at <= @now)
+                      AND NOT EXISTS (SELECT 1 FROM {_states} s WHERE s.run_key = {_runs}.run_key AND s.lease_owner IS NOT NULL AND s.lease_expires_at > @now)
                     ORDER BY run_key COLLATE "C"
                     FOR UPDATE SKIP LOCKED
                     """,

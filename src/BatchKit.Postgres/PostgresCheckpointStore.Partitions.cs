@@ -14,7 +14,8 @@ public sealed partial class PostgresCheckpointStore
             async connection =>
             {
                 string fingerprint, definition;
-                await using (var command = Pg.Command(connection, $"SELECT fingerprint, definition FROM {_plans} WHERE run_key = @k", ("k", runKey)))
+                int barrier;
+                await using (var command = Pg.Command(connection, $"SELECT fingerprint, definition, barrier FROM {_plans} WHERE run_key = @k", ("k", runKey)))
                 await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
                 {
                     if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -24,6 +25,7 @@ public sealed partial class PostgresCheckpointStore
 
                     fingerprint = reader.GetString(0);
                     definition = reader.GetString(1);
+                    barrier = reader.GetInt32(2);
                 }
 
                 var partitions = new List<Partition>();
@@ -36,7 +38,7 @@ public sealed partial class PostgresCheckpointStore
                     }
                 }
 
-                return new PartitionPlan(fingerprint, partitions) { Definition = definition };
+                return new PartitionPlan(fingerprint, partitions) { Definition = definition, Barrier = barrier };
             },
             cancellationToken);
     }
@@ -66,7 +68,7 @@ public sealed partial class PostgresCheckpointStore
                 await using var command = Pg.Command(
                     connection,
                     $"""
-                    SELECT s.partition_id, s.status, s.attempts, s.last_error, s.updated_at
+                    SELECT s.partition_id, s.status, s.attempts, s.last_error, s.updated_at, s.lease_owner, s.lease_epoch, s.lease_expires_at
                     FROM {_states} s JOIN {_planPartitions} p ON p.run_key = s.run_key AND p.partition_id = s.partition_id
                     WHERE s.run_key = @k ORDER BY p.position
                     """,
@@ -75,32 +77,17 @@ public sealed partial class PostgresCheckpointStore
                 var states = new List<PartitionState>();
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    states.Add(new PartitionState(reader.GetString(0), Enum.Parse<PartitionStatus>(reader.GetString(1)), reader.GetInt32(2), reader.GetStringOrNull(3), reader.GetInstant(4)));
+                    states.Add(new PartitionState(reader.GetString(0), Enum.Parse<PartitionStatus>(reader.GetString(1)), reader.GetInt32(2), reader.GetStringOrNull(3), reader.GetInstant(4))
+                    {
+                        LeaseOwner = reader.GetStringOrNull(5),
+                        LeaseEpoch = reader.GetInt64(6),
+                        LeaseExpiresAt = reader.GetInstantOrNull(7),
+                    });
                 }
 
                 return states;
             },
             cancellationToken);
-    }
-
-    /// <inheritdoc/>
-    /// <exception cref="InvalidOperationException">The partition is not in the run's saved plan.</exception>
-    public ValueTask SetPartitionStateAsync(RunLease lease, PartitionState state, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(state);
-        return Ignore(FencedAsync(
-            lease,
-            LeaseLock.Share,
-            async (connection, run) =>
-            {
-                if (await UpdatePartitionStateAsync(connection, lease.RunKey, state, cancellationToken).ConfigureAwait(false) == 0)
-                {
-                    throw StateStoreText.UnknownPartition(run.JobName, run.Parameters, state.PartitionId);
-                }
-
-                return true;
-            },
-            cancellationToken));
     }
 
     /// <inheritdoc/>
@@ -128,14 +115,14 @@ public sealed partial class PostgresCheckpointStore
     }
 
     /// <inheritdoc/>
-    public ValueTask CommitChunkAsync(RunLease lease, Checkpoint checkpoint, IReadOnlyList<ErrorRecord> errors, CancellationToken cancellationToken)
+    public ValueTask CommitChunkAsync(PartitionLease lease, Checkpoint checkpoint, IReadOnlyList<ErrorRecord> errors, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(lease);
         ArgumentNullException.ThrowIfNull(checkpoint);
+        StateStoreText.ValidatePartition(lease, checkpoint.PartitionId);
         StateStoreText.ValidateErrors(lease, errors);
         return WriteAsync(
             lease,
-            LeaseLock.Share,
             async connection =>
             {
                 await UpsertCheckpointAsync(connection, lease.RunKey, checkpoint, cancellationToken).ConfigureAwait(false);
@@ -145,15 +132,11 @@ public sealed partial class PostgresCheckpointStore
     }
 
     /// <inheritdoc/>
-    public ValueTask ClearCheckpointAsync(RunLease lease, string partitionId, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(partitionId);
-        return WriteAsync(
+    public ValueTask ClearCheckpointAsync(PartitionLease lease, CancellationToken cancellationToken) =>
+        WriteAsync(
             lease,
-            LeaseLock.Share,
-            connection => ExecuteAsync(connection, $"DELETE FROM {_checkpoints} WHERE run_key = @k AND partition_id = @id", cancellationToken, ("k", lease.RunKey), ("id", partitionId)),
+            connection => ExecuteAsync(connection, $"DELETE FROM {_checkpoints} WHERE run_key = @k AND partition_id = @id", cancellationToken, ("k", lease.RunKey), ("id", lease.PartitionId)),
             cancellationToken);
-    }
 
     /// <inheritdoc/>
     public ValueTask<bool> IsStageCompletedAsync(string runKey, string stage, CancellationToken cancellationToken)
@@ -248,13 +231,14 @@ public sealed partial class PostgresCheckpointStore
         var now = Now();
         await ExecuteAsync(
             connection,
-            $"INSERT INTO {_plans} (run_key, fingerprint, definition, partition_count, created_at) VALUES (@k, @fingerprint, @definition, @count, @now)",
+            $"INSERT INTO {_plans} (run_key, fingerprint, definition, partition_count, created_at, barrier) VALUES (@k, @fingerprint, @definition, @count, @now, @barrier)",
             cancellationToken,
             ("k", runKey),
             ("fingerprint", plan.Fingerprint),
             ("definition", plan.Definition),
             ("count", plan.Partitions.Count),
-            ("now", now)).ConfigureAwait(false);
+            ("now", now),
+            ("barrier", plan.Barrier)).ConfigureAwait(false);
 
         // One round trip for all partitions: arrays unnested in plan order.
         var count = plan.Partitions.Count;
@@ -280,8 +264,9 @@ public sealed partial class PostgresCheckpointStore
             SELECT @k, t.position, t.partition_index, t.partition_id, t.descriptor, t.input_identity
             FROM unnest(@positions::integer[], @indexes::integer[], @ids::text[], @descriptors::text[], @identities::text[])
                 AS t(position, partition_index, partition_id, descriptor, input_identity);
-            INSERT INTO {_states} (run_key, partition_id, status, attempts, last_error, updated_at)
-            SELECT @k, t.partition_id, @status, 0, NULL, @now FROM unnest(@ids::text[]) AS t(partition_id);
+            INSERT INTO {_states} (run_key, partition_id, status, attempts, last_error, updated_at, lease_owner, lease_epoch, lease_expires_at)
+            SELECT @k, t.partition_id, @status, 0, NULL, @now, NULL, (SELECT partition_epoch_floor FROM {_runs} WHERE run_key = @k), NULL
+            FROM unnest(@ids::text[]) AS t(partition_id);
             """,
             cancellationToken,
             ("k", runKey),
@@ -293,18 +278,6 @@ public sealed partial class PostgresCheckpointStore
             ("status", nameof(PartitionStatus.Pending)),
             ("now", now)).ConfigureAwait(false);
     }
-
-    private Task<int> UpdatePartitionStateAsync(NpgsqlConnection connection, string runKey, PartitionState state, CancellationToken cancellationToken) =>
-        ExecuteAsync(
-            connection,
-            $"UPDATE {_states} SET status = @status, attempts = @attempts, last_error = @error, updated_at = @updated WHERE run_key = @k AND partition_id = @id",
-            cancellationToken,
-            ("status", state.Status.ToString()),
-            ("attempts", state.Attempts),
-            ("error", state.LastError),
-            ("updated", Pg.Utc(state.UpdatedAt)),
-            ("k", runKey),
-            ("id", state.PartitionId));
 
     private Task<int> UpsertCheckpointAsync(NpgsqlConnection connection, string runKey, Checkpoint checkpoint, CancellationToken cancellationToken) =>
         ExecuteAsync(

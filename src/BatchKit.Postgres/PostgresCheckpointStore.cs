@@ -167,6 +167,14 @@ public sealed partial class PostgresCheckpointStore : ICheckpointStore
     }
 
     /// <inheritdoc/>
+    public ValueTask CountRunAttemptAsync(RunLease lease, CancellationToken cancellationToken) =>
+        WriteAsync(lease, LeaseLock.Update, async connection => await ExecuteAsync(
+            connection,
+            $"UPDATE {_runs} SET attempts = attempts + 1 WHERE run_key = @k",
+            cancellationToken,
+            ("k", lease.RunKey)).ConfigureAwait(false), cancellationToken);
+
+    /// <inheritdoc/>
     public ValueTask SetRunStatusAsync(RunLease lease, RunStatus status, string? error, bool release, CancellationToken cancellationToken) =>
         WriteAsync(lease, LeaseLock.Update, async connection => await ExecuteAsync(
             connection,
@@ -217,7 +225,24 @@ public sealed partial class PostgresCheckpointStore : ICheckpointStore
     /// <inheritdoc/>
     /// <remarks>Also deletes the run's idempotency effects; the run row and its lease are kept.</remarks>
     public ValueTask ResetRunAsync(RunLease lease, CancellationToken cancellationToken) =>
-        WriteAsync(lease, LeaseLock.Update, connection => DeleteRunChildrenAsync(connection, lease.RunKey, cancellationToken), cancellationToken);
+        WriteAsync(
+            lease,
+            LeaseLock.Update,
+            async connection =>
+            {
+                // Partition epochs only grow, across resets too: the next plan's partitions start above every epoch seen.
+                await ExecuteAsync(
+                    connection,
+                    $"""
+                    UPDATE {_runs} SET partition_epoch_floor = greatest(partition_epoch_floor,
+                        coalesce((SELECT max(lease_epoch) FROM {_states} WHERE run_key = @k), 0))
+                    WHERE run_key = @k
+                    """,
+                    cancellationToken,
+                    ("k", lease.RunKey)).ConfigureAwait(false);
+                await DeleteRunChildrenAsync(connection, lease.RunKey, cancellationToken).ConfigureAwait(false);
+            },
+            cancellationToken);
 
     /// <inheritdoc/>
     /// <remarks>Disposes the data source only when the store created it from a connection string.</remarks>
@@ -275,7 +300,7 @@ public sealed partial class PostgresCheckpointStore : ICheckpointStore
             {
                 var now = Now();
                 var expires = Pg.Utc(now + leaseDuration);
-                var created = new RunRecord(runKey.Value, runKey.JobName, runKey.Parameters.ToString(), RunStatus.Running, now, null, 1, null, owner, 1, expires);
+                var created = new RunRecord(runKey.Value, runKey.JobName, runKey.Parameters.ToString(), RunStatus.Running, now, null, 0, null, owner, 1, expires);
                 if (await InsertRunAsync(connection, created, cancellationToken).ConfigureAwait(false))
                 {
                     return (new RunLease(runKey.Value, owner, 1), created);
@@ -292,7 +317,7 @@ public sealed partial class PostgresCheckpointStore : ICheckpointStore
                 var epoch = sameOwner ? before.LeaseEpoch : before.LeaseEpoch + 1;
                 await ExecuteAsync(
                     connection,
-                    $"UPDATE {_runs} SET attempts = attempts + 1, lease_owner = @owner, lease_epoch = @epoch, lease_expires_at = @expires WHERE run_key = @k",
+                    $"UPDATE {_runs} SET lease_owner = @owner, lease_epoch = @epoch, lease_expires_at = @expires WHERE run_key = @k",
                     cancellationToken,
                     ("owner", owner),
                     ("epoch", epoch),
@@ -308,7 +333,7 @@ public sealed partial class PostgresCheckpointStore : ICheckpointStore
         await ExecuteAsync(
             connection,
             $"""
-            INSERT INTO {_runs} ({RunColumns}) VALUES (@k, @job, @params, @status, @now, NULL, 1, NULL, @owner, 1, @expires)
+            INSERT INTO {_runs} ({RunColumns}) VALUES (@k, @job, @params, @status, @now, NULL, 0, NULL, @owner, 1, @expires)
             ON CONFLICT (run_key) DO NOTHING
             """,
             cancellationToken,

@@ -28,9 +28,44 @@ public sealed class PostgresCheckpointStoreTests : IAsyncLifetime
         await using var again = Store();
         await again.MigrateAsync(default);
 
-        (await _schema.ScalarAsync<int>($"SELECT version FROM \"{_schema.Name}\".schema_version")).Should().Be(1);
+        (await _schema.ScalarAsync<int>($"SELECT version FROM \"{_schema.Name}\".schema_version")).Should().Be(2);
         (await _schema.RowsAsync($"SELECT table_name FROM information_schema.tables WHERE table_schema = '{_schema.Name}' ORDER BY table_name"))
             .Should().Equal("checkpoints", "effects", "error_records", "partition_plans", "partition_states", "plan_partitions", "runs", "schema_version", "stages");
+    }
+
+    [Fact]
+    public async Task MigrateAsync_SchemaVersion1_AddsPartitionLeasesKeepingRunsAndEpochs()
+    {
+        // A schema written before partition leases: version 1, a run whose lease epoch fenced its sinks.
+        await using (var first = Store())
+        {
+            var (lease, _) = await first.AcquireRunAsync(Key, "worker-a", Lease, default);
+            await first.SavePlanAsync(lease, new PartitionPlan("fp", [new Partition(0, "p0", "x")]), default);
+            await first.SetRunStatusAsync(lease, RunStatus.Failed, "boom", release: true, default);
+        }
+
+        var q = $"\"{_schema.Name}\"";
+        await _schema.ExecuteAsync(
+            $"""
+            DROP INDEX {q}.ix_partition_states_claim;
+            ALTER TABLE {q}.partition_states DROP COLUMN lease_owner, DROP COLUMN lease_epoch, DROP COLUMN lease_expires_at;
+            ALTER TABLE {q}.partition_plans DROP COLUMN barrier;
+            ALTER TABLE {q}.runs DROP COLUMN partition_epoch_floor;
+            UPDATE {q}.schema_version SET version = 1;
+            """);
+
+        await using var store = Store();
+        await store.MigrateAsync(default);
+
+        (await _schema.ScalarAsync<int>($"SELECT version FROM {q}.schema_version")).Should().Be(2);
+        (await store.GetPlanAsync(Key.Value, default))!.Partitions.Should().ContainSingle().Which.Id.Should().Be("p0");
+        var (runLease, run) = await store.AcquireRunAsync(Key, "worker-b", Lease, default);
+        await store.SetRunStatusAsync(runLease, RunStatus.Running, null, release: true, default);
+        var claimed = await store.ClaimPartitionAsync(new PartitionClaim(Key.Value, "worker-b", Lease), default);
+        claimed.Should().NotBeNull();
+        claimed!.Epoch.Should().BeGreaterThan(run.LeaseEpoch, "partitions start at their run's last epoch");
+        await store.CommitChunkAsync(claimed, Checkpoint(10), [], default);
+        (await store.GetCheckpointAsync(Key.Value, "p0", default))!.RecordsRead.Should().Be(10);
     }
 
     [Fact]
@@ -60,7 +95,7 @@ public sealed class PostgresCheckpointStoreTests : IAsyncLifetime
 
         var act = () => newer.GetRunAsync("x", default).AsTask();
 
-        (await act.Should().ThrowAsync<BatchKitException>()).Which.Message.Should().Contain("schema version 99").And.Contain("up to 1").And.Contain(_schema.Name);
+        (await act.Should().ThrowAsync<BatchKitException>()).Which.Message.Should().Contain("schema version 99").And.Contain("up to 2").And.Contain(_schema.Name);
         (await _schema.ScalarAsync<int>($"SELECT version FROM \"{_schema.Name}\".schema_version")).Should().Be(99);
     }
 
@@ -83,20 +118,22 @@ public sealed class PostgresCheckpointStoreTests : IAsyncLifetime
         await using var store = Store();
         var (lease, _) = await store.AcquireRunAsync(Key, "worker-a", Lease, default);
         await store.SavePlanAsync(lease, new PartitionPlan("fp", [new Partition(0, "p0", "x")]), default);
-        await store.CommitChunkAsync(lease, Checkpoint(100), [], default);
+        var partition = (await store.ClaimPartitionAsync(new PartitionClaim(Key.Value, "worker-a", Lease), default))!;
+        partition.Epoch.Should().Be(1);
+        await store.CommitChunkAsync(partition, Checkpoint(100), [], default);
 
-        // Another process takes the run over in a transaction that has not committed yet.
+        // Another process takes the partition over in a transaction that has not committed yet.
         await using var takeover = await _schema.DataSource.OpenConnectionAsync();
         await using var transaction = await takeover.BeginTransactionAsync();
-        await using (var update = new NpgsqlCommand($"UPDATE \"{_schema.Name}\".runs SET lease_owner = 'worker-b', lease_epoch = lease_epoch + 1 WHERE run_key = @k", takeover))
+        await using (var update = new NpgsqlCommand($"UPDATE \"{_schema.Name}\".partition_states SET lease_owner = 'worker-b', lease_epoch = lease_epoch + 1 WHERE run_key = @k AND partition_id = 'p0'", takeover))
         {
             update.Parameters.AddWithValue("k", Key.Value);
             (await update.ExecuteNonQueryAsync()).Should().Be(1);
         }
 
-        var write = store.CommitChunkAsync(lease, Checkpoint(200), [], default).AsTask();
+        var write = store.CommitChunkAsync(partition, Checkpoint(200), [], default).AsTask();
         await WaitUntilBlockedAsync();
-        write.IsCompleted.Should().BeFalse("the write must wait for the run row, not read the epoch committed before the takeover");
+        write.IsCompleted.Should().BeFalse("the write must wait for the partition row, not read the epoch committed before the takeover");
         await transaction.CommitAsync();
 
         var error = (await write.Awaiting(w => w).Should().ThrowAsync<LeaseLostException>()).Which;
@@ -126,7 +163,7 @@ public sealed class PostgresCheckpointStoreTests : IAsyncLifetime
 
         attempts.Count(a => a).Should().Be(1);
         var run = await stores[0].GetRunAsync(Key.Value, default);
-        run!.Attempts.Should().Be(1);
+        run!.Attempts.Should().Be(0);
         run.LeaseEpoch.Should().Be(1);
         foreach (var store in stores)
         {

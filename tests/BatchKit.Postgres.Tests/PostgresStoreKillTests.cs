@@ -43,6 +43,7 @@ public sealed class PostgresStoreKillTests : IAsyncLifetime
         rerun.ExitCode.Should().Be(0, rerun.Output + rerun.Error);
         checkpointed.Should().BeInRange(1, 4_499, "the killed run got part of the way");
         Items.ReadOutput(dir.File("out")).OrderBy(d => d.Id).Should().Equal(Items.ReadOutput(dir.File("clean")).OrderBy(d => d.Id));
+        // Each join counts an attempt: the killed run (1) and the rerun (2); finalizing is not an attempt.
         (await _schema.RowsAsync($"SELECT status, attempts FROM \"{_schema.Name}\".runs")).Should().Equal("Completed|2");
     }
 

@@ -17,6 +17,7 @@ try
     {
         "plan" => await Modes.PlanAsync(args2),
         "run" => await Modes.RunAsync(args2),
+        "worker" => await Modes.WorkerAsync(args2),
         "effects" => await Modes.EffectsAsync(args2),
         "dump" => await Modes.DumpAsync(args2),
         _ => throw new ArgumentException($"unknown mode '{args2.Mode}'"),
@@ -148,6 +149,99 @@ internal static class Modes
         Console.WriteLine($"status={result.Status} already={result.WasAlreadyCompleted} read={result.RecordsRead} written={result.RecordsWritten} errors={result.Errors}");
         return result.Succeeded ? 0 : 1;
     }
+
+    /// <summary>
+    /// Runs one worker of a run shared by several processes (<see cref="JobRunner.RunWorkerAsync"/>): the job of
+    /// <c>run</c> for --date, natural (one partition per input file) or, with --shuffle N, shuffled by id into N target
+    /// partitions. --worker-index/--worker-count give its share, --lease-s its lease, --trace FILE appends (to FILE.pid)
+    /// <c>E|timestamp</c> for each record of an extract partition and <c>T|timestamp</c> for each record of a target
+    /// partition (monotonic clock, shared by the processes of this machine), --extra-step 1 changes the job definition.
+    /// Prints the run's outcome and exits 0 when it completed.
+    /// </summary>
+    public static async Task<int> WorkerAsync(Args args)
+    {
+        await using var store = new SqliteCheckpointStore(args["state"]);
+        var slowMs = args.Int("slow-ms", 0);
+        var shuffle = args.Int("shuffle", 0);
+        var trace = args.Text("trace", string.Empty);
+        void Trace(char what)
+        {
+            if (trace.Length > 0)
+            {
+                File.AppendAllText(trace + "." + Environment.ProcessId.ToString(CultureInfo.InvariantCulture), $"{what}|{System.Diagnostics.Stopwatch.GetTimestamp()}|{Environment.ProcessId}\n");
+            }
+        }
+
+        // In a shuffled job only the extract partitions read the source: its records are the E events.
+        var builder = Job.Create("testhost-worker")
+            .ReadFrom(new TracingSource(new JsonLinesSource<Item>(), () => Trace('E')));
+        builder = shuffle > 0
+            ? builder.PartitionBy(Partitions(args))
+                .ShuffleBy(HashPartitioner<Item>.ByInt64(shuffle, i => i.Id))
+                .Select(i =>
+                {
+                    Trace('T');
+                    return i;
+                })
+            : builder.PartitionBy(Partitions(args));
+        if (args.Int("extra-step", 0) == 1)
+        {
+            builder = builder.Select(i => i);
+        }
+
+        var job = builder
+            .Validate(i => i.Value >= 0 ? null : "negative value")
+            .Select(i => new Doubled(i.Id, i.Name, i.Value * 2))
+            .Select(d =>
+            {
+                if (slowMs > 0 && d.Id % 50 == 0)
+                {
+                    Thread.Sleep(slowMs);
+                }
+
+                return d;
+            })
+            .WriteTo(SinkOf(args))
+            .WithParallelism(args.Int("parallel", 2))
+            .WithCommitInterval(args.Int("commit", 100))
+            .Configure(o =>
+            {
+                o.LeaseDuration = TimeSpan.FromSeconds(args.Int("lease-s", 30));
+                if (args.Values.TryGetValue("staging", out var staging))
+                {
+                    o.StagingDirectory = staging;
+                }
+            })
+            .UseCheckpointStore(store)
+            .Build();
+        var options = new WorkerOptions { WorkerCount = args.Int("worker-count", 0), WorkerIndex = args.Int("worker-index", 0) };
+        using var shutdown = new GracefulShutdown();
+        RunResult[] results;
+        try
+        {
+            // --date may name several dates: this process works on those runs at once, one RunKey each.
+            var runner = new JobRunner(job);
+            results = await Task.WhenAll(args.Text("date", "2026-11-22").Split(',').Select(d => runner.RunWorkerAsync(RunParameters.Of("date", d), options, shutdown.Token)));
+        }
+        catch (OperationCanceledException) when (shutdown.IsRequested)
+        {
+            Console.WriteLine("stopped at a chunk boundary: partitions handed back");
+            return GracefulShutdown.ResumableExitCode;
+        }
+
+        foreach (var result in results)
+        {
+            Console.WriteLine($"run={result.RunKey} status={result.Status} processed={result.PartitionsProcessed} read={result.RecordsRead} written={result.RecordsWritten} errors={result.Errors}");
+            if (result.Exception is not null)
+            {
+                Console.Error.WriteLine(result.Exception.GetType().Name + ": " + result.Exception.Message);
+            }
+        }
+
+        return results.All(r => r.Succeeded) ? 0 : 1;
+    }
+
+    private static IPartitioner Partitions(Args args) => Partitioners.Files(args["input"], "*.jsonl");
 
     /// <summary>
     /// Runs a job whose side effect increments a counter row per record in a separate SQLite file. With --crash-on K,
@@ -316,6 +410,31 @@ internal static class Modes
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         command.ExecuteNonQuery();
+    }
+}
+
+/// <summary>Passes a source's records on, calling an action for each record read.</summary>
+internal sealed class TracingSource(ISource<Item> inner, Action onRecord) : ISource<Item>
+{
+    public async ValueTask<ISourceReader<Item>> OpenAsync(SourceContext context, CancellationToken cancellationToken) =>
+        new Reader(await inner.OpenAsync(context, cancellationToken), onRecord);
+
+    private sealed class Reader(ISourceReader<Item> inner, Action onRecord) : ISourceReader<Item>
+    {
+        public long Position => inner.Position;
+
+        public async ValueTask<int> ReadAsync(Memory<Item> buffer, CancellationToken cancellationToken)
+        {
+            var n = await inner.ReadAsync(buffer, cancellationToken);
+            for (var i = 0; i < n; i++)
+            {
+                onRecord();
+            }
+
+            return n;
+        }
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 }
 

@@ -48,7 +48,7 @@ internal static class ChangeCommands
         var run = await RunResolver.ResolveAsync(context.Store, runId, cancellationToken).ConfigureAwait(false);
         var runKey = RunResolver.RunKeyOf(run);
         var failedPartitions = (await context.Store.GetPartitionStatesAsync(run.RunKey, cancellationToken).ConfigureAwait(false))
-            .Where(s => s.Status == PartitionStatus.Failed)
+            .Where(s => s.Status == PartitionStatus.Failed && s.LeaseOwner is null)
             .ToList();
         if (failedPartitions.Count > 0)
         {
@@ -64,9 +64,10 @@ internal static class ChangeCommands
                 throw new CliException(ExitCodes.Conflict, "The run is being processed: " + ex.Message + " Retry after it ends.", ex);
             }
 
+            // Reopening is a run-wide write under the run lease; it keeps the checkpoints, so the next pass resumes them.
             foreach (var state in failedPartitions)
             {
-                await context.Store.SetPartitionStateAsync(lease, state with { Status = PartitionStatus.Pending, UpdatedAt = DateTimeOffset.UtcNow }, cancellationToken).ConfigureAwait(false);
+                await context.Store.ReopenPartitionAsync(lease, state.PartitionId, clearCheckpoint: false, cancellationToken).ConfigureAwait(false);
             }
 
             await context.Store.SetRunStatusAsync(lease, run.Status, run.LastError, release: true, CancellationToken.None).ConfigureAwait(false);

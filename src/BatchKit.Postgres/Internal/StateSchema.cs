@@ -102,6 +102,21 @@ internal static class StateSchema
             PRIMARY KEY (run_key, effect_key));
         CREATE INDEX ix_effects_status ON {0}.effects (run_key, status);
         """,
+        // Partition leases: each partition carries its own lease (owner, epoch, expiry); the plan records its claim
+        // barrier; the run keeps the highest partition epoch of plans it reset. Existing partitions start at their
+        // run's last epoch, so fences that sinks recorded under the run lease keep refusing older writers.
+        """
+        ALTER TABLE {0}.partition_states
+            ADD COLUMN lease_owner text,
+            ADD COLUMN lease_epoch bigint NOT NULL DEFAULT 0,
+            ADD COLUMN lease_expires_at timestamptz;
+        ALTER TABLE {0}.partition_plans ADD COLUMN barrier integer NOT NULL DEFAULT 0;
+        ALTER TABLE {0}.runs ADD COLUMN partition_epoch_floor bigint NOT NULL DEFAULT 0;
+        UPDATE {0}.partition_states s SET lease_epoch = r.lease_epoch FROM {0}.runs r WHERE r.run_key = s.run_key;
+        UPDATE {0}.runs SET partition_epoch_floor = lease_epoch;
+        UPDATE {0}.partition_plans pl SET barrier = (SELECT count(*) FROM {0}.plan_partitions p WHERE p.run_key = pl.run_key AND p.partition_id LIKE 'extract-%');
+        CREATE INDEX ix_partition_states_claim ON {0}.partition_states (run_key, status, lease_expires_at);
+        """,
     ];
 
     /// <summary>Gets the schema version this code creates and understands.</summary>

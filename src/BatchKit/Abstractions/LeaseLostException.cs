@@ -1,6 +1,6 @@
 namespace BatchKit;
 
-/// <summary>The run lease was taken over by another process; this process may no longer write the run's state.</summary>
+/// <summary>A lease (a partition's, or the run lease held to plan or finalize) was taken over by another worker; this worker may no longer write what it covered.</summary>
 public sealed class LeaseLostException : BatchKitException
 {
     /// <summary>Initializes a new instance of the <see cref="LeaseLostException"/> class.</summary>

@@ -1,6 +1,10 @@
 namespace BatchKit;
 
-/// <summary>Another live process holds the lease of the run.</summary>
+/// <summary>
+/// The run lease, which a worker holds only while it plans or finalizes a run, stayed with another live worker for
+/// longer than <see cref="JobOptions.LeaseWaitTimeout"/>; or a reprocess was asked while live workers hold partitions
+/// of the run. Two runners on one RunKey otherwise cooperate instead of conflicting.
+/// </summary>
 public sealed class RunLeaseConflictException : BatchKitException
 {
     /// <summary>Initializes a new instance of the <see cref="RunLeaseConflictException"/> class.</summary>

@@ -3,7 +3,7 @@ namespace BatchKit;
 /// <summary>Describes where a step runs: the run, the partition and the step.</summary>
 public sealed class StepContext
 {
-    internal StepContext(RunKey runKey, Partition partition, string stepName, int attempt, ICheckpointStore store, RunLease lease)
+    internal StepContext(RunKey runKey, Partition partition, string stepName, int attempt, ICheckpointStore store, PartitionLease lease)
     {
         Store = store;
         Lease = lease;
@@ -15,7 +15,7 @@ public sealed class StepContext
 
     internal ICheckpointStore Store { get; }
 
-    internal RunLease Lease { get; }
+    internal PartitionLease Lease { get; }
 
     /// <summary>Gets the run.</summary>
     public RunKey RunKey { get; }

@@ -39,18 +39,22 @@ public sealed class JobOptions
     /// <value>The default value is 1000.</value>
     public long ErrorRateMinimumRecords { get; set; } = 1000;
 
-    /// <summary>Gets or sets how long the run lease lasts without a heartbeat. A crashed process's lease can be taken over after it expires, or at once by a runner on the same host, which sees that the process is gone.</summary>
+    /// <summary>
+    /// Gets or sets how long a partition lease (and the short run lease a worker holds to plan or finalize) lasts without
+    /// a heartbeat. A crashed worker's partitions are taken over once their leases expire, or at once by a worker on the
+    /// same host, which sees that the process is gone.
+    /// </summary>
     /// <value>The default value is 30 seconds; heartbeats renew it every third of that.</value>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// Gets or sets how long a runner waits for a run lease held by another process to be released or to expire before
-    /// failing with <see cref="RunLeaseConflictException"/>. A lease held by a process of this host that is gone (killed,
-    /// crashed) is taken over at once, without waiting.
+    /// Gets or sets how long a worker waits for the run lease, which another worker holds only while it plans or
+    /// finalizes the run, before failing with <see cref="RunLeaseConflictException"/>. A run lease held by a process of
+    /// this host that is gone is taken over at once, and an expired one as soon as it is seen.
     /// </summary>
     /// <value>
-    /// The default value is <see langword="null"/>: <see cref="LeaseDuration"/> plus five seconds, long enough for the
-    /// lease of a holder on another host that stopped without releasing it to expire. <see cref="TimeSpan.Zero"/> fails at once.
+    /// The default value is <see langword="null"/>: ten times <see cref="LeaseDuration"/> (5 minutes with the defaults),
+    /// long enough for another worker to plan a large input. <see cref="TimeSpan.Zero"/> fails at once.
     /// </value>
     public TimeSpan? LeaseWaitTimeout { get; set; }
 

@@ -111,7 +111,7 @@ internal sealed partial class JobPipeline<TSource, TSink>(
         Checkpoint? checkpoint = null;
         if (IsAtomic)
         {
-            await store.ClearCheckpointAsync(runtime.Lease, partition.Id, cancellationToken).ConfigureAwait(false);
+            await store.ClearCheckpointAsync(runtime.Lease, cancellationToken).ConfigureAwait(false);
         }
         else
         {

@@ -5,14 +5,14 @@ namespace BatchKit;
 /// <content>Recording run and partition attempts in the store's history, and the SLAs at the end of a run.</content>
 public sealed partial class JobRunner
 {
-    private async Task<RunResult> RunAsync(ICheckpointStore store, RunKey runKey, RunOptions options, CancellationToken cancellationToken)
+    private async Task<RunResult> RunAsync(ICheckpointStore store, RunKey runKey, RunOptions options, WorkerOptions? worker, CancellationToken cancellationToken)
     {
         var owner = LocalProcessOwner.Create();
         var recorder = new RunRecorder(_job, store, runKey, owner, _logger);
         RunResult result;
         try
         {
-            result = await RunAttemptAsync(store, runKey, options, owner, recorder, cancellationToken).ConfigureAwait(false);
+            result = await RunAttemptAsync(store, runKey, options, worker, owner, recorder, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException ex)
         {

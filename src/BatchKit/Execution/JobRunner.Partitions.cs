@@ -5,77 +5,126 @@ namespace BatchKit;
 public sealed partial class JobRunner
 {
     /// <summary>
-    /// Runs one partition until it completes or its attempts are used up. Each attempt resumes from the partition's
-    /// last checkpoint (or from its start, for atomic partitions). Returns the failure, or <see langword="null"/>.
+    /// Runs one claimed partition until it completes or its attempts are used up, holding its lease across attempts.
+    /// Each attempt resumes from the partition's last checkpoint (or from its start, for atomic partitions). Returns the
+    /// failure, or <see langword="null"/>. The last state written ends the lease; when <paramref name="workerToken"/> is
+    /// cancelled the partition is handed back as pending and the cancellation propagates.
     /// </summary>
-    private async Task<PartitionFailure?> RunWithAttemptsAsync(AttemptContext context, Partition partition, int previousAttempts, CancellationToken cancellationToken)
+    private async Task<PartitionFailure?> RunWithAttemptsAsync(AttemptContext context, Partition partition, int previousAttempts, CancellationToken cancellationToken, CancellationToken workerToken)
     {
         var options = _job.Options;
         var time = _job.TimeProvider;
+        var lease = context.Lease;
         var executorLogger = _job.LoggerFactory.CreateLogger("BatchKit.Executor");
         for (var attempt = 1; ; attempt++)
         {
             var total = previousAttempts + attempt;
-            await context.Store.SetPartitionStateAsync(context.Lease, new PartitionState(partition.Id, PartitionStatus.Running, total, null, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
-            Log.PartitionStarted(executorLogger, _job.Name, partition.Id, total);
-            var attemptRecord = await BeginPartitionAttemptAsync(context, partition, total).ConfigureAwait(false);
-            using var timeout = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
-            if (options.PartitionTimeout != Timeout.InfiniteTimeSpan)
-            {
-                timeout.CancelAfter(options.PartitionTimeout);
-            }
-
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-            var runtime = new PartitionRuntime(_job, context.Store, context.Lease, context.Fence, context.RunKey, partition, context.Plan, total, _job.Skip, context.SourceRetry, context.SinkRetry, context.Counters, executorLogger, context.StagingRoot);
-            Exception failure;
-            BatchKitDiagnostics.PartitionsActive.Add(1);
+            Exception? failure;
+            PartitionAttempt? attemptRecord = null;
             try
             {
-                var outcome = await _job.Pipeline.RunPartitionAsync(runtime, linked.Token).ConfigureAwait(false);
-                await context.Store.SetPartitionStateAsync(context.Lease, new PartitionState(partition.Id, PartitionStatus.Completed, total, null, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
-                BatchKitDiagnostics.ItemsProcessed.Add(outcome.RecordsWritten, new KeyValuePair<string, object?>("batchkit.job.name", _job.Name));
-                Log.PartitionCompleted(executorLogger, _job.Name, partition.Id, outcome.RecordsRead, outcome.RecordsWritten, outcome.Errors);
-                await EndPartitionAttemptAsync(context, attemptRecord, PartitionStatus.Completed, outcome, null).ConfigureAwait(false);
+                await context.Store.SetPartitionStateAsync(lease, new PartitionState(partition.Id, PartitionStatus.Running, total, null, time.GetUtcNow()), release: false, cancellationToken).ConfigureAwait(false);
+                Log.PartitionStarted(executorLogger, _job.Name, partition.Id, total);
+                attemptRecord = await BeginPartitionAttemptAsync(context, partition, total).ConfigureAwait(false);
+                failure = await AttemptAsync(context, partition, total, attemptRecord, executorLogger, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (workerToken.IsCancellationRequested)
+            {
+                await HandBackAsync(context, partition, total).ConfigureAwait(false);
+                throw;
+            }
+
+            if (failure is null)
+            {
                 return null;
-            }
-            catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-            {
-                failure = new PartitionTimeoutException($"Partition '{partition.Id}' of job '{_job.Name}' exceeded its timeout of {options.PartitionTimeout} and was stopped at a chunk boundary.")
-                {
-                    JobName = _job.Name,
-                    PartitionId = partition.Id,
-                    IsTransient = true,
-                    Timeout = options.PartitionTimeout,
-                };
-            }
-            catch (Exception ex) when (ex is not (LeaseLostException or ErrorRateExceededException) && (ex is not OperationCanceledException || !linked.IsCancellationRequested))
-            {
-                // An OperationCanceledException while the attempt's token is not cancelled was raised by a source, step
-                // or sink of its own accord (an HttpClient timeout): a failure like any other, attempted again.
-                failure = ex;
-            }
-            finally
-            {
-                BatchKitDiagnostics.PartitionsActive.Add(-1);
             }
 
             Log.PartitionFailed(executorLogger, failure, _job.Name, partition.Id, total, options.MaxPartitionAttempts);
-            await context.Store.SetPartitionStateAsync(context.Lease, new PartitionState(partition.Id, PartitionStatus.Failed, total, Describe(failure), time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+            var last = attempt >= options.MaxPartitionAttempts || !IsRetryable(failure);
+            await context.Store.SetPartitionStateAsync(lease, new PartitionState(partition.Id, PartitionStatus.Failed, total, Describe(failure), time.GetUtcNow()), release: last, CancellationToken.None).ConfigureAwait(false);
             await EndPartitionAttemptAsync(context, attemptRecord, PartitionStatus.Failed, null, Describe(failure)).ConfigureAwait(false);
-            if (attempt >= options.MaxPartitionAttempts || !IsRetryable(failure))
+            if (last)
             {
-                return new PartitionFailure(partition, failure, attempt);
+                return new PartitionFailure(partition, failure, total);
             }
 
-            var delay = TimeSpan.FromTicks(options.Retry.BaseDelay.Ticks * (1L << Math.Min(attempt - 1, 10)));
-            await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var delay = TimeSpan.FromTicks(options.Retry.BaseDelay.Ticks * (1L << Math.Min(attempt - 1, 10)));
+                await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (workerToken.IsCancellationRequested)
+            {
+                await HandBackAsync(context, partition, total).ConfigureAwait(false);
+                throw;
+            }
+        }
+    }
+
+    /// <summary>One attempt: returns <see langword="null"/> once the partition is completed (and its lease ended), or the failure.</summary>
+    private async Task<Exception?> AttemptAsync(AttemptContext context, Partition partition, int total, PartitionAttempt? attemptRecord, ILogger executorLogger, CancellationToken cancellationToken)
+    {
+        var options = _job.Options;
+        var time = _job.TimeProvider;
+        using var timeout = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
+        if (options.PartitionTimeout != Timeout.InfiniteTimeSpan)
+        {
+            timeout.CancelAfter(options.PartitionTimeout);
+        }
+
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        var runtime = new PartitionRuntime(_job, context.Store, context.Lease, context.Fence, context.RunKey, partition, context.Plan, total, _job.Skip, context.SourceRetry, context.SinkRetry, context.Counters, executorLogger, context.StagingRoot);
+        BatchKitDiagnostics.PartitionsActive.Add(1);
+        try
+        {
+            var outcome = await _job.Pipeline.RunPartitionAsync(runtime, linked.Token).ConfigureAwait(false);
+            await context.Store.SetPartitionStateAsync(context.Lease, new PartitionState(partition.Id, PartitionStatus.Completed, total, null, time.GetUtcNow()), release: true, cancellationToken).ConfigureAwait(false);
+            BatchKitDiagnostics.ItemsProcessed.Add(outcome.RecordsWritten, new KeyValuePair<string, object?>("batchkit.job.name", _job.Name));
+            Log.PartitionCompleted(executorLogger, _job.Name, partition.Id, outcome.RecordsRead, outcome.RecordsWritten, outcome.Errors);
+            await EndPartitionAttemptAsync(context, attemptRecord, PartitionStatus.Completed, outcome, null).ConfigureAwait(false);
+            return null;
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            return new PartitionTimeoutException($"Partition '{partition.Id}' of job '{_job.Name}' exceeded its timeout of {options.PartitionTimeout} and was stopped at a chunk boundary.")
+            {
+                JobName = _job.Name,
+                PartitionId = partition.Id,
+                IsTransient = true,
+                Timeout = options.PartitionTimeout,
+            };
+        }
+        catch (Exception ex) when (ex is not LeaseLostException && (ex is not OperationCanceledException || !linked.IsCancellationRequested))
+        {
+            // An OperationCanceledException while the attempt's token is not cancelled was raised by a source, step
+            // or sink of its own accord (an HttpClient timeout): a failure like any other, attempted again. An exceeded
+            // error rate is a failure that can never succeed.
+            return ex;
+        }
+        finally
+        {
+            BatchKitDiagnostics.PartitionsActive.Add(-1);
+        }
+    }
+
+    /// <summary>Hands a partition back for any worker to claim: pending, lease ended, checkpoint kept.</summary>
+    private async Task HandBackAsync(AttemptContext context, Partition partition, int attempts)
+    {
+        try
+        {
+            await context.Store.SetPartitionStateAsync(context.Lease, new PartitionState(partition.Id, PartitionStatus.Pending, attempts, null, _job.TimeProvider.GetUtcNow()), release: true, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (LeaseLostException)
+        {
+            // Taken over meanwhile: it is the other worker's now.
         }
     }
 
     /// <summary>
     /// Tells whether another attempt of a failed partition may succeed: not for a non-transient
-    /// <see cref="BatchKitException"/> (a schema mismatch, an invalid definition), nor for invalid data or an
-    /// unsupported type (<see cref="InvalidDataException"/>, <see cref="FormatException"/>, <see cref="NotSupportedException"/>).
+    /// <see cref="BatchKitException"/> (a schema mismatch, an invalid definition, an exceeded error rate), nor for
+    /// invalid data or an unsupported type (<see cref="InvalidDataException"/>, <see cref="FormatException"/>,
+    /// <see cref="NotSupportedException"/>).
     /// </summary>
     private static bool IsRetryable(Exception failure) => failure switch
     {

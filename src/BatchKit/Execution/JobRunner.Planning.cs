@@ -2,65 +2,9 @@ using Microsoft.Extensions.Logging;
 
 namespace BatchKit;
 
-/// <content>Taking the run lease, and planning or verifying the frozen plan.</content>
+/// <content>Planning or verifying the frozen plan.</content>
 public sealed partial class JobRunner
 {
-    /// <summary>
-    /// Takes the run lease: at once when it is free, expired, or held by a process of this host that is gone (a
-    /// fenced takeover that bumps the epoch); otherwise after waiting up to <see cref="JobOptions.LeaseWaitTimeout"/>
-    /// for the holder to release it or for it to expire.
-    /// </summary>
-    private async Task<(RunLease Lease, RunRecord Run)> AcquireAsync(ICheckpointStore store, RunKey runKey, string owner, CancellationToken cancellationToken)
-    {
-        var time = _job.TimeProvider;
-        var duration = _job.Options.LeaseDuration;
-        var deadline = time.GetUtcNow() + (_job.Options.LeaseWaitTimeout ?? duration + TimeSpan.FromSeconds(5));
-        string? reported = null;
-        while (true)
-        {
-            try
-            {
-                return await store.AcquireRunAsync(runKey, owner, duration, cancellationToken).ConfigureAwait(false);
-            }
-            catch (RunLeaseConflictException)
-            {
-                var run = await store.GetRunAsync(runKey.Value, cancellationToken).ConfigureAwait(false);
-                if (run?.LeaseOwner is not { } holder)
-                {
-                    continue; // released meanwhile
-                }
-
-                if (LocalProcessOwner.IsGone(holder))
-                {
-                    Log.LeaseTakenOver(_logger, _job.Name, runKey, holder, run.LeaseExpiresAt);
-                    try
-                    {
-                        return await store.TakeOverRunAsync(runKey, owner, holder, duration, cancellationToken).ConfigureAwait(false);
-                    }
-                    catch (RunLeaseConflictException)
-                    {
-                        continue; // another runner took it over first: it is the holder now
-                    }
-                }
-
-                var now = time.GetUtcNow();
-                if (now >= deadline)
-                {
-                    throw;
-                }
-
-                if (!string.Equals(holder, reported, StringComparison.Ordinal))
-                {
-                    Log.LeaseWaiting(_logger, _job.Name, runKey, holder, run.LeaseExpiresAt, deadline);
-                    reported = holder;
-                }
-
-                var pause = deadline - now;
-                await Task.Delay(pause < TimeSpan.FromMilliseconds(500) ? pause : TimeSpan.FromMilliseconds(500), time, cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
-
     /// <summary>
     /// Returns the frozen plan after checking that the job definition and the inputs of its unfinished partitions did not
     /// change; or, for a new run or a reprocess, plans the partitions and freezes them with the definition. A reprocess
@@ -110,7 +54,10 @@ public sealed partial class JobRunner
             await store.ResetRunAsync(lease, cancellationToken).ConfigureAwait(false);
         }
 
-        await store.SavePlanAsync(lease, new PartitionPlan(Fingerprint(definition), partitions) { Definition = definition }, cancellationToken).ConfigureAwait(false);
+        // Shuffled: the extract partitions come first in the plan, and the target partitions behind the barrier become
+        // claimable only once every extract partition completed.
+        var barrier = _job.Pipeline.IsShuffled ? partitions.Count(StagingLayout.IsExtract) : 0;
+        await store.SavePlanAsync(lease, new PartitionPlan(Fingerprint(definition), partitions) { Definition = definition, Barrier = barrier }, cancellationToken).ConfigureAwait(false);
         return partitions;
     }
 

@@ -7,11 +7,12 @@ using Polly.Retry;
 namespace BatchKit;
 
 /// <summary>
-/// Runs a <see cref="Job"/>: takes the run lease, plans (or reuses) the partitions, processes every partition that is
-/// not completed, and records the outcome. Running the same RunKey again resumes it; a completed RunKey is a no-op
-/// unless <see cref="RunOptions.Reprocess"/> is set.
+/// Runs a <see cref="Job"/> as one worker of a run: joins the run (freezing its plan if it is new), claims partitions one
+/// at a time under their own leases until none is left, and finalizes the run if it finishes last. Any number of workers,
+/// in this process or others sharing the checkpoint store, cooperate on one RunKey; a completed RunKey is a no-op unless
+/// <see cref="RunOptions.Reprocess"/> is set.
 /// </summary>
-/// <remarks>Thread-safe: one runner can run several RunKeys at once.</remarks>
+/// <remarks>Thread-safe: one runner can run several RunKeys, or the same RunKey several times, at once.</remarks>
 public sealed partial class JobRunner
 {
     private readonly Job _job;
@@ -26,43 +27,77 @@ public sealed partial class JobRunner
         _logger = job.LoggerFactory.CreateLogger("BatchKit.Job");
     }
 
-    /// <summary>Runs the job for a set of run parameters.</summary>
+    /// <summary>Runs the job for a set of run parameters, as one worker of the run, and returns once the run is settled.</summary>
     /// <param name="parameters">The identifying run parameters, for example the business date.</param>
     /// <param name="options">Options of this call, or <see langword="null"/> for the defaults.</param>
-    /// <param name="cancellationToken">Stops the run at the next chunk boundary; the run is marked <see cref="RunStatus.Cancelled"/> and can be resumed.</param>
-    /// <returns>The outcome: completed (now or earlier), failed or timed out.</returns>
+    /// <param name="cancellationToken">Stops the run at the next chunk boundary; this call's partitions go back to pending, the run is marked <see cref="RunStatus.Cancelled"/> (unless another worker completes it) and can be resumed.</param>
+    /// <returns>The outcome: completed (now or earlier), completed with doubts, failed or timed out.</returns>
     /// <exception cref="RunLeaseConflictException">
-    /// Another live process holds the run's lease and did not release it within <see cref="JobOptions.LeaseWaitTimeout"/>;
-    /// the message names the holder and until when its lease lasts. Nothing was done or recorded.
+    /// The run lease, which a worker holds only while it plans or finalizes the run, stayed with another live worker for
+    /// longer than <see cref="JobOptions.LeaseWaitTimeout"/>; or <see cref="RunOptions.Reprocess"/> was asked while other
+    /// live workers hold partitions of the run. The message names the holder. Nothing was done or recorded.
     /// </exception>
-    /// <exception cref="LeaseLostException">The lease was taken over by another process during the run.</exception>
+    /// <exception cref="LeaseLostException">The run lease was taken over while this call was planning or finalizing the run (it was paused past the lease).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the run is resumable.</exception>
     /// <remarks>
     /// <para>
-    /// Failures come back in one of two ways. Once this call holds the lease, every failure of the run (a partition that
-    /// failed all its attempts, planning, the error rate, <see cref="JobOptions.MaxDuration"/>) is recorded in the store
-    /// and returned as a <see cref="RunResult"/> whose <see cref="RunResult.Status"/> matches the stored status, with the
-    /// lease released. An exception is thrown only when this call does not own the outcome: it could not start because
-    /// another live process holds the run (<see cref="RunLeaseConflictException"/>), another process took the run over
-    /// (<see cref="LeaseLostException"/>), or the caller cancelled it (<see cref="OperationCanceledException"/>; the run is
-    /// recorded as <see cref="RunStatus.Cancelled"/>). An <see cref="OperationCanceledException"/> raised by a source,
-    /// step or sink itself (an <c>HttpClient</c> timeout) is a failure like any other, not a cancellation.
+    /// Two calls on one RunKey, in one process or in two, cooperate instead of conflicting: each claims the partitions
+    /// the other has not, and the call that finishes the last partition finalizes the run; both return the same final
+    /// status. A call returns only when no partition is left to claim and none is held by another live worker, so it
+    /// takes over the partitions of a worker that died (at once when that worker was a process of this host that is
+    /// gone, otherwise when its partition lease expires).
     /// </para>
     /// <para>
-    /// A lease held by a process of this host that is gone (killed, crashed) is taken over at once, through the store and
-    /// with a new lease epoch, so a run can be started again right after its process died. A lease held elsewhere is
-    /// waited for as <see cref="JobOptions.LeaseWaitTimeout"/> says.
+    /// Failures come back in one of two ways. Every failure of the run (a partition that failed all its attempts,
+    /// planning, the error rate, <see cref="JobOptions.MaxDuration"/>) is recorded in the store and returned as a
+    /// <see cref="RunResult"/> whose <see cref="RunResult.Status"/> matches the stored status. An exception is thrown only
+    /// when this call does not own the outcome: see the exceptions above. A partition lease lost during the run (this
+    /// process was paused past it and another worker took the partition over) is not an error: the partition stops here
+    /// without writing anything, and the worker that took it over finishes it. An <see cref="OperationCanceledException"/>
+    /// raised by a source, step or sink itself (an <c>HttpClient</c> timeout) is a failure like any other, not a cancellation.
     /// </para>
     /// </remarks>
     public async Task<RunResult> RunAsync(RunParameters parameters, RunOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        options ??= new RunOptions();
-        var runKey = new RunKey(_job.Name, parameters);
+        return await RunWithStoreAsync(new RunKey(_job.Name, parameters), options ?? new RunOptions(), null, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs the job for a set of run parameters.</summary>
+    /// <param name="parameters">The identifying run parameters.</param>
+    /// <param name="cancellationToken">Stops the run at the next chunk boundary.</param>
+    /// <returns>The outcome.</returns>
+    public Task<RunResult> RunAsync(RunParameters parameters, CancellationToken cancellationToken) => RunAsync(parameters, null, cancellationToken);
+
+    /// <summary>
+    /// Runs one worker process of a run shared by many: joins the run (planning it if this worker is first), claims
+    /// partitions, preferring its share (<see cref="WorkerOptions.WorkerIndex"/>), until none is left, and exits. The run
+    /// completes when its last partition does, on whichever worker that is; every worker returns the run's final status.
+    /// </summary>
+    /// <param name="parameters">The identifying run parameters.</param>
+    /// <param name="options">The worker's share and lease duration.</param>
+    /// <param name="cancellationToken">
+    /// Stops this worker at the next chunk boundary: its partitions go back to pending for the other workers, and the
+    /// run's status is left alone (the run is not cancelled: other workers go on).
+    /// </param>
+    /// <returns>The outcome, as for <see cref="RunAsync(RunParameters, RunOptions?, CancellationToken)"/>.</returns>
+    /// <exception cref="RunLeaseConflictException">The run lease stayed with another live worker for longer than <see cref="JobOptions.LeaseWaitTimeout"/>.</exception>
+    /// <exception cref="LeaseLostException">The run lease was taken over while this worker was planning or finalizing the run.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public async Task<RunResult> RunWorkerAsync(RunParameters parameters, WorkerOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        return await RunWithStoreAsync(new RunKey(_job.Name, parameters), new RunOptions(), options, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<RunResult> RunWithStoreAsync(RunKey runKey, RunOptions options, WorkerOptions? worker, CancellationToken cancellationToken)
+    {
         var store = _job.StoreFactory();
         try
         {
-            return await RunAsync(store, runKey, options, cancellationToken).ConfigureAwait(false);
+            return await RunAsync(store, runKey, options, worker, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -73,40 +108,13 @@ public sealed partial class JobRunner
         }
     }
 
-    /// <summary>Runs the job for a set of run parameters.</summary>
-    /// <param name="parameters">The identifying run parameters.</param>
-    /// <param name="cancellationToken">Stops the run at the next chunk boundary.</param>
-    /// <returns>The outcome.</returns>
-    public Task<RunResult> RunAsync(RunParameters parameters, CancellationToken cancellationToken) => RunAsync(parameters, null, cancellationToken);
-
-    private async Task<RunResult> RunAttemptAsync(ICheckpointStore store, RunKey runKey, RunOptions options, string owner, RunRecorder recorder, CancellationToken cancellationToken)
+    private async Task<RunResult> RunAttemptAsync(ICheckpointStore store, RunKey runKey, RunOptions options, WorkerOptions? worker, string owner, RunRecorder recorder, CancellationToken cancellationToken)
     {
         var time = _job.TimeProvider;
-        var started = time.GetTimestamp();
         using var activity = BatchKitDiagnostics.ActivitySource.StartActivity("batchkit.run");
         activity?.SetTag("batchkit.job.name", _job.Name);
         activity?.SetTag("batchkit.run.key", runKey.Value);
-        var (lease, run) = await AcquireAsync(store, runKey, owner, cancellationToken).ConfigureAwait(false);
-        await recorder.BeginAsync(lease, cancellationToken).ConfigureAwait(false);
-
-        if (run.Status == RunStatus.CompletedWithDoubts && !options.Reprocess
-            && (await store.ListInDoubtEffectsAsync(runKey.Value, cancellationToken).ConfigureAwait(false)).Count > 0)
-        {
-            // Until every doubt is resolved, running again could only repeat the same doubts.
-            await store.SetRunStatusAsync(lease, RunStatus.CompletedWithDoubts, run.LastError, release: true, CancellationToken.None).ConfigureAwait(false);
-            var plan = await store.GetPlanAsync(runKey.Value, cancellationToken).ConfigureAwait(false);
-            var doubtful = await ResultAsync(store, runKey, plan?.Partitions ?? [], RunStatus.CompletedWithDoubts, 0, started, null, alreadyCompleted: true).ConfigureAwait(false);
-            Log.RunCompletedWithDoubts(_logger, _job.Name, runKey, doubtful.InDoubt);
-            return doubtful;
-        }
-
-        if (run.Status == RunStatus.Completed && !options.Reprocess)
-        {
-            await store.SetRunStatusAsync(lease, RunStatus.Completed, null, release: true, CancellationToken.None).ConfigureAwait(false);
-            Log.RunAlreadyCompleted(_logger, _job.Name, runKey);
-            var plan = await store.GetPlanAsync(runKey.Value, cancellationToken).ConfigureAwait(false);
-            return await ResultAsync(store, runKey, plan?.Partitions ?? [], RunStatus.Completed, 0, started, null, alreadyCompleted: true).ConfigureAwait(false);
-        }
+        var run = new WorkerRun(store, runKey, owner, worker?.LeaseDuration ?? _job.Options.LeaseDuration, worker ?? new WorkerOptions(), worker is not null, time.GetTimestamp(), StagingRoot(store), recorder);
 
         using var timeout = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
         if (_job.Options.MaxDuration != Timeout.InfiniteTimeSpan)
@@ -115,181 +123,39 @@ public sealed partial class JobRunner
         }
 
         using var runCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-        using var heartbeat = new LeaseGuard(store, lease, _job.Options.LeaseDuration, time, runCancellation, _logger, _job.Name);
-        var heartbeatTask = heartbeat.RunAsync();
         IReadOnlyList<Partition> partitions = [];
-        var processed = 0;
         try
         {
-            await store.SetRunStatusAsync(lease, RunStatus.Running, null, release: false, runCancellation.Token).ConfigureAwait(false);
-            var staging = StagingRoot(store);
-            partitions = await PlanAsync(store, lease, heartbeat.Token, runKey, options, runCancellation.Token).ConfigureAwait(false);
-            if (run.Status == RunStatus.CompletedWithDoubts && !options.Reprocess)
+            var (planned, early) = await JoinAsync(run, options, runCancellation.Token).ConfigureAwait(false);
+            if (early is not null)
             {
-                await ReopenDoubtfulPartitionsAsync(store, lease, runKey, partitions, runCancellation.Token).ConfigureAwait(false);
+                return early;
             }
 
-            var (failures, count) = await ProcessAsync(store, heartbeat, runKey, partitions, options, staging, runCancellation.Token).ConfigureAwait(false);
-            processed = count;
-            if (failures.Count > 0)
+            partitions = planned!;
+            while (true)
             {
-                var first = failures.OrderBy(f => f.Partition.Index).First();
-                var status = failures.All(f => f.Exception is PartitionTimeoutException) ? RunStatus.TimedOut : RunStatus.Failed;
-                var transient = failures.All(f => IsRetryable(f.Exception));
-                var error = new PartitionFailedException(
-                    $"The job '{_job.Name}' run {runKey}: {failures.Count} partition(s) failed; first: partition '{first.Partition.Id}' after {first.Attempts} attempt(s): {first.Exception.Message}",
-                    first.Exception) { JobName = _job.Name, PartitionId = first.Partition.Id, IsTransient = transient };
-                await store.SetRunStatusAsync(lease, status, error.Message, release: true, CancellationToken.None).ConfigureAwait(false);
-                return await ResultAsync(store, runKey, partitions, status, processed, started, error).ConfigureAwait(false);
+                await WorkAsync(run, partitions, runCancellation.Token).ConfigureAwait(false);
+                if (await FinalizeAsync(run, partitions, runCancellation.Token).ConfigureAwait(false) is { } result)
+                {
+                    return result;
+                }
             }
-
-            var totals = await TotalsAsync(store, runKey, partitions).ConfigureAwait(false);
-            ThrowIfBelowMinimum(runKey, totals.RecordsRead);
-            ErrorRate.ThrowIfExceeded(_job, totals.RecordsRead, totals.Errors, final: true);
-            await recorder.GateAsync(partitions, totals.InDoubt > 0 ? RunStatus.CompletedWithDoubts : RunStatus.Completed, totals, time.GetElapsedTime(started), runCancellation.Token).ConfigureAwait(false);
-            await _job.Pipeline.CompleteRunAsync(new RunCompletionContext(runKey, partitions) { Fence = heartbeat.Token }, runCancellation.Token).ConfigureAwait(false);
-            var completed = totals.InDoubt > 0 ? RunStatus.CompletedWithDoubts : RunStatus.Completed;
-            var doubts = totals.InDoubt > 0
-                ? $"{totals.InDoubt} record(s) have side effects in doubt: resolve them with ResolveInDoubtEffectAsync and run again."
-                : null;
-            await store.SetRunStatusAsync(lease, completed, doubts, release: true, CancellationToken.None).ConfigureAwait(false);
-            DeleteStaging(runKey, staging);
-            if (totals.InDoubt > 0)
-            {
-                Log.RunCompletedWithDoubts(_logger, _job.Name, runKey, totals.InDoubt);
-            }
-
-            return await ResultAsync(store, runKey, partitions, completed, processed, started, null).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (heartbeat.Lost)
-        {
-            Log.LeaseLost(_logger, _job.Name, runKey);
-            throw new LeaseLostException($"The job '{_job.Name}' run {runKey} lost its lease to another process and stopped without committing more.") { JobName = _job.Name };
-        }
-        catch (LeaseLostException)
-        {
-            Log.LeaseLost(_logger, _job.Name, runKey);
-            throw;
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             var error = new TimeoutException($"The job '{_job.Name}' run {runKey} exceeded its maximum duration of {_job.Options.MaxDuration}; it stopped at a chunk boundary and resumes from its checkpoints when run again.");
-            await store.SetRunStatusAsync(lease, RunStatus.TimedOut, error.Message, release: true, CancellationToken.None).ConfigureAwait(false);
-            return await ResultAsync(store, runKey, partitions, RunStatus.TimedOut, processed, started, error).ConfigureAwait(false);
+            var status = await RecordStopAsync(run, RunStatus.TimedOut, error.Message).ConfigureAwait(false);
+            return await ResultAsync(run, partitions, status, status == RunStatus.TimedOut ? error : null).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            await store.SetRunStatusAsync(lease, RunStatus.Cancelled, "Cancelled at a chunk boundary; the next run of this RunKey resumes from the checkpoints.", release: true, CancellationToken.None).ConfigureAwait(false);
+            if (!run.IsWorker)
+            {
+                await RecordStopAsync(run, RunStatus.Cancelled, "Cancelled at a chunk boundary; the next run of this RunKey resumes from the checkpoints.").ConfigureAwait(false);
+            }
+
             throw;
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !runCancellation.IsCancellationRequested)
-        {
-            // Planning, publishing or the error-rate check failed, or a partitioner or sink raised a cancellation of its
-            // own (not the run's token, its timeout or a lost lease): the run is resumable once the cause is fixed.
-            await store.SetRunStatusAsync(lease, RunStatus.Failed, ex.GetType().Name + ": " + ex.Message, release: true, CancellationToken.None).ConfigureAwait(false);
-            return await ResultAsync(store, runKey, partitions, RunStatus.Failed, processed, started, ex).ConfigureAwait(false);
-        }
-        finally
-        {
-            await heartbeat.StopAsync(heartbeatTask).ConfigureAwait(false);
-        }
-    }
-
-    private async Task<(IReadOnlyCollection<PartitionFailure> Failures, int Processed)> ProcessAsync(
-        ICheckpointStore store, LeaseGuard guard, RunKey runKey, IReadOnlyList<Partition> partitions, RunOptions options, string staging, CancellationToken cancellationToken)
-    {
-        var lease = guard.Lease;
-        var states = (await store.GetPartitionStatesAsync(runKey.Value, cancellationToken).ConfigureAwait(false)).ToDictionary(s => s.PartitionId, StringComparer.Ordinal);
-        if (_job.Pipeline.IsShuffled)
-        {
-            await ReopenMissingStagingAsync(store, lease, runKey, partitions, states, staging, cancellationToken).ConfigureAwait(false);
-        }
-
-        bool IsPending(Partition p) => !states.TryGetValue(p.Id, out var s)
-            || s.Status is PartitionStatus.Pending or PartitionStatus.Running
-            || (s.Status == PartitionStatus.Failed && options.RetryFailedPartitions);
-
-        var pending = partitions.Where(IsPending).ToList();
-        Log.RunStarted(_logger, _job.Name, runKey, partitions.Count, pending.Count, lease.Epoch);
-        var failures = new ConcurrentBag<PartitionFailure>();
-        foreach (var p in partitions.Where(p => !IsPending(p)))
-        {
-            if (states[p.Id].Status == PartitionStatus.Failed)
-            {
-                failures.Add(new PartitionFailure(p, new PartitionFailedException(states[p.Id].LastError ?? "failed in an earlier run"), states[p.Id].Attempts));
-            }
-        }
-
-        var counters = new RunCounters();
-        var permanentFailure = false;
-        var context = new AttemptContext(store, lease, guard.Token, runKey, partitions, counters, CreateRetry("source read"), CreateRetry("sink write"), staging);
-
-        // Shuffled jobs run in two phases: every extract partition must finish before any target partition reads staging.
-        var phases = _job.Pipeline.IsShuffled
-            ? new[] { pending.Where(StagingLayout.IsExtract).ToList(), pending.Where(p => !StagingLayout.IsExtract(p)).ToList() }
-            : [pending];
-        foreach (var phase in phases)
-        {
-            if (!failures.IsEmpty && _job.Pipeline.IsShuffled)
-            {
-                break;
-            }
-
-            await Parallel.ForEachAsync(
-                phase,
-                new ParallelOptions { MaxDegreeOfParallelism = _job.Options.MaxParallelism, CancellationToken = cancellationToken },
-                async (partition, token) =>
-                {
-                    // A failure that can never succeed (schema, unsupported type, definition) would fail every
-                    // partition the same way: stop starting new ones; they stay pending for the next run.
-                    if (Volatile.Read(ref permanentFailure))
-                    {
-                        return;
-                    }
-
-                    var attempts = states.TryGetValue(partition.Id, out var s) ? s.Attempts : 0;
-                    var failure = await RunWithAttemptsAsync(context, partition, attempts, token).ConfigureAwait(false);
-                    if (failure is not null)
-                    {
-                        failures.Add(failure);
-                        if (!IsRetryable(failure.Exception))
-                        {
-                            Volatile.Write(ref permanentFailure, true);
-                        }
-                    }
-                }).ConfigureAwait(false);
-        }
-
-        return (failures, pending.Count);
-    }
-
-    /// <summary>
-    /// Re-opens every completed extract partition whose staging files (counted at its completion) are not all there while
-    /// a target partition still needs them: its state goes back to pending and its checkpoint is cleared, so the extract
-    /// phase runs it again before any target partition reads staging.
-    /// </summary>
-    private async Task ReopenMissingStagingAsync(
-        ICheckpointStore store, RunLease lease, RunKey runKey, IReadOnlyList<Partition> partitions, Dictionary<string, PartitionState> states, string staging, CancellationToken cancellationToken)
-    {
-        if (partitions.All(p => StagingLayout.IsExtract(p) || states.GetValueOrDefault(p.Id)?.Status == PartitionStatus.Completed))
-        {
-            return; // no target partition needs staging any more
-        }
-
-        foreach (var extract in partitions.Where(p => StagingLayout.IsExtract(p) && states.GetValueOrDefault(p.Id)?.Status == PartitionStatus.Completed))
-        {
-            var checkpoint = await store.GetCheckpointAsync(runKey.Value, extract.Id, cancellationToken).ConfigureAwait(false);
-            var present = StagingLayout.CountFiles(staging, runKey, extract.Id);
-            if (checkpoint is not null && present >= checkpoint.SinkPosition)
-            {
-                continue;
-            }
-
-            Log.StagingMissing(_logger, _job.Name, extract.Id, checkpoint?.SinkPosition ?? 0, present);
-            var reopened = new PartitionState(extract.Id, PartitionStatus.Pending, states[extract.Id].Attempts, null, _job.TimeProvider.GetUtcNow());
-            await store.ClearCheckpointAsync(lease, extract.Id, cancellationToken).ConfigureAwait(false);
-            await store.SetPartitionStateAsync(lease, reopened, cancellationToken).ConfigureAwait(false);
-            states[extract.Id] = reopened;
         }
     }
 
@@ -320,20 +186,20 @@ public sealed partial class JobRunner
             .Build();
     }
 
-    private async Task<RunResult> ResultAsync(ICheckpointStore store, RunKey runKey, IReadOnlyList<Partition> partitions, RunStatus status, int processed, long started, Exception? exception, bool alreadyCompleted = false)
+    private async Task<RunResult> ResultAsync(WorkerRun run, IReadOnlyList<Partition> partitions, RunStatus status, Exception? exception, bool alreadyCompleted = false)
     {
-        var totals = await TotalsAsync(store, runKey, partitions).ConfigureAwait(false);
-        var elapsed = _job.TimeProvider.GetElapsedTime(started);
+        var totals = await TotalsAsync(run.Store, run.RunKey, partitions).ConfigureAwait(false);
+        var elapsed = _job.TimeProvider.GetElapsedTime(run.Started);
         BatchKitDiagnostics.JobDuration.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("batchkit.job.name", _job.Name));
-        Log.RunEnded(_logger, _job.Name, runKey, status, totals.RecordsRead, totals.RecordsWritten, totals.Errors, elapsed);
+        Log.RunEnded(_logger, _job.Name, run.RunKey, status, totals.RecordsRead, totals.RecordsWritten, totals.Errors, elapsed);
         Activity.Current?.SetTag("batchkit.run.status", status.ToString());
         return new RunResult
         {
-            RunKey = runKey,
+            RunKey = run.RunKey,
             Status = status,
             WasAlreadyCompleted = alreadyCompleted,
             Partitions = partitions.Count,
-            PartitionsProcessed = processed,
+            PartitionsProcessed = run.Processed,
             RecordsRead = totals.RecordsRead,
             RecordsWritten = totals.RecordsWritten,
             Errors = totals.Errors,
@@ -341,25 +207,6 @@ public sealed partial class JobRunner
             Elapsed = elapsed,
             Exception = exception,
         };
-    }
-
-    /// <summary>
-    /// Once every in-doubt effect of a run is resolved, sends the partitions that had doubts back to pending, from
-    /// their first record: the guard skips the confirmed effects and performs the released ones.
-    /// </summary>
-    private async Task ReopenDoubtfulPartitionsAsync(ICheckpointStore store, RunLease lease, RunKey runKey, IReadOnlyList<Partition> partitions, CancellationToken cancellationToken)
-    {
-        foreach (var partition in partitions)
-        {
-            var checkpoint = await store.GetCheckpointAsync(runKey.Value, partition.Id, cancellationToken).ConfigureAwait(false);
-            if (checkpoint is not { InDoubtCount: > 0 })
-            {
-                continue;
-            }
-
-            await store.ClearCheckpointAsync(lease, partition.Id, cancellationToken).ConfigureAwait(false);
-            await store.SetPartitionStateAsync(lease, new PartitionState(partition.Id, PartitionStatus.Pending, 0, null, _job.TimeProvider.GetUtcNow()), cancellationToken).ConfigureAwait(false);
-        }
     }
 
     private static async Task<PartitionOutcome> TotalsAsync(ICheckpointStore store, RunKey runKey, IReadOnlyList<Partition> partitions)
@@ -402,5 +249,51 @@ public sealed partial class JobRunner
 
     private sealed record PartitionFailure(Partition Partition, Exception Exception, int Attempts);
 
-    private sealed record AttemptContext(ICheckpointStore Store, RunLease Lease, FencingToken Fence, RunKey RunKey, IReadOnlyList<Partition> Plan, RunCounters Counters, ResiliencePipeline SourceRetry, ResiliencePipeline SinkRetry, string StagingRoot);
+    /// <summary>What one partition attempt needs from its worker: the store, its lease and fencing token, the plan and the shared retry policies.</summary>
+    private sealed record AttemptContext(ICheckpointStore Store, PartitionLease Lease, FencingToken Fence, RunKey RunKey, IReadOnlyList<Partition> Plan, RunCounters Counters, ResiliencePipeline SourceRetry, ResiliencePipeline SinkRetry, string StagingRoot);
+
+    /// <summary>One worker's part in a run: its identity, lease duration and share, and what it saw and did.</summary>
+    private sealed class WorkerRun(ICheckpointStore store, RunKey runKey, string owner, TimeSpan leaseDuration, WorkerOptions options, bool isWorker, long started, string stagingRoot, RunRecorder recorder)
+    {
+        private int _processed;
+        private int _permanentFailure;
+
+        public ICheckpointStore Store { get; } = store;
+
+        public RunKey RunKey { get; } = runKey;
+
+        public string Owner { get; } = owner;
+
+        public TimeSpan LeaseDuration { get; } = leaseDuration;
+
+        public WorkerOptions Options { get; } = options;
+
+        /// <summary>Gets a value indicating whether this is <see cref="RunWorkerAsync"/> (cancellation leaves the run's status alone).</summary>
+        public bool IsWorker { get; } = isWorker;
+
+        public long Started { get; } = started;
+
+        /// <summary>Gets the recorder of this worker's attempt in the run history.</summary>
+        public RunRecorder Recorder { get; } = recorder;
+
+        public string StagingRoot { get; } = stagingRoot;
+
+        public RunCounters Counters { get; } = new();
+
+        /// <summary>Gets the partitions this worker saw fail past their attempts, with their exceptions.</summary>
+        public ConcurrentBag<PartitionFailure> Failures { get; } = [];
+
+        public int Processed => Volatile.Read(ref _processed);
+
+        /// <summary>Gets a value indicating whether a failure that can never succeed was seen: this worker claims no more partitions.</summary>
+        public bool PermanentFailure => Volatile.Read(ref _permanentFailure) == 1;
+
+        public ResiliencePipeline? SourceRetry { get; set; }
+
+        public ResiliencePipeline? SinkRetry { get; set; }
+
+        public void CountProcessed() => Interlocked.Increment(ref _processed);
+
+        public void StopClaiming() => Volatile.Write(ref _permanentFailure, 1);
+    }
 }

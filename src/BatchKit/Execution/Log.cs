@@ -35,7 +35,7 @@ public static partial class BatchKitEventId
     /// <summary>The side effect of a record is in doubt; the record was not passed on.</summary>
     public const int EffectInDoubt = 2005;
 
-    /// <summary>The run lease was lost to another process.</summary>
+    /// <summary>The run lease (held while planning or finalizing) was lost to another worker.</summary>
     public const int LeaseLost = 3000;
 
     /// <summary>The run lease is held by another process; the runner waits for it to be released or to expire.</summary>
@@ -46,6 +46,12 @@ public static partial class BatchKitEventId
 
     /// <summary>A lease renewal failed and is retried within the lease's remaining time.</summary>
     public const int LeaseRenewalFailed = 3003;
+
+    /// <summary>A partition lease was lost to another worker; the partition stopped here without writing.</summary>
+    public const int PartitionLeaseLost = 3004;
+
+    /// <summary>A partition whose lease expired, or whose holder is gone, was taken over with the next epoch.</summary>
+    public const int PartitionTakenOver = 3005;
 }
 
 internal static partial class Log
@@ -91,4 +97,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = BatchKitEventId.LeaseRenewalFailed, EventName = nameof(BatchKitEventId.LeaseRenewalFailed), Level = LogLevel.Warning, Message = "Job {JobName} run {RunKey} failed to renew its lease (try {Try}); retrying while the lease lasts")]
     public static partial void LeaseRenewalFailed(ILogger logger, Exception? exception, string jobName, string runKey, int @try);
+
+    [LoggerMessage(EventId = BatchKitEventId.PartitionLeaseLost, EventName = nameof(BatchKitEventId.PartitionLeaseLost), Level = LogLevel.Warning, Message = "Job {JobName} partition {PartitionId} lost its lease at epoch {Epoch} to another worker; it stopped here without writing, and the worker that took it over finishes it")]
+    public static partial void PartitionLeaseLost(ILogger logger, Exception? exception, string jobName, string partitionId, long epoch);
+
+    [LoggerMessage(EventId = BatchKitEventId.PartitionTakenOver, EventName = nameof(BatchKitEventId.PartitionTakenOver), Level = LogLevel.Warning, Message = "Job {JobName} partition {PartitionId} was held by {Owner}, whose lease expired or whose process is gone; taken over at epoch {Epoch}")]
+    public static partial void PartitionTakenOver(ILogger logger, string jobName, string partitionId, string owner, long epoch);
 }

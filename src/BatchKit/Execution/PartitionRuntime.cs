@@ -7,7 +7,7 @@ namespace BatchKit;
 internal sealed record PartitionRuntime(
     Job Job,
     ICheckpointStore Store,
-    RunLease Lease,
+    PartitionLease Lease,
     FencingToken Fence,
     RunKey RunKey,
     Partition Partition,

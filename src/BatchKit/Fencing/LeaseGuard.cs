@@ -5,14 +5,15 @@ using Polly.Retry;
 namespace BatchKit;
 
 /// <summary>
-/// Holds one lease for an attempt: renews it on a heartbeat (retrying a failed renewal within the lease's remaining
+/// Holds one lease (a run lease while joining or finalizing, or a partition lease while the partition runs): renews it on a heartbeat (retrying a failed renewal within the lease's remaining
 /// time), tracks the last successful renewal on a monotonic clock for self-fencing, and cancels the attempt once the
 /// lease is definitively lost (the store says so, or no renewal succeeded before the lease expired). A renewal that is
 /// merely late (a starved machine) does not stop the run: writers that find the lease too old confirm it with the store.
 /// </summary>
 internal sealed class LeaseGuard : IDisposable
 {
-    private readonly ICheckpointStore _store;
+    private readonly Func<TimeSpan, CancellationToken, ValueTask<bool>> _renew;
+    private readonly string _what;
     private readonly TimeSpan _duration;
     private readonly TimeSpan _usable;
     private readonly TimeProvider _time;
@@ -23,10 +24,20 @@ internal sealed class LeaseGuard : IDisposable
     private long _renewedAt;
     private int _lost;
 
-    public LeaseGuard(ICheckpointStore store, RunLease lease, TimeSpan duration, TimeProvider time, CancellationTokenSource onLost, ILogger logger, string jobName)
+    /// <summary>Initializes a new instance of the <see cref="LeaseGuard"/> class.</summary>
+    /// <param name="renew">Renews the lease for the given duration; <see langword="false"/> when it was lost.</param>
+    /// <param name="owner">The lease owner.</param>
+    /// <param name="epoch">The lease epoch.</param>
+    /// <param name="what">What is leased, for logs: the run, or the run and partition.</param>
+    /// <param name="duration">The lease duration.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="onLost">Cancelled once the lease is lost.</param>
+    /// <param name="logger">The logger.</param>
+    /// <param name="jobName">The job name, for logs.</param>
+    public LeaseGuard(Func<TimeSpan, CancellationToken, ValueTask<bool>> renew, string owner, long epoch, string what, TimeSpan duration, TimeProvider time, CancellationTokenSource onLost, ILogger logger, string jobName)
     {
-        _store = store;
-        Lease = lease;
+        _renew = renew;
+        _what = what;
         _duration = duration;
         _usable = duration - SafetyMargin(duration);
         _time = time;
@@ -34,10 +45,16 @@ internal sealed class LeaseGuard : IDisposable
         _logger = logger;
         _jobName = jobName;
         _renewedAt = time.GetTimestamp();
-        Token = new FencingToken(lease.Owner, lease.Epoch, () => IsExpired, ConfirmAsync);
+        Token = new FencingToken(owner, epoch, () => IsExpired, ConfirmAsync);
     }
 
-    public RunLease Lease { get; }
+    /// <summary>Creates the guard of a run lease.</summary>
+    public static LeaseGuard ForRun(ICheckpointStore store, RunLease lease, TimeSpan duration, TimeProvider time, CancellationTokenSource onLost, ILogger logger, string jobName) =>
+        new((d, ct) => store.RenewLeaseAsync(lease, d, ct), lease.Owner, lease.Epoch, lease.RunKey, duration, time, onLost, logger, jobName);
+
+    /// <summary>Creates the guard of a partition lease.</summary>
+    public static LeaseGuard ForPartition(ICheckpointStore store, PartitionLease lease, TimeSpan duration, TimeProvider time, CancellationTokenSource onLost, ILogger logger, string jobName) =>
+        new((d, ct) => store.RenewPartitionLeaseAsync(lease, d, ct), lease.Owner, lease.Epoch, lease.RunKey + "/" + lease.PartitionId, duration, time, onLost, logger, jobName);
 
     public FencingToken Token { get; }
 
@@ -64,7 +81,7 @@ internal sealed class LeaseGuard : IDisposable
                 ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } ex && !(ex is OperationCanceledException && _stop.IsCancellationRequested)),
                 OnRetry = args =>
                 {
-                    Log.LeaseRenewalFailed(_logger, args.Outcome.Exception, _jobName, Lease.RunKey, args.AttemptNumber + 1);
+                    Log.LeaseRenewalFailed(_logger, args.Outcome.Exception, _jobName, _what, args.AttemptNumber + 1);
                     return ValueTask.CompletedTask;
                 },
             })
@@ -123,7 +140,7 @@ internal sealed class LeaseGuard : IDisposable
 
         // The lease runs from when the renewal was sent, not from when its answer arrived.
         var sent = _time.GetTimestamp();
-        if (!await _store.RenewLeaseAsync(Lease, _duration, cancellationToken).ConfigureAwait(false))
+        if (!await _renew(_duration, cancellationToken).ConfigureAwait(false))
         {
             return false;
         }

@@ -46,14 +46,14 @@ public static class IdempotencyGuard
     /// exception, a timeout or a cancellation leaves the claim in place: the effect may have happened, so it is in
     /// doubt, and later attempts report it as <see cref="EffectOutcome.InDoubt"/> instead of repeating it.
     /// </remarks>
-    /// <exception cref="LeaseLostException">Another process took over the run; nothing was claimed.</exception>
+    /// <exception cref="LeaseLostException">Another worker took the partition over; nothing was claimed.</exception>
     /// <exception cref="EffectNotPerformedException">The effect said it was not performed; its claim was released.</exception>
     public static async ValueTask<EffectOutcome> ExecuteAsync(StepContext context, string recordKey, Func<string, CancellationToken, ValueTask> effect, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(effect);
         var key = DeriveKey(context.RunKey, context.Partition.Id, recordKey);
-        var claim = await context.Store.ClaimEffectAsync(context.Lease, context.Partition.Id, key, cancellationToken).ConfigureAwait(false);
+        var claim = await context.Store.ClaimEffectAsync(context.Lease, key, cancellationToken).ConfigureAwait(false);
         switch (claim)
         {
             case ClaimOutcome.AlreadyConfirmed:

@@ -41,7 +41,7 @@ public sealed class InMemoryCheckpointStore : ICheckpointStore
             var expires = StateStoreText.Truncate(now + leaseDuration);
             if (!_runs.TryGetValue(runKey.Value, out var data))
             {
-                var created = new RunRecord(runKey.Value, runKey.JobName, runKey.Parameters.ToString(), RunStatus.Running, now, null, 1, null, owner, 1, expires);
+                var created = new RunRecord(runKey.Value, runKey.JobName, runKey.Parameters.ToString(), RunStatus.Running, now, null, 0, null, owner, 1, expires);
                 _runs.Add(runKey.Value, new RunData(created, ++_sequence));
                 return ValueTask.FromResult((new RunLease(runKey.Value, owner, 1), created));
             }
@@ -55,7 +55,7 @@ public sealed class InMemoryCheckpointStore : ICheckpointStore
             }
 
             var epoch = string.Equals(before.LeaseOwner, owner, StringComparison.Ordinal) ? before.LeaseEpoch : before.LeaseEpoch + 1;
-            data.Run = before with { Attempts = before.Attempts + 1, LeaseOwner = owner, LeaseEpoch = epoch, LeaseExpiresAt = expires };
+            data.Run = before with { LeaseOwner = owner, LeaseEpoch = epoch, LeaseExpiresAt = expires };
             return ValueTask.FromResult((new RunLease(runKey.Value, owner, epoch), before));
         }
     }
@@ -77,6 +77,10 @@ public sealed class InMemoryCheckpointStore : ICheckpointStore
             return ValueTask.FromResult(true);
         }
     }
+
+    /// <inheritdoc/>
+    public ValueTask CountRunAttemptAsync(RunLease lease, CancellationToken cancellationToken) =>
+        Write(lease, data => data.Run = data.Run with { Attempts = data.Run.Attempts + 1 }, cancellationToken);
 
     /// <inheritdoc/>
     public ValueTask SetRunStatusAsync(RunLease lease, RunStatus status, string? error, bool release, CancellationToken cancellationToken) =>
@@ -135,11 +139,11 @@ public sealed class InMemoryCheckpointStore : ICheckpointStore
             }
 
             var now = Now();
-            data.Plan = new PartitionPlan(plan.Fingerprint, plan.Partitions.ToArray()) { Definition = plan.Definition };
+            data.Plan = new PartitionPlan(plan.Fingerprint, plan.Partitions.ToArray()) { Definition = plan.Definition, Barrier = plan.Barrier };
             for (var i = 0; i < plan.Partitions.Count; i++)
             {
                 data.PlanPositions.Add(plan.Partitions[i].Id, i);
-                data.States.Add(plan.Partitions[i].Id, new PartitionState(plan.Partitions[i].Id, PartitionStatus.Pending, 0, null, now));
+                data.States.Add(plan.Partitions[i].Id, new PartitionState(plan.Partitions[i].Id, PartitionStatus.Pending, 0, null, now) { LeaseEpoch = data.EpochFloor });
             }
         }, cancellationToken);
     }
@@ -149,17 +153,104 @@ public sealed class InMemoryCheckpointStore : ICheckpointStore
         Read<IReadOnlyList<PartitionState>>(runKey, data => data is null ? [] : data.States.Values.OrderBy(s => data.PlanPositions[s.PartitionId]).ToList(), cancellationToken);
 
     /// <inheritdoc/>
-    public ValueTask SetPartitionStateAsync(RunLease lease, PartitionState state, CancellationToken cancellationToken)
+    public ValueTask<PartitionLease?> ClaimPartitionAsync(PartitionClaim claim, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(state);
-        return Write(lease, data =>
+        ArgumentNullException.ThrowIfNull(claim);
+        ArgumentException.ThrowIfNullOrWhiteSpace(claim.Owner, nameof(claim));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(claim.LeaseDuration, TimeSpan.Zero, nameof(claim));
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_lock)
         {
-            if (!data.States.ContainsKey(state.PartitionId))
+            if (!_runs.TryGetValue(claim.RunKey, out var data) || data.Plan is null)
             {
-                throw StateStoreText.UnknownPartition(data.Run.JobName, data.Run.Parameters, state.PartitionId);
+                return ValueTask.FromResult<PartitionLease?>(null);
             }
 
-            data.States[state.PartitionId] = state with { UpdatedAt = StateStoreText.Truncate(state.UpdatedAt) };
+            var now = Now();
+            var plan = data.Plan.Partitions;
+            var barrierOpen = plan.Take(data.Plan.Barrier).All(p => data.States[p.Id].Status == PartitionStatus.Completed);
+            var gone = claim.GoneOwners.ToHashSet(StringComparer.Ordinal);
+            var candidate = Enumerable.Range(0, plan.Count)
+                .Where(i => i < data.Plan.Barrier || barrierOpen)
+                .Select(i => (Position: i, State: data.States[plan[i].Id]))
+                .Where(c => c.State.LeaseOwner is null
+                    ? c.State.Status == PartitionStatus.Pending
+                    : c.State.LeaseExpiresAt <= now || gone.Contains(c.State.LeaseOwner))
+                .OrderBy(c => claim.WorkerCount > 0 && c.Position % claim.WorkerCount == claim.WorkerIndex ? 0 : 1)
+                .ThenBy(c => c.Position)
+                .Select(c => c.State)
+                .FirstOrDefault();
+            if (candidate is null)
+            {
+                return ValueTask.FromResult<PartitionLease?>(null);
+            }
+
+            var epoch = candidate.LeaseEpoch + 1;
+            data.States[candidate.PartitionId] = candidate with
+            {
+                Status = PartitionStatus.Running,
+                UpdatedAt = now,
+                LeaseOwner = claim.Owner,
+                LeaseEpoch = epoch,
+                LeaseExpiresAt = StateStoreText.Truncate(now + claim.LeaseDuration),
+            };
+            return ValueTask.FromResult<PartitionLease?>(new PartitionLease(claim.RunKey, candidate.PartitionId, claim.Owner, epoch));
+        }
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<bool> RenewPartitionLeaseAsync(PartitionLease lease, TimeSpan leaseDuration, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(leaseDuration, TimeSpan.Zero);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_lock)
+        {
+            if (!_runs.TryGetValue(lease.RunKey, out var data) || !data.States.TryGetValue(lease.PartitionId, out var state) || !Holds(state, lease))
+            {
+                return ValueTask.FromResult(false);
+            }
+
+            data.States[lease.PartitionId] = state with { LeaseExpiresAt = StateStoreText.Truncate(Now() + leaseDuration) };
+            return ValueTask.FromResult(true);
+        }
+    }
+
+    /// <inheritdoc/>
+    public ValueTask SetPartitionStateAsync(PartitionLease lease, PartitionState state, bool release, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        StateStoreText.ValidatePartition(lease, state.PartitionId);
+        return Write(lease, (data, current) =>
+        {
+            data.States[lease.PartitionId] = current with
+            {
+                Status = state.Status,
+                Attempts = state.Attempts,
+                LastError = state.LastError,
+                UpdatedAt = StateStoreText.Truncate(state.UpdatedAt),
+                LeaseOwner = release ? null : current.LeaseOwner,
+                LeaseExpiresAt = release ? null : current.LeaseExpiresAt,
+            };
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask ReopenPartitionAsync(RunLease lease, string partitionId, bool clearCheckpoint, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(partitionId);
+        return Write(lease, data =>
+        {
+            if (!data.States.TryGetValue(partitionId, out var current))
+            {
+                throw StateStoreText.UnknownPartition(data.Run.JobName, data.Run.Parameters, partitionId);
+            }
+
+            data.States[partitionId] = current with { Status = PartitionStatus.Pending, LastError = null, UpdatedAt = Now(), LeaseOwner = null, LeaseExpiresAt = null };
+            if (clearCheckpoint)
+            {
+                data.Checkpoints.Remove(partitionId);
+            }
         }, cancellationToken);
     }
 
@@ -171,12 +262,13 @@ public sealed class InMemoryCheckpointStore : ICheckpointStore
     }
 
     /// <inheritdoc/>
-    public ValueTask CommitChunkAsync(RunLease lease, Checkpoint checkpoint, IReadOnlyList<ErrorRecord> errors, CancellationToken cancellationToken)
+    public ValueTask CommitChunkAsync(PartitionLease lease, Checkpoint checkpoint, IReadOnlyList<ErrorRecord> errors, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         ArgumentNullException.ThrowIfNull(lease);
+        StateStoreText.ValidatePartition(lease, checkpoint.PartitionId);
         StateStoreText.ValidateErrors(lease, errors);
-        return Write(lease, data =>
+        return Write(lease, (data, _) =>
         {
             data.Checkpoints[checkpoint.PartitionId] = checkpoint with { UpdatedAt = StateStoreText.Truncate(checkpoint.UpdatedAt) };
             foreach (var error in errors)
@@ -187,11 +279,8 @@ public sealed class InMemoryCheckpointStore : ICheckpointStore
     }
 
     /// <inheritdoc/>
-    public ValueTask ClearCheckpointAsync(RunLease lease, string partitionId, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(partitionId);
-        return Write(lease, data => data.Checkpoints.Remove(partitionId), cancellationToken);
-    }
+    public ValueTask ClearCheckpointAsync(PartitionLease lease, CancellationToken cancellationToken) =>
+        Write(lease, (data, _) => data.Checkpoints.Remove(lease.PartitionId), cancellationToken);
 
     /// <inheritdoc/>
     public ValueTask<bool> IsStageCompletedAsync(string runKey, string stage, CancellationToken cancellationToken)
@@ -224,27 +313,26 @@ public sealed class InMemoryCheckpointStore : ICheckpointStore
     }
 
     /// <inheritdoc/>
-    public ValueTask<ClaimOutcome> ClaimEffectAsync(RunLease lease, string partitionId, string key, CancellationToken cancellationToken)
+    public ValueTask<ClaimOutcome> ClaimEffectAsync(PartitionLease lease, string key, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(partitionId);
         ArgumentException.ThrowIfNullOrEmpty(key);
-        return ValueTask.FromResult(Fenced(lease, data =>
+        return ValueTask.FromResult(Fenced(lease, (data, _) =>
         {
             if (data.Effects.TryGetValue(key, out var effect))
             {
                 return effect.ConfirmedAt is null ? ClaimOutcome.InDoubt : ClaimOutcome.AlreadyConfirmed;
             }
 
-            data.Effects.Add(key, new Effect(partitionId, Now(), null));
+            data.Effects.Add(key, new Effect(lease.PartitionId, Now(), null));
             return ClaimOutcome.Claimed;
         }, cancellationToken));
     }
 
     /// <inheritdoc/>
-    public ValueTask ConfirmEffectAsync(RunLease lease, string key, CancellationToken cancellationToken)
+    public ValueTask ConfirmEffectAsync(PartitionLease lease, string key, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
-        return Write(lease, data =>
+        return Write(lease, (data, _) =>
         {
             if (!data.Effects.TryGetValue(key, out var effect))
             {
@@ -304,9 +392,9 @@ public sealed class InMemoryCheckpointStore : ICheckpointStore
             var now = Now();
             var cutoff = StateStoreText.Truncate(endedBefore);
             var keys = _runs.Values
-                .Select(d => d.Run)
-                .Where(r => r.EndedAt < cutoff && r.Status != RunStatus.Running && (r.LeaseOwner is null || r.LeaseExpiresAt <= now))
-                .Select(r => r.RunKey)
+                .Where(d => d.Run.EndedAt < cutoff && d.Run.Status != RunStatus.Running && (d.Run.LeaseOwner is null || d.Run.LeaseExpiresAt <= now)
+                    && !d.States.Values.Any(s => s.LeaseOwner is not null && s.LeaseExpiresAt > now))
+                .Select(d => d.Run.RunKey)
                 .Order(StringComparer.Ordinal)
                 .ToList();
             foreach (var key in keys)
@@ -323,6 +411,9 @@ public sealed class InMemoryCheckpointStore : ICheckpointStore
 
     private static bool Holds(RunRecord run, RunLease lease) =>
         string.Equals(run.LeaseOwner, lease.Owner, StringComparison.Ordinal) && run.LeaseEpoch == lease.Epoch;
+
+    private static bool Holds(PartitionState state, PartitionLease lease) =>
+        string.Equals(state.LeaseOwner, lease.Owner, StringComparison.Ordinal) && state.LeaseEpoch == lease.Epoch;
 
     private DateTimeOffset Now() => StateStoreText.Truncate(_timeProvider.GetUtcNow());
 
@@ -353,6 +444,36 @@ public sealed class InMemoryCheckpointStore : ICheckpointStore
             }
 
             return write(data);
+        }
+    }
+
+    private ValueTask Write(PartitionLease lease, Action<RunData, PartitionState> write, CancellationToken cancellationToken)
+    {
+        Fenced(lease, (data, state) =>
+        {
+            write(data, state);
+            return true;
+        }, cancellationToken);
+        return ValueTask.CompletedTask;
+    }
+
+    private T Fenced<T>(PartitionLease lease, Func<RunData, PartitionState, T> write, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_lock)
+        {
+            if (!_runs.TryGetValue(lease.RunKey, out var data) || !data.States.TryGetValue(lease.PartitionId, out var state))
+            {
+                throw StateStoreText.PartitionLeaseLost(lease, data?.Run.JobName, data?.Run.Parameters, null, 0);
+            }
+
+            if (!Holds(state, lease))
+            {
+                throw StateStoreText.PartitionLeaseLost(lease, data.Run.JobName, data.Run.Parameters, state.LeaseOwner, state.LeaseEpoch);
+            }
+
+            return write(data, state);
         }
     }
 
@@ -388,8 +509,12 @@ public sealed class InMemoryCheckpointStore : ICheckpointStore
 
         public Dictionary<string, Effect> Effects { get; } = new(StringComparer.Ordinal);
 
+        /// <summary>Gets the highest partition epoch of every plan cleared so far: a new plan's partitions start above it.</summary>
+        public long EpochFloor { get; private set; }
+
         public void Clear()
         {
+            EpochFloor = States.Values.Select(s => s.LeaseEpoch).Append(EpochFloor).Max();
             Plan = null;
             PlanPositions.Clear();
             States.Clear();

@@ -6,7 +6,7 @@ public enum PartitionStatus
     /// <summary>Not started yet.</summary>
     Pending,
 
-    /// <summary>Being processed (or was, by a process that stopped).</summary>
+    /// <summary>Claimed by a worker (<see cref="PartitionState.LeaseOwner"/>), or was, by a worker that stopped; once its lease expires any worker can take it over.</summary>
     Running,
 
     /// <summary>Every record was processed and the output published.</summary>

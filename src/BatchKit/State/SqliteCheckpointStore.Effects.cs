@@ -21,9 +21,8 @@ public sealed partial class SqliteCheckpointStore
     ];
 
     /// <inheritdoc/>
-    public ValueTask<ClaimOutcome> ClaimEffectAsync(RunLease lease, string partitionId, string key, CancellationToken cancellationToken)
+    public ValueTask<ClaimOutcome> ClaimEffectAsync(PartitionLease lease, string key, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(partitionId);
         ArgumentException.ThrowIfNullOrEmpty(key);
         return FencedAsync(lease, transaction =>
         {
@@ -37,7 +36,7 @@ public sealed partial class SqliteCheckpointStore
             }
 
             Command("INSERT INTO effects (run_key, effect_key, partition_id, status, claimed_at, confirmed_at) VALUES ($k, $key, $id, $status, $now, NULL)", transaction)
-                .With("$k", lease.RunKey).With("$key", key).With("$id", partitionId).With("$status", Claimed).With("$now", Ms(Now()))
+                .With("$k", lease.RunKey).With("$key", key).With("$id", lease.PartitionId).With("$status", Claimed).With("$now", Ms(Now()))
                 .ExecuteNonQuery();
             return ClaimOutcome.Claimed;
         }, cancellationToken);
@@ -45,7 +44,7 @@ public sealed partial class SqliteCheckpointStore
 
     /// <inheritdoc/>
     /// <exception cref="InvalidOperationException">The key was never claimed.</exception>
-    public ValueTask ConfirmEffectAsync(RunLease lease, string key, CancellationToken cancellationToken)
+    public ValueTask ConfirmEffectAsync(PartitionLease lease, string key, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
         return WriteAsync(lease, transaction =>
@@ -109,6 +108,7 @@ public sealed partial class SqliteCheckpointStore
                     """
                     SELECT run_key FROM runs
                     WHERE ended_at < $cutoff AND status <> $running AND (lease_owner IS NULL OR lease_expires_at <= $now)
+                      AND NOT EXISTS (SELECT 1 FROM partition_states s WHERE s.run_key = runs.run_key AND s.lease_owner IS NOT NULL AND s.lease_expires_at > $now)
                     ORDER BY run_key
                     """, transaction)
                 .With("$cutoff", Ms(endedBefore)).With("$running", nameof(RunStatus.Running)).With("$now", Ms(Now()))

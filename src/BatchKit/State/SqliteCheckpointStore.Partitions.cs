@@ -12,7 +12,8 @@ public sealed partial class SqliteCheckpointStore
         return LockedAsync(() =>
         {
             string fingerprint, definition;
-            using (var reader = Command("SELECT fingerprint, definition FROM partition_plans WHERE run_key = $k", null).With("$k", runKey).ExecuteReader())
+            int barrier;
+            using (var reader = Command("SELECT fingerprint, definition, barrier FROM partition_plans WHERE run_key = $k", null).With("$k", runKey).ExecuteReader())
             {
                 if (!reader.Read())
                 {
@@ -21,6 +22,7 @@ public sealed partial class SqliteCheckpointStore
 
                 fingerprint = reader.GetString(0);
                 definition = reader.GetString(1);
+                barrier = reader.GetInt32(2);
             }
 
             var partitions = new List<Partition>();
@@ -33,7 +35,7 @@ public sealed partial class SqliteCheckpointStore
                 }
             }
 
-            return new PartitionPlan(fingerprint, partitions) { Definition = definition };
+            return new PartitionPlan(fingerprint, partitions) { Definition = definition, Barrier = barrier };
         }, cancellationToken);
     }
 
@@ -53,8 +55,9 @@ public sealed partial class SqliteCheckpointStore
             }
 
             var now = Ms(Now());
-            Command("INSERT INTO partition_plans (run_key, fingerprint, partition_count, created_at, definition) VALUES ($k, $fingerprint, $count, $now, $definition)", transaction)
+            Command("INSERT INTO partition_plans (run_key, fingerprint, partition_count, created_at, definition, barrier) VALUES ($k, $fingerprint, $count, $now, $definition, $barrier)", transaction)
                 .With("$k", lease.RunKey).With("$fingerprint", plan.Fingerprint).With("$count", plan.Partitions.Count).With("$now", now).With("$definition", plan.Definition)
+                .With("$barrier", plan.Barrier)
                 .ExecuteNonQuery();
             for (var position = 0; position < plan.Partitions.Count; position++)
             {
@@ -63,7 +66,11 @@ public sealed partial class SqliteCheckpointStore
                     .With("$k", lease.RunKey).With("$position", position).With("$index", partition.Index).With("$id", partition.Id).With("$descriptor", partition.Descriptor)
                     .With("$identity", partition.InputIdentity)
                     .ExecuteNonQuery();
-                Command("INSERT INTO partition_states (run_key, partition_id, status, attempts, last_error, updated_at) VALUES ($k, $id, $status, 0, NULL, $now)", transaction)
+                Command(
+                        """
+                        INSERT INTO partition_states (run_key, partition_id, status, attempts, last_error, updated_at, lease_owner, lease_epoch, lease_expires_at)
+                        VALUES ($k, $id, $status, 0, NULL, $now, NULL, (SELECT partition_epoch_floor FROM runs WHERE run_key = $k), NULL)
+                        """, transaction)
                     .With("$k", lease.RunKey).With("$id", partition.Id).With("$status", nameof(PartitionStatus.Pending)).With("$now", now)
                     .ExecuteNonQuery();
             }
@@ -78,7 +85,7 @@ public sealed partial class SqliteCheckpointStore
         {
             using var reader = Command(
                     """
-                    SELECT s.partition_id, s.status, s.attempts, s.last_error, s.updated_at
+                    SELECT s.partition_id, s.status, s.attempts, s.last_error, s.updated_at, s.lease_owner, s.lease_epoch, s.lease_expires_at
                     FROM partition_states s JOIN plan_partitions p ON p.run_key = s.run_key AND p.partition_id = s.partition_id
                     WHERE s.run_key = $k ORDER BY p.position
                     """, null)
@@ -86,29 +93,15 @@ public sealed partial class SqliteCheckpointStore
             var states = new List<PartitionState>();
             while (reader.Read())
             {
-                states.Add(new PartitionState(reader.GetString(0), Enum.Parse<PartitionStatus>(reader.GetString(1)), reader.GetInt32(2), reader.GetStringOrNull(3), reader.GetInstant(4)));
+                states.Add(new PartitionState(reader.GetString(0), Enum.Parse<PartitionStatus>(reader.GetString(1)), reader.GetInt32(2), reader.GetStringOrNull(3), reader.GetInstant(4))
+                {
+                    LeaseOwner = reader.GetStringOrNull(5),
+                    LeaseEpoch = reader.GetInt64(6),
+                    LeaseExpiresAt = reader.GetInstantOrNull(7),
+                });
             }
 
             return states;
-        }, cancellationToken);
-    }
-
-    /// <inheritdoc/>
-    /// <exception cref="InvalidOperationException">The partition is not in the run's saved plan.</exception>
-    public ValueTask SetPartitionStateAsync(RunLease lease, PartitionState state, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(state);
-        return WriteAsync(lease, transaction =>
-        {
-            var updated = Command("UPDATE partition_states SET status = $status, attempts = $attempts, last_error = $error, updated_at = $updated WHERE run_key = $k AND partition_id = $id", transaction)
-                .With("$status", state.Status.ToString()).With("$attempts", state.Attempts).With("$error", state.LastError).With("$updated", Ms(state.UpdatedAt))
-                .With("$k", lease.RunKey).With("$id", state.PartitionId)
-                .ExecuteNonQuery();
-            if (updated == 0)
-            {
-                var (jobName, parameters) = EnsureLease(lease, transaction);
-                throw StateStoreText.UnknownPartition(jobName, parameters, state.PartitionId);
-            }
         }, cancellationToken);
     }
 
@@ -132,10 +125,11 @@ public sealed partial class SqliteCheckpointStore
     }
 
     /// <inheritdoc/>
-    public ValueTask CommitChunkAsync(RunLease lease, Checkpoint checkpoint, IReadOnlyList<ErrorRecord> errors, CancellationToken cancellationToken)
+    public ValueTask CommitChunkAsync(PartitionLease lease, Checkpoint checkpoint, IReadOnlyList<ErrorRecord> errors, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(lease);
         ArgumentNullException.ThrowIfNull(checkpoint);
+        StateStoreText.ValidatePartition(lease, checkpoint.PartitionId);
         StateStoreText.ValidateErrors(lease, errors);
         return WriteAsync(lease, transaction =>
         {
@@ -169,12 +163,9 @@ public sealed partial class SqliteCheckpointStore
     }
 
     /// <inheritdoc/>
-    public ValueTask ClearCheckpointAsync(RunLease lease, string partitionId, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(partitionId);
-        return WriteAsync(lease, transaction => Command("DELETE FROM checkpoints WHERE run_key = $k AND partition_id = $id", transaction)
-            .With("$k", lease.RunKey).With("$id", partitionId).ExecuteNonQuery(), cancellationToken);
-    }
+    public ValueTask ClearCheckpointAsync(PartitionLease lease, CancellationToken cancellationToken) =>
+        WriteAsync(lease, transaction => Command("DELETE FROM checkpoints WHERE run_key = $k AND partition_id = $id", transaction)
+            .With("$k", lease.RunKey).With("$id", lease.PartitionId).ExecuteNonQuery(), cancellationToken);
 
     /// <inheritdoc/>
     public ValueTask<bool> IsStageCompletedAsync(string runKey, string stage, CancellationToken cancellationToken)

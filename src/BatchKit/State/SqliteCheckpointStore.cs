@@ -4,13 +4,16 @@ using Microsoft.Data.Sqlite;
 namespace BatchKit;
 
 /// <summary>
-/// Keeps the state of runs in a SQLite database file: the embedded default checkpoint store. Several processes may
-/// share one file; each write that belongs to a run is checked against the run's lease (owner and epoch) in the same
-/// transaction, so a process whose lease was taken over cannot change anything.
+/// Keeps the state of runs in a SQLite database file: the embedded default checkpoint store. Several worker processes on
+/// one machine may share one file and one run; each write is checked against its lease (the run lease for run-wide
+/// writes, the partition's lease for a partition's writes: owner and epoch) in the same transaction, so a process whose
+/// lease was taken over cannot change anything.
 /// </summary>
 /// <remarks>
 /// Instances are thread-safe: calls are serialized on one connection, and writes across processes are serialized by
-/// SQLite (<c>BEGIN IMMEDIATE</c>, WAL journal, busy timeout). The store creates and upgrades its schema when it opens
+/// SQLite (<c>BEGIN IMMEDIATE</c>, WAL journal, busy timeout); a partition claim is one such transaction. Processes on
+/// different machines must not share a SQLite file over a network file system (its locks are not reliable there): use
+/// a server database for that. The store creates and upgrades its schema when it opens
 /// the file. Timestamps are stored as unix milliseconds, so they come back truncated to the millisecond, in UTC.
 /// </remarks>
 public sealed partial class SqliteCheckpointStore : ICheckpointStore
@@ -95,8 +98,8 @@ public sealed partial class SqliteCheckpointStore : ICheckpointStore
             var before = ReadRun(runKey.Value, transaction);
             if (before is null)
             {
-                var created = new RunRecord(runKey.Value, runKey.JobName, runKey.Parameters.ToString(), RunStatus.Running, now, null, 1, null, owner, 1, expires);
-                Command($"INSERT INTO runs ({RunColumns}) VALUES ($k, $job, $params, $status, $now, NULL, 1, NULL, $owner, 1, $expires)", transaction)
+                var created = new RunRecord(runKey.Value, runKey.JobName, runKey.Parameters.ToString(), RunStatus.Running, now, null, 0, null, owner, 1, expires);
+                Command($"INSERT INTO runs ({RunColumns}) VALUES ($k, $job, $params, $status, $now, NULL, 0, NULL, $owner, 1, $expires)", transaction)
                     .With("$k", created.RunKey).With("$job", created.JobName).With("$params", created.Parameters)
                     .With("$status", nameof(RunStatus.Running)).With("$now", Ms(now)).With("$owner", owner).With("$expires", Ms(expires))
                     .ExecuteNonQuery();
@@ -110,7 +113,7 @@ public sealed partial class SqliteCheckpointStore : ICheckpointStore
             }
 
             var epoch = sameOwner ? before.LeaseEpoch : before.LeaseEpoch + 1;
-            Command("UPDATE runs SET attempts = attempts + 1, lease_owner = $owner, lease_epoch = $epoch, lease_expires_at = $expires WHERE run_key = $k", transaction)
+            Command("UPDATE runs SET lease_owner = $owner, lease_epoch = $epoch, lease_expires_at = $expires WHERE run_key = $k", transaction)
                 .With("$owner", owner).With("$epoch", epoch).With("$expires", Ms(expires)).With("$k", runKey.Value)
                 .ExecuteNonQuery();
             return (new RunLease(runKey.Value, owner, epoch), before);
@@ -127,6 +130,12 @@ public sealed partial class SqliteCheckpointStore : ICheckpointStore
             .With("$expires", Ms(StateStoreText.Truncate(Now() + leaseDuration))).With("$k", lease.RunKey).With("$owner", lease.Owner).With("$epoch", lease.Epoch)
             .ExecuteNonQuery() == 1, cancellationToken);
     }
+
+    /// <inheritdoc/>
+    public ValueTask CountRunAttemptAsync(RunLease lease, CancellationToken cancellationToken) =>
+        WriteAsync(lease, transaction => Command("UPDATE runs SET attempts = attempts + 1 WHERE run_key = $k", transaction)
+            .With("$k", lease.RunKey)
+            .ExecuteNonQuery(), cancellationToken);
 
     /// <inheritdoc/>
     public ValueTask SetRunStatusAsync(RunLease lease, RunStatus status, string? error, bool release, CancellationToken cancellationToken) =>
@@ -171,6 +180,13 @@ public sealed partial class SqliteCheckpointStore : ICheckpointStore
     public ValueTask ResetRunAsync(RunLease lease, CancellationToken cancellationToken) =>
         WriteAsync(lease, transaction =>
         {
+            Command(
+                    """
+                    UPDATE runs SET partition_epoch_floor = max(partition_epoch_floor,
+                        coalesce((SELECT max(lease_epoch) FROM partition_states WHERE run_key = $k), 0))
+                    WHERE run_key = $k
+                    """, transaction)
+                .With("$k", lease.RunKey).ExecuteNonQuery();
             foreach (var statement in DeleteRunChildren)
             {
                 Command(statement, transaction).With("$k", lease.RunKey).ExecuteNonQuery();

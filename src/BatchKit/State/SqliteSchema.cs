@@ -149,6 +149,20 @@ internal static class SqliteSchema
             detail       TEXT    NOT NULL,
             PRIMARY KEY (run_key, owner, position));
         """,
+        // Migration 5 — partition leases: each partition carries its own lease (owner, epoch, expiry); the plan records its claim
+        // barrier; the run keeps the highest partition epoch of plans it reset. Existing partitions start at their run's
+        // last epoch, so fences that sinks recorded under the run lease keep refusing older writers.
+        """
+        ALTER TABLE partition_states ADD COLUMN lease_owner TEXT;
+        ALTER TABLE partition_states ADD COLUMN lease_epoch INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE partition_states ADD COLUMN lease_expires_at INTEGER;
+        ALTER TABLE partition_plans ADD COLUMN barrier INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE runs ADD COLUMN partition_epoch_floor INTEGER NOT NULL DEFAULT 0;
+        UPDATE partition_states SET lease_epoch = coalesce((SELECT lease_epoch FROM runs r WHERE r.run_key = partition_states.run_key), 0);
+        UPDATE runs SET partition_epoch_floor = lease_epoch;
+        UPDATE partition_plans SET barrier = (SELECT count(*) FROM plan_partitions p WHERE p.run_key = partition_plans.run_key AND p.partition_id LIKE 'extract-%');
+        CREATE INDEX ix_partition_states_claim ON partition_states (run_key, status, lease_expires_at);
+        """,
     ];
 
     // The tables of schema version 1: a file at version 0 that holds any other table belongs to another application.

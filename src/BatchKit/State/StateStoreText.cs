@@ -54,6 +54,48 @@ internal static class StateStoreText
         };
     }
 
+    /// <summary>Builds the error raised when a write carries a partition lease that was taken over or ended.</summary>
+    /// <param name="lease">The stale lease.</param>
+    /// <param name="jobName">The job name, or <see langword="null"/> when the run no longer exists.</param>
+    /// <param name="parameters">The canonical parameters.</param>
+    /// <param name="currentOwner">The current owner, if any.</param>
+    /// <param name="currentEpoch">The current epoch.</param>
+    /// <returns>The exception.</returns>
+    public static LeaseLostException PartitionLeaseLost(PartitionLease lease, string? jobName, string? parameters, string? currentOwner, long currentEpoch)
+    {
+        var epoch = lease.Epoch.ToString(CultureInfo.InvariantCulture);
+        if (jobName is null)
+        {
+            return new LeaseLostException(
+                $"The lease of '{lease.Owner}' (epoch {epoch}) on partition '{lease.PartitionId}' of run '{lease.RunKey}' is void: the run or the partition no longer exists. The write was not made.")
+            {
+                PartitionId = lease.PartitionId,
+            };
+        }
+
+        var holder = currentOwner is null ? "no worker holds it now" : $"it is now held by '{currentOwner}'";
+        return new LeaseLostException(
+            $"The lease of '{lease.Owner}' (epoch {epoch}) on partition '{lease.PartitionId}' of {DescribeRun(jobName, parameters ?? string.Empty)} was lost: "
+            + $"{holder} (epoch {currentEpoch.ToString(CultureInfo.InvariantCulture)}). The write was not made.")
+        {
+            JobName = jobName,
+            PartitionId = lease.PartitionId,
+        };
+    }
+
+    /// <summary>Checks that a partition id is the leased partition's.</summary>
+    /// <param name="lease">The lease.</param>
+    /// <param name="partitionId">The id of the partition written.</param>
+    /// <exception cref="ArgumentException">The ids differ.</exception>
+    public static void ValidatePartition(PartitionLease lease, string partitionId)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        if (!string.Equals(lease.PartitionId, partitionId, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"A write for partition '{partitionId}' carries the lease of partition '{lease.PartitionId}'; each partition's writes carry its own lease.", nameof(partitionId));
+        }
+    }
+
     /// <summary>Builds the error raised when a plan is saved twice.</summary>
     /// <param name="jobName">The job name.</param>
     /// <param name="parameters">The canonical parameters.</param>
@@ -112,15 +154,15 @@ internal static class StateStoreText
     /// <param name="lease">The lease.</param>
     /// <param name="errors">The error records.</param>
     /// <exception cref="ArgumentException">A record belongs to another run.</exception>
-    public static void ValidateErrors(RunLease lease, IReadOnlyList<ErrorRecord> errors)
+    public static void ValidateErrors(PartitionLease lease, IReadOnlyList<ErrorRecord> errors)
     {
         ArgumentNullException.ThrowIfNull(errors);
         foreach (var error in errors)
         {
             ArgumentNullException.ThrowIfNull(error, nameof(errors));
-            if (!string.Equals(error.RunKey, lease.RunKey, StringComparison.Ordinal))
+            if (!string.Equals(error.RunKey, lease.RunKey, StringComparison.Ordinal) || !string.Equals(error.PartitionId, lease.PartitionId, StringComparison.Ordinal))
             {
-                throw new ArgumentException($"An error record of partition '{error.PartitionId}' at offset {error.Offset.ToString(CultureInfo.InvariantCulture)} belongs to run '{error.RunKey}', expected the leased run '{lease.RunKey}'.", nameof(errors));
+                throw new ArgumentException($"An error record of partition '{error.PartitionId}' at offset {error.Offset.ToString(CultureInfo.InvariantCulture)} belongs to run '{error.RunKey}', expected the leased partition '{lease.PartitionId}' of run '{lease.RunKey}'.", nameof(errors));
             }
         }
     }

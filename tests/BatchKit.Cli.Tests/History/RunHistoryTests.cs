@@ -26,6 +26,7 @@ public sealed class RunHistoryTests : IDisposable
         {
             var owner = "host/1/1/" + day + "-" + ++number;
             var (lease, _) = await store.AcquireRunAsync(key, owner, TimeSpan.FromHours(5), CancellationToken.None);
+            await store.CountRunAttemptAsync(lease, CancellationToken.None);
             var started = _time.GetUtcNow();
             await store.RecordRunAttemptAsync(new RunAttempt(key.Value, owner, number, lease.Epoch, started, null, RunStatus.Running), CancellationToken.None);
             _time.Advance(duration);

@@ -87,8 +87,9 @@ public sealed class CrashResumeTests
 
         await using (var store = new SqliteCheckpointStore(dir.File("out.db")))
         {
-            var run = await store.GetRunAsync(new RunKey("testhost-run", RunParameters.Of("date", "2026-11-22")).Value, default);
-            run!.LeaseExpiresAt.Should().BeAfter(DateTimeOffset.UtcNow.AddSeconds(10), "the dead process's lease has not expired");
+            var states = await store.GetPartitionStatesAsync(new RunKey("testhost-run", RunParameters.Of("date", "2026-11-22")).Value, default);
+            states.Where(s => s.LeaseOwner is not null).Should().NotBeEmpty("the dead process held partitions")
+                .And.OnlyContain(s => s.LeaseExpiresAt > DateTimeOffset.UtcNow.AddSeconds(10), "the dead process's partition leases have not expired");
         }
 
         var watch = Stopwatch.StartNew();

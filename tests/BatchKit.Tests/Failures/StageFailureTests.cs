@@ -157,7 +157,7 @@ public sealed class StageFailureTests
     {
         private int _commits;
 
-        public override async ValueTask CommitChunkAsync(RunLease lease, Checkpoint checkpoint, IReadOnlyList<ErrorRecord> errors, CancellationToken cancellationToken)
+        public override async ValueTask CommitChunkAsync(PartitionLease lease, Checkpoint checkpoint, IReadOnlyList<ErrorRecord> errors, CancellationToken cancellationToken)
         {
             if (Interlocked.Increment(ref _commits) <= succeedingCommits)
             {

@@ -7,7 +7,7 @@ namespace BatchKit.Tests.Failures;
 
 /// <summary>
 /// Pauses a job's process (SIGSTOP) past its lease while it writes, lets another process take the run over, then wakes
-/// the paused one: it must stop with a lost lease without changing output, and the output must equal a clean run's.
+/// the paused one: its partitions stop without changing output, and the output must equal a clean run's.
 /// </summary>
 public sealed partial class StalledHolderTests
 {
@@ -87,16 +87,15 @@ public sealed partial class StalledHolderTests
                 var watch = Stopwatch.StartNew();
                 var takeover = await TestHostProcess.RunAsync(Args("out", "--lease-wait-s", "10"));
                 takeover.ExitCode.Should().Be(0, takeover.Output + takeover.Error);
-                // It did not wait for a lock held by the paused process either (the DuckDB runs allow 60 s for one); they
-                // stage every commit in a Parquet file flushed to disk, which takes longer on a loaded machine.
-                watch.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(duckDb ? 40 : 12));
+                watch.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(40), "the paused holder's partitions are taken over once their 2 s leases expire (generous for a loaded machine)");
                 published = Snapshot(output);
                 published.Keys.Should().NotContain(k => k.EndsWith(".partial", StringComparison.Ordinal), "the takeover published every partition");
                 Kill(paused.Id, SigCont).Should().Be(0, "the process was woken");
                 await WaitForExitAsync(paused, TimeSpan.FromSeconds(15));
             }
 
-            paused.ExitCode.Should().Be(4, "the woken process stops with a lost lease: " + await pausedOut + await pausedErr);
+            // Its partitions were taken over: they stop without writing, and it finds the run completed by the other.
+            paused.ExitCode.Should().Be(0, "the woken process returns the run's final status: " + await pausedOut + await pausedErr);
             Snapshot(output).Should().BeEquivalentTo(published, "the woken process changed no file after the takeover finished");
         }
         finally

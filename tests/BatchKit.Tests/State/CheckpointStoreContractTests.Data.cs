@@ -11,10 +11,10 @@ public abstract partial class CheckpointStoreContractTests
         await using var store = CreateStore(Time);
         var (lease, _) = await store.AcquireRunAsync(Key(), "w", LeaseDuration, default);
         await store.SavePlanAsync(lease, Plan(), default);
-        await store.CommitChunkAsync(lease, Checkpoint("hash-0001", 1000, 990, 10), [], default);
+        await store.CommitChunkAsync(await PartitionLeaseAsync(store, lease, "hash-0001"), Checkpoint("hash-0001", 1000, 990, 10), [], default);
         var second = Checkpoint("hash-0001", 2000, 1985, 15);
 
-        await store.CommitChunkAsync(lease, second, [], default);
+        await store.CommitChunkAsync(await PartitionLeaseAsync(store, lease, "hash-0001"), second, [], default);
 
         (await store.GetCheckpointAsync(Key().Value, "hash-0001", default)).Should().Be(second);
         (await store.GetCheckpointAsync(Key().Value, "hash-0000", default)).Should().BeNull();
@@ -29,8 +29,8 @@ public abstract partial class CheckpointStoreContractTests
         await store.SavePlanAsync(lease, Plan(), default);
         ErrorRecord[] errors = [Error(key, "hash-0000", 3), Error(key, "hash-0000", 7), Error(key, "hash-0000", 7, "parse failed", ErrorRecord.SourceStepName)];
 
-        await store.CommitChunkAsync(lease, Checkpoint("hash-0000", 10), errors, default);
-        await store.CommitChunkAsync(lease, Checkpoint("hash-0000", 10), [Error(key, "hash-0000", 7, "replayed reason"), Error(key, "hash-0000", 3)], default);
+        await store.CommitChunkAsync(await PartitionLeaseAsync(store, lease, "hash-0000"), Checkpoint("hash-0000", 10), errors, default);
+        await store.CommitChunkAsync(await PartitionLeaseAsync(store, lease, "hash-0000"), Checkpoint("hash-0000", 10), [Error(key, "hash-0000", 7, "replayed reason"), Error(key, "hash-0000", 3)], default);
 
         var stored = await store.QueryErrorsAsync(new ErrorQuery(key.Value), default);
         stored.Should().HaveCount(3);
@@ -44,8 +44,9 @@ public abstract partial class CheckpointStoreContractTests
     {
         await using var store = CreateStore(Time);
         var (lease, _) = await store.AcquireRunAsync(Key(), "w", LeaseDuration, default);
+        await store.SavePlanAsync(lease, Plan(), default);
 
-        var act = async () => await store.CommitChunkAsync(lease, Checkpoint("hash-0000", 1), [Error(Key("2030-01-01"), "hash-0000", 0)], default);
+        var act = async () => await store.CommitChunkAsync(await PartitionLeaseAsync(store, lease, "hash-0000"), Checkpoint("hash-0000", 1), [Error(Key("2030-01-01"), "hash-0000", 0)], default);
 
         await act.Should().ThrowAsync<ArgumentException>();
         (await store.GetCheckpointAsync(Key().Value, "hash-0000", default)).Should().BeNull();
@@ -63,7 +64,7 @@ public abstract partial class CheckpointStoreContractTests
         {
             for (var chunk = 1; chunk <= 40; chunk++)
             {
-                await store.CommitChunkAsync(lease, Checkpoint($"hash-{p:D4}", chunk * 100), [Error(key, $"hash-{p:D4}", chunk)], ct);
+                await store.CommitChunkAsync(await PartitionLeaseAsync(store, lease, $"hash-{p:D4}"), Checkpoint($"hash-{p:D4}", chunk * 100), [Error(key, $"hash-{p:D4}", chunk)], ct);
             }
         });
 
@@ -82,8 +83,8 @@ public abstract partial class CheckpointStoreContractTests
         var key = Key();
         var (lease, _) = await store.AcquireRunAsync(key, "w", LeaseDuration, default);
         await store.SavePlanAsync(lease, new PartitionPlan("fp", [new Partition(0, "p-b", "x"), new Partition(1, "p-a", "y")]), default);
-        await store.CommitChunkAsync(lease, Checkpoint("p-a", 100), [Error(key, "p-a", 50, "amount is negative"), Error(key, "p-a", 5, "missing customer id")], default);
-        await store.CommitChunkAsync(lease, Checkpoint("p-b", 100), [Error(key, "p-b", 80, "amount is negative"), Error(key, "p-b", 20, "amount is negative")], default);
+        await store.CommitChunkAsync(await PartitionLeaseAsync(store, lease, "p-a"), Checkpoint("p-a", 100), [Error(key, "p-a", 50, "amount is negative"), Error(key, "p-a", 5, "missing customer id")], default);
+        await store.CommitChunkAsync(await PartitionLeaseAsync(store, lease, "p-b"), Checkpoint("p-b", 100), [Error(key, "p-b", 80, "amount is negative"), Error(key, "p-b", 20, "amount is negative")], default);
 
         var all = await store.QueryErrorsAsync(new ErrorQuery(key.Value), default);
         var partitionA = await store.QueryErrorsAsync(new ErrorQuery(key.Value, PartitionId: "p-a"), default);
@@ -106,10 +107,11 @@ public abstract partial class CheckpointStoreContractTests
     {
         await using var store = CreateStore(Time);
         var (lease, _) = await store.AcquireRunAsync(Key(), "w", LeaseDuration, default);
-        await store.CommitChunkAsync(lease, Checkpoint("hash-0000", 10), [], default);
-        await store.CommitChunkAsync(lease, Checkpoint("hash-0001", 10), [], default);
+        await store.SavePlanAsync(lease, Plan(), default);
+        await store.CommitChunkAsync(await PartitionLeaseAsync(store, lease, "hash-0000"), Checkpoint("hash-0000", 10), [], default);
+        await store.CommitChunkAsync(await PartitionLeaseAsync(store, lease, "hash-0001"), Checkpoint("hash-0001", 10), [], default);
 
-        await store.ClearCheckpointAsync(lease, "hash-0000", default);
+        await store.ClearCheckpointAsync(await PartitionLeaseAsync(store, lease, "hash-0000"), default);
 
         (await store.GetCheckpointAsync(Key().Value, "hash-0000", default)).Should().BeNull();
         (await store.GetCheckpointAsync(Key().Value, "hash-0001", default)).Should().NotBeNull();
@@ -137,9 +139,9 @@ public abstract partial class CheckpointStoreContractTests
         var key = Key();
         var (lease, _) = await store.AcquireRunAsync(key, "w", LeaseDuration, default);
         await store.SavePlanAsync(lease, Plan(), default);
-        await store.CommitChunkAsync(lease, Checkpoint("hash-0000", 10), [Error(key, "hash-0000", 1)], default);
+        await store.CommitChunkAsync(await PartitionLeaseAsync(store, lease, "hash-0000"), Checkpoint("hash-0000", 10), [Error(key, "hash-0000", 1)], default);
         await store.CompleteStageAsync(lease, "extract", default);
-        await store.ClaimEffectAsync(lease, "hash-0000", "mail-1", default);
+        await store.ClaimEffectAsync(await PartitionLeaseAsync(store, lease, "hash-0000"), "mail-1", default);
         await store.SetRunStatusAsync(lease, RunStatus.Completed, null, release: false, default);
 
         await store.ResetRunAsync(lease, default);
@@ -161,12 +163,13 @@ public abstract partial class CheckpointStoreContractTests
         await using var store = CreateStore(Time);
         var key = Key();
         var (lease, _) = await store.AcquireRunAsync(key, "w", LeaseDuration, default);
+        await store.SavePlanAsync(lease, Plan(), default);
 
-        var first = await store.ClaimEffectAsync(lease, "hash-0000", "mail-1", default);
-        await store.ConfirmEffectAsync(lease, "mail-1", default);
-        var afterConfirm = await store.ClaimEffectAsync(lease, "hash-0000", "mail-1", default);
-        await store.ClaimEffectAsync(lease, "hash-0001", "mail-2", default);
-        var again = await store.ClaimEffectAsync(lease, "hash-0001", "mail-2", default);
+        var first = await store.ClaimEffectAsync(await PartitionLeaseAsync(store, lease, "hash-0000"), "mail-1", default);
+        await store.ConfirmEffectAsync(await PartitionLeaseAsync(store, lease, "hash-0000"), "mail-1", default);
+        var afterConfirm = await store.ClaimEffectAsync(await PartitionLeaseAsync(store, lease, "hash-0000"), "mail-1", default);
+        await store.ClaimEffectAsync(await PartitionLeaseAsync(store, lease, "hash-0001"), "mail-2", default);
+        var again = await store.ClaimEffectAsync(await PartitionLeaseAsync(store, lease, "hash-0001"), "mail-2", default);
 
         first.Should().Be(ClaimOutcome.Claimed);
         afterConfirm.Should().Be(ClaimOutcome.AlreadyConfirmed);
@@ -179,12 +182,13 @@ public abstract partial class CheckpointStoreContractTests
     {
         await using var store = CreateStore(Time);
         var (lease, _) = await store.AcquireRunAsync(Key(), "w", LeaseDuration, default);
-        await store.ClaimEffectAsync(lease, "hash-0000", "mail-1", default);
+        await store.SavePlanAsync(lease, Plan(), default);
+        await store.ClaimEffectAsync(await PartitionLeaseAsync(store, lease, "hash-0000"), "mail-1", default);
 
         await store.ResolveInDoubtEffectAsync(Key().Value, "mail-1", happened: true, default);
 
         (await store.ListInDoubtEffectsAsync(Key().Value, default)).Should().BeEmpty();
-        (await store.ClaimEffectAsync(lease, "hash-0000", "mail-1", default)).Should().Be(ClaimOutcome.AlreadyConfirmed);
+        (await store.ClaimEffectAsync(await PartitionLeaseAsync(store, lease, "hash-0000"), "mail-1", default)).Should().Be(ClaimOutcome.AlreadyConfirmed);
     }
 
     [Fact]
@@ -192,12 +196,13 @@ public abstract partial class CheckpointStoreContractTests
     {
         await using var store = CreateStore(Time);
         var (lease, _) = await store.AcquireRunAsync(Key(), "w", LeaseDuration, default);
-        await store.ClaimEffectAsync(lease, "hash-0000", "mail-1", default);
+        await store.SavePlanAsync(lease, Plan(), default);
+        await store.ClaimEffectAsync(await PartitionLeaseAsync(store, lease, "hash-0000"), "mail-1", default);
 
         await store.ResolveInDoubtEffectAsync(Key().Value, "mail-1", happened: false, default);
 
         (await store.ListInDoubtEffectsAsync(Key().Value, default)).Should().BeEmpty();
-        (await store.ClaimEffectAsync(lease, "hash-0000", "mail-1", default)).Should().Be(ClaimOutcome.Claimed);
+        (await store.ClaimEffectAsync(await PartitionLeaseAsync(store, lease, "hash-0000"), "mail-1", default)).Should().Be(ClaimOutcome.Claimed);
     }
 
     [Fact]
@@ -205,17 +210,18 @@ public abstract partial class CheckpointStoreContractTests
     {
         await using var store = CreateStore(Time);
         var (lease, _) = await store.AcquireRunAsync(Key(), "w", LeaseDuration, default);
-        await store.ClaimEffectAsync(lease, "hash-0000", "mail-1", default);
-        await store.ConfirmEffectAsync(lease, "mail-1", default);
+        await store.SavePlanAsync(lease, Plan(), default);
+        await store.ClaimEffectAsync(await PartitionLeaseAsync(store, lease, "hash-0000"), "mail-1", default);
+        await store.ConfirmEffectAsync(await PartitionLeaseAsync(store, lease, "hash-0000"), "mail-1", default);
 
         var forgetConfirmed = async () => await store.ResolveInDoubtEffectAsync(Key().Value, "mail-1", happened: false, default);
         var unknown = async () => await store.ResolveInDoubtEffectAsync(Key().Value, "mail-9", happened: true, default);
-        var confirmUnknown = async () => await store.ConfirmEffectAsync(lease, "mail-9", default);
+        var confirmUnknown = async () => await store.ConfirmEffectAsync(await PartitionLeaseAsync(store, lease, "hash-0000"), "mail-9", default);
 
         (await forgetConfirmed.Should().ThrowAsync<InvalidOperationException>()).Which.Message.Should().Contain("mail-1");
         (await unknown.Should().ThrowAsync<InvalidOperationException>()).Which.Message.Should().Contain("mail-9");
         await confirmUnknown.Should().ThrowAsync<InvalidOperationException>();
-        (await store.ClaimEffectAsync(lease, "hash-0000", "mail-1", default)).Should().Be(ClaimOutcome.AlreadyConfirmed);
+        (await store.ClaimEffectAsync(await PartitionLeaseAsync(store, lease, "hash-0000"), "mail-1", default)).Should().Be(ClaimOutcome.AlreadyConfirmed);
     }
 
     [Fact]
@@ -225,9 +231,9 @@ public abstract partial class CheckpointStoreContractTests
         var old = Key("2025-01-01");
         var (oldLease, _) = await store.AcquireRunAsync(old, "w", LeaseDuration, default);
         await store.SavePlanAsync(oldLease, Plan(), default);
-        await store.CommitChunkAsync(oldLease, Checkpoint("hash-0000", 10), [Error(old, "hash-0000", 1)], default);
+        await store.CommitChunkAsync(await PartitionLeaseAsync(store, oldLease, "hash-0000"), Checkpoint("hash-0000", 10), [Error(old, "hash-0000", 1)], default);
         await store.CompleteStageAsync(oldLease, "extract", default);
-        await store.ClaimEffectAsync(oldLease, "hash-0000", "mail-1", default);
+        await store.ClaimEffectAsync(await PartitionLeaseAsync(store, oldLease, "hash-0000"), "mail-1", default);
         await store.SetRunStatusAsync(oldLease, RunStatus.Completed, null, release: true, default);
         var running = Key("2025-01-02");
         await store.AcquireRunAsync(running, "w", LeaseDuration, default);

@@ -21,6 +21,28 @@ public abstract partial class CheckpointStoreContractTests
     protected static Checkpoint Checkpoint(string partition, long read, long written = 0, long errors = 0) =>
         new(partition, "sink", read * 10, read, written, errors, written, new DateTimeOffset(2025, 3, 1, 8, 0, 2, TimeSpan.Zero));
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string RunKey, string PartitionId), PartitionLease> _partitionLeases = [];
+
+    /// <summary>
+    /// Gets a lease on one partition of a planned run for <paramref name="run"/>'s owner (claimed once per test and
+    /// reused): the claim names the partition's plan position as the worker's share, so it is claimed first.
+    /// </summary>
+    protected async Task<PartitionLease> PartitionLeaseAsync(ICheckpointStore store, RunLease run, string partitionId)
+    {
+        if (_partitionLeases.TryGetValue((run.RunKey, partitionId), out var known))
+        {
+            return known;
+        }
+
+        var plan = await store.GetPlanAsync(run.RunKey, default) ?? throw new InvalidOperationException("Save the plan before leasing a partition.");
+        var position = plan.Partitions.Select(p => p.Id).ToList().IndexOf(partitionId);
+        var lease = await store.ClaimPartitionAsync(new PartitionClaim(run.RunKey, run.Owner, LeaseDuration) { WorkerCount = plan.Partitions.Count, WorkerIndex = position }, default);
+        lease.Should().NotBeNull();
+        lease!.PartitionId.Should().Be(partitionId);
+        _partitionLeases[(run.RunKey, partitionId)] = lease;
+        return lease;
+    }
+
     /// <summary>Creates an empty store that reads the time from <paramref name="timeProvider"/>.</summary>
     protected abstract ICheckpointStore CreateStore(TimeProvider timeProvider);
 
@@ -33,7 +55,7 @@ public abstract partial class CheckpointStoreContractTests
         var (lease, run) = await store.AcquireRunAsync(key, "worker-a", LeaseDuration, default);
 
         lease.Should().Be(new RunLease(key.Value, "worker-a", 1));
-        run.Should().Be(new RunRecord(key.Value, "nightly-orders", "date=2025-03-01", RunStatus.Running, Time.GetUtcNow(), null, 1, null, "worker-a", 1, Time.GetUtcNow() + LeaseDuration));
+        run.Should().Be(new RunRecord(key.Value, "nightly-orders", "date=2025-03-01", RunStatus.Running, Time.GetUtcNow(), null, 0, null, "worker-a", 1, Time.GetUtcNow() + LeaseDuration));
         (await store.GetRunAsync(key.Value, default)).Should().Be(run);
     }
 
@@ -64,7 +86,7 @@ public abstract partial class CheckpointStoreContractTests
         lease.Should().Be(new RunLease(key.Value, "worker-b", 2));
         before.LeaseOwner.Should().Be("worker-a");
         (await store.GetRunAsync(key.Value, default))!.LeaseOwner.Should().Be("worker-b");
-        var stale = () => store.CommitChunkAsync(gone, Checkpoint("hash-0000", 10), [], default).AsTask();
+        var stale = () => store.SetRunStatusAsync(gone, RunStatus.Failed, "stale", release: true, default).AsTask();
         await stale.Should().ThrowAsync<LeaseLostException>();
     }
 
@@ -83,7 +105,7 @@ public abstract partial class CheckpointStoreContractTests
     }
 
     [Fact]
-    public async Task AcquireRunAsync_SameOwnerAgain_KeepsEpochAndCountsAttempt()
+    public async Task AcquireRunAsync_SameOwnerAgain_KeepsEpochAndCountsNoAttempt()
     {
         await using var store = CreateStore(Time);
         await store.AcquireRunAsync(Key(), "worker-a", LeaseDuration, default);
@@ -91,8 +113,36 @@ public abstract partial class CheckpointStoreContractTests
         var (lease, before) = await store.AcquireRunAsync(Key(), "worker-a", LeaseDuration, default);
 
         lease.Epoch.Should().Be(1);
-        before.Attempts.Should().Be(1);
+        before.Attempts.Should().Be(0);
+        (await store.GetRunAsync(Key().Value, default))!.Attempts.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task CountRunAttemptAsync_EachJoin_AddsOne()
+    {
+        await using var store = CreateStore(Time);
+        var (first, _) = await store.AcquireRunAsync(Key(), "worker-a", LeaseDuration, default);
+        await store.CountRunAttemptAsync(first, default);
+        await store.SetRunStatusAsync(first, RunStatus.Running, null, release: true, default);
+        var (second, _) = await store.AcquireRunAsync(Key(), "worker-b", LeaseDuration, default);
+
+        await store.CountRunAttemptAsync(second, default);
+
         (await store.GetRunAsync(Key().Value, default))!.Attempts.Should().Be(2);
+    }
+
+    [Fact]
+    public async Task CountRunAttemptAsync_LostLease_ThrowsAndCountsNothing()
+    {
+        await using var store = CreateStore(Time);
+        var (stale, _) = await store.AcquireRunAsync(Key(), "worker-a", LeaseDuration, default);
+        Time.Advance(LeaseDuration);
+        await store.AcquireRunAsync(Key(), "worker-b", LeaseDuration, default);
+
+        var count = async () => await store.CountRunAttemptAsync(stale, default);
+
+        await count.Should().ThrowAsync<LeaseLostException>();
+        (await store.GetRunAsync(Key().Value, default))!.Attempts.Should().Be(0);
     }
 
     [Fact]
@@ -106,11 +156,11 @@ public abstract partial class CheckpointStoreContractTests
 
         lease.Should().Be(new RunLease(Key().Value, "worker-b", 2));
         before.LeaseOwner.Should().Be("worker-a");
-        before.Attempts.Should().Be(1);
+        before.Attempts.Should().Be(0);
         var after = await store.GetRunAsync(Key().Value, default);
         after!.LeaseOwner.Should().Be("worker-b");
         after.LeaseEpoch.Should().Be(2);
-        after.Attempts.Should().Be(2);
+        after.Attempts.Should().Be(0, "taking the lease is not an attempt; joining the run is");
         after.LeaseExpiresAt.Should().Be(Time.GetUtcNow() + LeaseDuration);
     }
 
@@ -136,7 +186,7 @@ public abstract partial class CheckpointStoreContractTests
         var (lease, _) = await store.AcquireRunAsync(Key(), "worker-a", LeaseDuration, default);
         await store.SavePlanAsync(lease, Plan(), default);
 
-        await store.CommitChunkAsync(lease, Checkpoint("hash-0000", 100) with { InDoubtCount = 3 }, [], default);
+        await store.CommitChunkAsync(await PartitionLeaseAsync(store, lease, "hash-0000"), Checkpoint("hash-0000", 100) with { InDoubtCount = 3 }, [], default);
 
         (await store.GetCheckpointAsync(Key().Value, "hash-0000", default))!.InDoubtCount.Should().Be(3);
     }
@@ -148,14 +198,17 @@ public abstract partial class CheckpointStoreContractTests
         var key = Key();
         var (old, _) = await store.AcquireRunAsync(key, "worker-a", LeaseDuration, default);
         await store.SavePlanAsync(old, Plan(), default);
-        await store.CommitChunkAsync(old, Checkpoint("hash-0000", 100), [], default);
+        var stale = await PartitionLeaseAsync(store, old, "hash-0000");
+        await store.CommitChunkAsync(stale, Checkpoint("hash-0000", 100), [], default);
         Time.Advance(LeaseDuration + TimeSpan.FromSeconds(1));
-        await store.AcquireRunAsync(key, "worker-b", LeaseDuration, default);
+        var taken = await store.ClaimPartitionAsync(new PartitionClaim(key.Value, "worker-b", LeaseDuration), default);
 
-        var act = async () => await store.CommitChunkAsync(old, Checkpoint("hash-0000", 200), [Error(key, "hash-0000", 150)], default);
+        var act = async () => await store.CommitChunkAsync(stale, Checkpoint("hash-0000", 200), [Error(key, "hash-0000", 150)], default);
 
         var error = (await act.Should().ThrowAsync<LeaseLostException>()).Which;
-        error.Message.Should().Contain("worker-a").And.Contain("worker-b").And.Contain("nightly-orders").And.Contain("epoch 2");
+        taken.Should().Be(new PartitionLease(key.Value, "hash-0000", "worker-b", 2));
+        error.Message.Should().Contain("worker-a").And.Contain("worker-b").And.Contain("nightly-orders").And.Contain("hash-0000").And.Contain("epoch 2");
+        error.PartitionId.Should().Be("hash-0000");
         (await store.GetCheckpointAsync(key.Value, "hash-0000", default))!.RecordsRead.Should().Be(100);
         (await store.QueryErrorsAsync(new ErrorQuery(key.Value), default)).Should().BeEmpty();
     }
@@ -164,15 +217,19 @@ public abstract partial class CheckpointStoreContractTests
     public async Task StaleLease_AfterTakeover_SetPartitionStateThrowsLeaseLostAndChangesNothing()
     {
         await using var store = CreateStore(Time);
-        var (old, _) = await store.AcquireRunAsync(Key(), "worker-a", LeaseDuration, default);
-        await store.SavePlanAsync(old, Plan(), default);
+        var (run, _) = await store.AcquireRunAsync(Key(), "worker-a", LeaseDuration, default);
+        await store.SavePlanAsync(run, Plan(), default);
+        var old = await PartitionLeaseAsync(store, run, "hash-0000");
         Time.Advance(LeaseDuration);
-        await store.AcquireRunAsync(Key(), "worker-b", LeaseDuration, default);
+        var taken = await store.ClaimPartitionAsync(new PartitionClaim(Key().Value, "worker-b", LeaseDuration), default);
 
-        var act = async () => await store.SetPartitionStateAsync(old, new PartitionState("hash-0000", PartitionStatus.Completed, 1, null, Time.GetUtcNow()), default);
+        var act = async () => await store.SetPartitionStateAsync(old, new PartitionState("hash-0000", PartitionStatus.Completed, 1, null, Time.GetUtcNow()), true, default);
 
         await act.Should().ThrowAsync<LeaseLostException>();
-        (await store.GetPartitionStatesAsync(Key().Value, default)).Should().OnlyContain(s => s.Status == PartitionStatus.Pending);
+        taken!.PartitionId.Should().Be("hash-0000");
+        var state = (await store.GetPartitionStatesAsync(Key().Value, default))[0];
+        state.Status.Should().Be(PartitionStatus.Running);
+        state.LeaseOwner.Should().Be("worker-b");
     }
 
     [Fact]
@@ -180,18 +237,26 @@ public abstract partial class CheckpointStoreContractTests
     {
         await using var store = CreateStore(Time);
         var (old, _) = await store.AcquireRunAsync(Key(), "worker-a", LeaseDuration, default);
-        await store.ClaimEffectAsync(old, "hash-0000", "mail-1", default);
+        await store.SavePlanAsync(old, Plan(1), default);
+        var oldPartition = await PartitionLeaseAsync(store, old, "hash-0000");
+        await store.ClaimEffectAsync(oldPartition, "mail-1", default);
+        await store.CommitChunkAsync(oldPartition, Checkpoint("hash-0000", 10), [], default);
         Time.Advance(LeaseDuration);
         var (current, _) = await store.AcquireRunAsync(Key(), "worker-b", LeaseDuration, default);
+        var currentPartition = await store.ClaimPartitionAsync(new PartitionClaim(Key().Value, "worker-b", LeaseDuration), default);
+        currentPartition.Should().Be(new PartitionLease(Key().Value, "hash-0000", "worker-b", oldPartition.Epoch + 1), "an expired partition lease is taken over with the next epoch");
         var writes = new Func<Task>[]
         {
             async () => await store.SetRunStatusAsync(old, RunStatus.Failed, "boom", release: true, default),
             async () => await store.SavePlanAsync(old, Plan(), default),
-            async () => await store.ClearCheckpointAsync(old, "hash-0000", default),
+            async () => await store.ReopenPartitionAsync(old, "hash-0000", clearCheckpoint: true, default),
             async () => await store.CompleteStageAsync(old, "extract", default),
             async () => await store.ResetRunAsync(old, default),
-            async () => await store.ClaimEffectAsync(old, "hash-0000", "mail-2", default),
-            async () => await store.ConfirmEffectAsync(old, "mail-1", default),
+            async () => await store.SetPartitionStateAsync(oldPartition, new PartitionState("hash-0000", PartitionStatus.Completed, 1, null, Time.GetUtcNow()), true, default),
+            async () => await store.CommitChunkAsync(oldPartition, Checkpoint("hash-0000", 99), [], default),
+            async () => await store.ClearCheckpointAsync(oldPartition, default),
+            async () => await store.ClaimEffectAsync(oldPartition, "mail-2", default),
+            async () => await store.ConfirmEffectAsync(oldPartition, "mail-1", default),
         };
 
         foreach (var write in writes)
@@ -202,9 +267,13 @@ public abstract partial class CheckpointStoreContractTests
         var run = await store.GetRunAsync(Key().Value, default);
         run!.Status.Should().Be(RunStatus.Running);
         run.LeaseOwner.Should().Be(current.Owner);
-        (await store.GetPlanAsync(Key().Value, default)).Should().BeNull();
+        (await store.GetPlanAsync(Key().Value, default))!.Partitions.Should().HaveCount(1);
         (await store.IsStageCompletedAsync(Key().Value, "extract", default)).Should().BeFalse();
         (await store.ListInDoubtEffectsAsync(Key().Value, default)).Select(e => e.Key).Should().Equal("mail-1");
+        (await store.GetCheckpointAsync(Key().Value, "hash-0000", default))!.RecordsRead.Should().Be(10);
+        var state = (await store.GetPartitionStatesAsync(Key().Value, default)).Single();
+        state.Should().Match<PartitionState>(s => s.Status == PartitionStatus.Running && s.LeaseOwner == "worker-b" && s.LeaseEpoch == currentPartition!.Epoch);
+        (await store.RenewPartitionLeaseAsync(oldPartition, LeaseDuration, default)).Should().BeFalse();
     }
 
     [Fact]
@@ -358,25 +427,27 @@ public abstract partial class CheckpointStoreContractTests
         await store.SavePlanAsync(lease, Plan(3), default);
         var failed = new PartitionState("hash-0001", PartitionStatus.Failed, 2, "disk full", Time.GetUtcNow().AddSeconds(5));
 
-        await store.SetPartitionStateAsync(lease, failed, default);
+        await store.SetPartitionStateAsync(await PartitionLeaseAsync(store, lease, "hash-0001"), failed, false, default);
 
         var states = await store.GetPartitionStatesAsync(Key().Value, default);
         states.Select(s => s.PartitionId).Should().Equal("hash-0000", "hash-0001", "hash-0002");
-        states[1].Should().Be(failed);
+        states[1].Should().Be(failed with { LeaseOwner = "w", LeaseEpoch = 1, LeaseExpiresAt = Time.GetUtcNow() + LeaseDuration });
         states[0].Status.Should().Be(PartitionStatus.Pending);
         states[2].Status.Should().Be(PartitionStatus.Pending);
     }
 
     [Fact]
-    public async Task SetPartitionStateAsync_PartitionNotInPlan_ThrowsInvalidOperation()
+    public async Task ReopenPartitionAsync_PartitionNotInPlan_ThrowsInvalidOperation()
     {
         await using var store = CreateStore(Time);
         var (lease, _) = await store.AcquireRunAsync(Key(), "w", LeaseDuration, default);
         await store.SavePlanAsync(lease, Plan(2), default);
 
-        var act = async () => await store.SetPartitionStateAsync(lease, new PartitionState("hash-0099", PartitionStatus.Running, 1, null, Time.GetUtcNow()), default);
+        var act = async () => await store.ReopenPartitionAsync(lease, "hash-0099", clearCheckpoint: true, default);
+        var unleased = async () => await store.SetPartitionStateAsync(new PartitionLease(lease.RunKey, "hash-0099", "w", 1), new PartitionState("hash-0099", PartitionStatus.Running, 1, null, Time.GetUtcNow()), false, default);
 
         (await act.Should().ThrowAsync<InvalidOperationException>()).Which.Message.Should().Contain("hash-0099");
+        (await unleased.Should().ThrowAsync<LeaseLostException>()).Which.Message.Should().Contain("hash-0099");
         (await store.GetPartitionStatesAsync(Key().Value, default)).Should().HaveCount(2);
     }
 }

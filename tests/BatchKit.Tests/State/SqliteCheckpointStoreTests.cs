@@ -49,7 +49,7 @@ public sealed class SqliteCheckpointStoreTests : CheckpointStoreContractTests, I
         {
             (lease, _) = await first.AcquireRunAsync(key, "worker-a", LeaseDuration, default);
             await first.SavePlanAsync(lease, Plan(2), default);
-            await first.CommitChunkAsync(lease, Checkpoint("hash-0001", 500, 499, 1), [Error(key, "hash-0001", 42)], default);
+            await first.CommitChunkAsync(await PartitionLeaseAsync(first, lease, "hash-0001"), Checkpoint("hash-0001", 500, 499, 1), [Error(key, "hash-0001", 42)], default);
             await first.CompleteStageAsync(lease, "extract", default);
         }
 
@@ -61,8 +61,48 @@ public sealed class SqliteCheckpointStoreTests : CheckpointStoreContractTests, I
         (await reopened.GetCheckpointAsync(key.Value, "hash-0001", default)).Should().Be(Checkpoint("hash-0001", 500, 499, 1));
         (await reopened.QueryErrorsAsync(new ErrorQuery(key.Value), default)).Should().ContainSingle().Which.Should().Be(Error(key, "hash-0001", 42));
         (await reopened.IsStageCompletedAsync(key.Value, "extract", default)).Should().BeTrue();
-        await reopened.CommitChunkAsync(lease, Checkpoint("hash-0001", 600), [], default);
+        await reopened.CommitChunkAsync(await PartitionLeaseAsync(reopened, lease, "hash-0001"), Checkpoint("hash-0001", 600), [], default);
         (await reopened.GetCheckpointAsync(key.Value, "hash-0001", default))!.RecordsRead.Should().Be(600);
+    }
+
+    [Fact]
+    public async Task Constructor_FileAtHistorySchemaVersion4_MigratesToPartitionLeasesKeepingRunsAndEpochs()
+    {
+        // A file written by the version of BatchKit whose schema 4 added the run history, before partition leases.
+        var key = Key();
+        await using (var first = new SqliteCheckpointStore(DatabasePath, timeProvider: Time))
+        {
+            var (lease, _) = await first.AcquireRunAsync(key, "worker-a", LeaseDuration, default);
+            await first.SavePlanAsync(lease, Plan(2), default);
+            await first.SetRunStatusAsync(lease, RunStatus.Failed, "boom", release: true, default);
+        }
+
+        SqliteConnection.ClearAllPools();
+        Scalar(
+            """
+            DROP INDEX ix_partition_states_claim;
+            ALTER TABLE partition_states DROP COLUMN lease_owner;
+            ALTER TABLE partition_states DROP COLUMN lease_epoch;
+            ALTER TABLE partition_states DROP COLUMN lease_expires_at;
+            ALTER TABLE partition_plans DROP COLUMN barrier;
+            ALTER TABLE runs DROP COLUMN partition_epoch_floor;
+            PRAGMA user_version = 4;
+            """);
+        Convert.ToInt32(Scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('run_attempts', 'partition_attempts', 'sla_results');")).Should().Be(3);
+
+        await using var reopened = new SqliteCheckpointStore(DatabasePath, timeProvider: Time);
+
+        Convert.ToInt32(Scalar("PRAGMA user_version;")).Should().Be(5);
+        (await reopened.GetPlanAsync(key.Value, default))!.Partitions.Should().Equal(Plan(2).Partitions);
+        var (runLease, run) = await reopened.AcquireRunAsync(key, "worker-b", LeaseDuration, default);
+        run.Status.Should().Be(RunStatus.Failed);
+        await reopened.SetRunStatusAsync(runLease, RunStatus.Running, null, release: true, default);
+        var claimed = await reopened.ClaimPartitionAsync(new PartitionClaim(key.Value, "worker-b", LeaseDuration), default);
+        claimed.Should().NotBeNull();
+        claimed!.Epoch.Should().BeGreaterThan(run.LeaseEpoch, "partitions start at their run's last epoch, so fences recorded under the run lease keep refusing older writers");
+        await reopened.CommitChunkAsync(claimed, Checkpoint(claimed.PartitionId, 10), [], default);
+        (await reopened.GetCheckpointAsync(key.Value, claimed.PartitionId, default))!.RecordsRead.Should().Be(10);
+        (await reopened.ListRunAttemptsAsync(key.Value, default)).Should().BeEmpty();
     }
 
     [Fact]
@@ -118,7 +158,7 @@ public sealed class SqliteCheckpointStoreTests : CheckpointStoreContractTests, I
         var winner = owners.Where(o => o is not null).Should().ContainSingle().Subject;
         var run = await right.GetRunAsync(key.Value, default);
         run!.LeaseOwner.Should().Be(winner);
-        run.Attempts.Should().Be(1);
+        run.Attempts.Should().Be(0);
         run.LeaseEpoch.Should().Be(1);
     }
 
@@ -139,7 +179,7 @@ public sealed class SqliteCheckpointStoreTests : CheckpointStoreContractTests, I
             var winner = owners.Where(o => o is not null).Should().ContainSingle().Subject;
             var run = await stores[0].GetRunAsync(key.Value, default);
             run!.LeaseOwner.Should().Be(winner);
-            run.Attempts.Should().Be(1);
+            run.Attempts.Should().Be(0);
         }
         finally
         {
@@ -155,14 +195,17 @@ public sealed class SqliteCheckpointStoreTests : CheckpointStoreContractTests, I
     {
         await using var stalled = new SqliteCheckpointStore(DatabasePath, timeProvider: Time);
         await using var other = new SqliteCheckpointStore(DatabasePath, timeProvider: Time);
-        var (old, _) = await stalled.AcquireRunAsync(Key(), "worker-a", LeaseDuration, default);
+        var (run, _) = await stalled.AcquireRunAsync(Key(), "worker-a", LeaseDuration, default);
+        await stalled.SavePlanAsync(run, Plan(1), default);
+        var old = (await stalled.ClaimPartitionAsync(new PartitionClaim(Key().Value, "worker-a", LeaseDuration), default))!;
         Time.Advance(LeaseDuration);
-        var (current, _) = await other.AcquireRunAsync(Key(), "worker-b", LeaseDuration, default);
+        var current = (await other.ClaimPartitionAsync(new PartitionClaim(Key().Value, "worker-b", LeaseDuration), default))!;
 
         var act = async () => await stalled.CommitChunkAsync(old, Checkpoint("hash-0000", 10), [], default);
 
         await act.Should().ThrowAsync<LeaseLostException>();
-        (await stalled.RenewLeaseAsync(old, LeaseDuration, default)).Should().BeFalse();
+        current.Epoch.Should().Be(old.Epoch + 1);
+        (await stalled.RenewPartitionLeaseAsync(old, LeaseDuration, default)).Should().BeFalse();
         await other.CommitChunkAsync(current, Checkpoint("hash-0000", 20), [], default);
         (await stalled.GetCheckpointAsync(Key().Value, "hash-0000", default))!.RecordsRead.Should().Be(20);
     }
@@ -172,8 +215,9 @@ public sealed class SqliteCheckpointStoreTests : CheckpointStoreContractTests, I
     {
         await using var store = new SqliteCheckpointStore(DatabasePath, new SqliteCheckpointStoreOptions { SynchronousFull = true });
         var (lease, _) = await store.AcquireRunAsync(Key(), "w", LeaseDuration, default);
+        await store.SavePlanAsync(lease, Plan(), default);
 
-        await store.CommitChunkAsync(lease, Checkpoint("hash-0000", 10), [], default);
+        await store.CommitChunkAsync(await PartitionLeaseAsync(store, lease, "hash-0000"), Checkpoint("hash-0000", 10), [], default);
 
         (await store.GetCheckpointAsync(Key().Value, "hash-0000", default))!.RecordsRead.Should().Be(10);
     }
@@ -194,7 +238,7 @@ public sealed class SqliteCheckpointStoreTests : CheckpointStoreContractTests, I
             for (var chunk = 1; chunk <= Chunks / 4; chunk++)
             {
                 ErrorRecord[] errors = chunk % 10 == 0 ? [Error(key, $"hash-{p:D4}", chunk * 1000L)] : [];
-                await store.CommitChunkAsync(lease, Checkpoint($"hash-{p:D4}", chunk * 1000L), errors, ct);
+                await store.CommitChunkAsync(await PartitionLeaseAsync(store, lease, $"hash-{p:D4}"), Checkpoint($"hash-{p:D4}", chunk * 1000L), errors, ct);
             }
         });
         watch.Stop();

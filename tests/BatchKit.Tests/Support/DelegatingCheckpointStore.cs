@@ -14,6 +14,8 @@ public class DelegatingCheckpointStore(ICheckpointStore inner) : ICheckpointStor
     public virtual ValueTask<bool> RenewLeaseAsync(RunLease lease, TimeSpan leaseDuration, CancellationToken cancellationToken) =>
         inner.RenewLeaseAsync(lease, leaseDuration, cancellationToken);
 
+    public virtual ValueTask CountRunAttemptAsync(RunLease lease, CancellationToken cancellationToken) => inner.CountRunAttemptAsync(lease, cancellationToken);
+
     public virtual ValueTask SetRunStatusAsync(RunLease lease, RunStatus status, string? error, bool release, CancellationToken cancellationToken) =>
         inner.SetRunStatusAsync(lease, status, error, release, cancellationToken);
 
@@ -31,17 +33,26 @@ public class DelegatingCheckpointStore(ICheckpointStore inner) : ICheckpointStor
     public virtual ValueTask<IReadOnlyList<PartitionState>> GetPartitionStatesAsync(string runKey, CancellationToken cancellationToken) =>
         inner.GetPartitionStatesAsync(runKey, cancellationToken);
 
-    public virtual ValueTask SetPartitionStateAsync(RunLease lease, PartitionState state, CancellationToken cancellationToken) =>
-        inner.SetPartitionStateAsync(lease, state, cancellationToken);
+    public virtual ValueTask<PartitionLease?> ClaimPartitionAsync(PartitionClaim claim, CancellationToken cancellationToken) =>
+        inner.ClaimPartitionAsync(claim, cancellationToken);
+
+    public virtual ValueTask<bool> RenewPartitionLeaseAsync(PartitionLease lease, TimeSpan leaseDuration, CancellationToken cancellationToken) =>
+        inner.RenewPartitionLeaseAsync(lease, leaseDuration, cancellationToken);
+
+    public virtual ValueTask SetPartitionStateAsync(PartitionLease lease, PartitionState state, bool release, CancellationToken cancellationToken) =>
+        inner.SetPartitionStateAsync(lease, state, release, cancellationToken);
+
+    public virtual ValueTask ReopenPartitionAsync(RunLease lease, string partitionId, bool clearCheckpoint, CancellationToken cancellationToken) =>
+        inner.ReopenPartitionAsync(lease, partitionId, clearCheckpoint, cancellationToken);
 
     public virtual ValueTask<Checkpoint?> GetCheckpointAsync(string runKey, string partitionId, CancellationToken cancellationToken) =>
         inner.GetCheckpointAsync(runKey, partitionId, cancellationToken);
 
-    public virtual ValueTask CommitChunkAsync(RunLease lease, Checkpoint checkpoint, IReadOnlyList<ErrorRecord> errors, CancellationToken cancellationToken) =>
+    public virtual ValueTask CommitChunkAsync(PartitionLease lease, Checkpoint checkpoint, IReadOnlyList<ErrorRecord> errors, CancellationToken cancellationToken) =>
         inner.CommitChunkAsync(lease, checkpoint, errors, cancellationToken);
 
-    public virtual ValueTask ClearCheckpointAsync(RunLease lease, string partitionId, CancellationToken cancellationToken) =>
-        inner.ClearCheckpointAsync(lease, partitionId, cancellationToken);
+    public virtual ValueTask ClearCheckpointAsync(PartitionLease lease, CancellationToken cancellationToken) =>
+        inner.ClearCheckpointAsync(lease, cancellationToken);
 
     public virtual ValueTask<bool> IsStageCompletedAsync(string runKey, string stage, CancellationToken cancellationToken) =>
         inner.IsStageCompletedAsync(runKey, stage, cancellationToken);
@@ -50,10 +61,10 @@ public class DelegatingCheckpointStore(ICheckpointStore inner) : ICheckpointStor
 
     public virtual ValueTask<IReadOnlyList<ErrorRecord>> QueryErrorsAsync(ErrorQuery query, CancellationToken cancellationToken) => inner.QueryErrorsAsync(query, cancellationToken);
 
-    public virtual ValueTask<ClaimOutcome> ClaimEffectAsync(RunLease lease, string partitionId, string key, CancellationToken cancellationToken) =>
-        inner.ClaimEffectAsync(lease, partitionId, key, cancellationToken);
+    public virtual ValueTask<ClaimOutcome> ClaimEffectAsync(PartitionLease lease, string key, CancellationToken cancellationToken) =>
+        inner.ClaimEffectAsync(lease, key, cancellationToken);
 
-    public virtual ValueTask ConfirmEffectAsync(RunLease lease, string key, CancellationToken cancellationToken) => inner.ConfirmEffectAsync(lease, key, cancellationToken);
+    public virtual ValueTask ConfirmEffectAsync(PartitionLease lease, string key, CancellationToken cancellationToken) => inner.ConfirmEffectAsync(lease, key, cancellationToken);
 
     public virtual ValueTask<IReadOnlyList<InDoubtEffect>> ListInDoubtEffectsAsync(string runKey, CancellationToken cancellationToken) =>
         inner.ListInDoubtEffectsAsync(runKey, cancellationToken);

@@ -1,0 +1,69 @@
+using System.Globalization;
+
+namespace BatchKit;
+
+/// <summary>
+/// Options of one worker process that shares a run with others (<see cref="JobRunner.RunWorkerAsync"/>): its share of
+/// the plan and its lease duration.
+/// </summary>
+/// <remarks>
+/// With <see cref="WorkerCount"/> set, a worker first claims the partitions whose plan position modulo
+/// <see cref="WorkerCount"/> is its <see cref="WorkerIndex"/>, then steals any other claimable partition, so a worker that
+/// never starts (or dies) slows the run down but never stalls it. Without it, workers claim in plan order.
+/// </remarks>
+public sealed class WorkerOptions
+{
+    /// <summary>The environment variable Kubernetes Indexed Jobs set to the pod's completion index.</summary>
+    public const string CompletionIndexVariable = "JOB_COMPLETION_INDEX";
+
+    /// <summary>The environment variable <see cref="FromEnvironment"/> reads the number of workers from (set it to the Job's <c>completions</c>).</summary>
+    public const string WorkerCountVariable = "BATCHKIT_WORKER_COUNT";
+
+    /// <summary>Gets or sets the number of workers that split the plan by index, or 0 when workers claim in plan order.</summary>
+    /// <value>The default value is 0.</value>
+    public int WorkerCount { get; set; }
+
+    /// <summary>Gets or sets this worker's index among <see cref="WorkerCount"/>, from 0.</summary>
+    /// <value>The default value is 0.</value>
+    public int WorkerIndex { get; set; }
+
+    /// <summary>Gets or sets how long this worker's partition leases (and its short run leases) last without a heartbeat.</summary>
+    /// <value>The default value is <see langword="null"/>: the job's <see cref="JobOptions.LeaseDuration"/>.</value>
+    public TimeSpan? LeaseDuration { get; set; }
+
+    /// <summary>
+    /// Creates the options of a pod of a Kubernetes Indexed Job: the index from <c>JOB_COMPLETION_INDEX</c> and the
+    /// worker count from <c>BATCHKIT_WORKER_COUNT</c>. Either missing gives a worker without a share.
+    /// </summary>
+    /// <returns>The options.</returns>
+    /// <exception cref="FormatException">A variable is set but is not a non-negative integer.</exception>
+    public static WorkerOptions FromEnvironment()
+    {
+        var index = Environment.GetEnvironmentVariable(CompletionIndexVariable);
+        var count = Environment.GetEnvironmentVariable(WorkerCountVariable);
+        if (string.IsNullOrEmpty(index) || string.IsNullOrEmpty(count))
+        {
+            return new WorkerOptions();
+        }
+
+        return new WorkerOptions { WorkerIndex = Parse(CompletionIndexVariable, index), WorkerCount = Parse(WorkerCountVariable, count) };
+
+        static int Parse(string name, string value) => int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n)
+            ? n
+            : throw new FormatException($"The environment variable {name} must be a non-negative integer, found '{value}'.");
+    }
+
+    internal void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(WorkerCount, nameof(WorkerCount));
+        if (WorkerCount > 0 && (WorkerIndex < 0 || WorkerIndex >= WorkerCount))
+        {
+            throw new ArgumentOutOfRangeException(nameof(WorkerIndex), WorkerIndex, $"WorkerIndex must be between 0 and WorkerCount - 1 ({WorkerCount - 1}).");
+        }
+
+        if (LeaseDuration is { } lease && lease < TimeSpan.FromSeconds(1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(LeaseDuration), lease, "LeaseDuration must be at least 1 second.");
+        }
+    }
+}
