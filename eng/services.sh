@@ -94,8 +94,10 @@ ceph-authtool --create-keyring "$D/keyring" --gen-key -n mon. --cap mon 'allow *
 monmaptool --create --fsid "$FSID" --addv a "[v1:127.0.0.1:$MON_PORT]" "$D/monmap" >/dev/null
 ceph-mon "${C[@]}" --mkfs -i a --monmap "$D/monmap" --keyring "$D/keyring"
 ceph-mon "${C[@]}" -i a
-OSD="$(timeout 60 ceph "${C[@]}" osd create)"
-timeout 60 ceph "${C[@]}" osd crush add "osd.$OSD" 1 root=default >/dev/null 2>&1
+# A monitor command can time out on a loaded machine while the monitor settles; try it three times.
+mon_cmd() { local i; for i in 1 2 3; do timeout 60 ceph "${C[@]}" "$@" && return 0; echo "services: ceph $* failed (try $i of 3)" >&2; sleep 2; done; return 1; }
+OSD="$(mon_cmd osd create)"
+mon_cmd osd crush add "osd.$OSD" 1 root=default >/dev/null 2>&1
 ceph-osd "${C[@]}" -i "$OSD" --mkfs >/dev/null 2>&1
 ceph-osd "${C[@]}" -i "$OSD" 2>/dev/null
 radosgw "${C[@]}" -n client.rgw.a
