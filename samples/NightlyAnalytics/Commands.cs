@@ -136,6 +136,7 @@ internal static class Commands
         }
 
         Console.WriteLine(outcome.ToSummaryLine(PeakRssMb()));
+        PrintWhereToLook(settings, result);
         if (!result.Succeeded)
         {
             Console.Error.WriteLine($"error: the run ended {result.Status}: {result.Exception?.Message}");
@@ -151,6 +152,16 @@ internal static class Commands
         }
 
         return 0;
+    }
+
+    // The state file holds the run's history, partitions and error records; the batchkit tool reads it.
+    private static void PrintWhereToLook(NightlyJobSettings settings, RunResult result)
+    {
+        var store = settings.ResolvedStatePath.Contains(' ', StringComparison.Ordinal) ? $"\"{settings.ResolvedStatePath}\"" : settings.ResolvedStatePath;
+        Console.WriteLine($"State, history and error records: {settings.ResolvedStatePath} ({result.Errors:N0} error records). Look at them with the batchkit tool:");
+        Console.WriteLine($"  batchkit runs --store {store}");
+        Console.WriteLine($"  batchkit partitions {result.RunKey.Value} --store {store}");
+        Console.WriteLine($"  batchkit errors {result.RunKey.Value} --store {store} --limit 20");
     }
 
     private static Task<int> Help()
