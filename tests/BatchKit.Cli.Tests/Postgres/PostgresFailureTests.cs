@@ -57,6 +57,25 @@ public sealed class PostgresFailureTests(PostgresStoreFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task SchemaVersion2_IsUpgradedOnOpen_AndItsRunsAreShownWithoutAttempts()
+    {
+        var store = await fixture.CopyStoreAsync();
+        var schema = store.Args[3];
+        await fixture.Schemas.ExecuteAsync($"DROP TABLE \"{schema}\".run_attempts, \"{schema}\".partition_attempts, \"{schema}\".sla_results; UPDATE \"{schema}\".schema_version SET version = 2");
+
+        var runs = await store.RunAsync("runs", "--json");
+        var shown = await store.RunAsync("run", "show", fixture.CleanRun.RunKey.ShortValue, "--json");
+
+        runs.ExitCode.Should().Be(0, runs.ToString());
+        runs.Json.GetArrayLength().Should().Be(3);
+        shown.ExitCode.Should().Be(0, shown.ToString());
+        shown.Json.GetProperty("run").GetProperty("status").GetString().Should().Be("Completed");
+        shown.Json.GetProperty("attempts").GetArrayLength().Should().Be(0, "runs from before the history have no attempt records");
+        (await fixture.Schemas.CountAsync(schema, "run_attempts")).Should().Be(0);
+        (await fixture.Schemas.CountAsync(schema, "schema_version")).Should().Be(1);
+    }
+
+    [Fact]
     public async Task SchemaOfAnotherApplication_Exits4()
     {
         var schema = fixture.Schemas.NewName("bk_cli_foreign");
