@@ -145,6 +145,7 @@ public sealed partial class PostgresCheckpointStore
                 foreach (var key in keys)
                 {
                     await DeleteRunChildrenAsync(connection, key, cancellationToken).ConfigureAwait(false);
+                    await DeleteRunHistoryAsync(connection, key, cancellationToken).ConfigureAwait(false);
                     await ExecuteAsync(connection, $"DELETE FROM {_runs} WHERE run_key = @k", cancellationToken, ("k", key)).ConfigureAwait(false);
                 }
 

@@ -3,7 +3,7 @@ using Microsoft.Data.Sqlite;
 namespace BatchKit.Cli.Tests;
 
 /// <summary>Exit codes and messages when the store or the run is not what the user meant.</summary>
-public sealed class FailureTests(StoreFixture fixture) : IClassFixture<StoreFixture>
+public sealed class FailureTests(SqliteStoreFixture fixture) : IClassFixture<SqliteStoreFixture>
 {
     [Fact]
     public async Task MissingFile_Exits3AndNamesTheFile()
@@ -51,17 +51,6 @@ public sealed class FailureTests(StoreFixture fixture) : IClassFixture<StoreFixt
 
         result.ExitCode.Should().Be(4, result.ToString());
         result.Error.Should().Contain("is not a BatchKit state store").And.Contain("invoices");
-    }
-
-    [Theory]
-    [InlineData("Host=127.0.0.1;Port=55432;Username=postgres;Database=batchkit")]
-    [InlineData("postgresql://postgres@127.0.0.1:55432/batchkit")]
-    public async Task PostgresConnectionString_Exits5WithAClearMessage(string connectionString)
-    {
-        var result = await Cli.RunAsync("runs", "--store", connectionString);
-
-        result.ExitCode.Should().Be(5, result.ToString());
-        result.Error.Should().Contain("PostgreSQL").And.Contain("SQLite state files only");
     }
 
     [Fact]

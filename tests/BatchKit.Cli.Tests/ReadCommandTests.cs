@@ -2,7 +2,8 @@ using System.Text.Json;
 
 namespace BatchKit.Cli.Tests;
 
-public sealed class ReadCommandTests(StoreFixture fixture) : IClassFixture<StoreFixture>
+/// <summary>The commands that read a store, against the fixture's runs; derived classes give the store (SQLite, PostgreSQL).</summary>
+public abstract class ReadCommandTests(StoreFixture fixture)
 {
     [Fact]
     public void Fixture_RealRuns_EndAsExpected()
@@ -17,7 +18,7 @@ public sealed class ReadCommandTests(StoreFixture fixture) : IClassFixture<Store
     [Fact]
     public async Task Runs_Table_ListsEveryRunNewestFirst()
     {
-        var result = await Cli.RunAsync("runs", "--store", fixture.StorePath);
+        var result = await fixture.Store.RunAsync("runs");
 
         result.ExitCode.Should().Be(0, result.ToString());
         var lines = result.Output.Split('\n');
@@ -36,7 +37,7 @@ public sealed class ReadCommandTests(StoreFixture fixture) : IClassFixture<Store
     [Fact]
     public async Task Runs_Json_CarriesCountsStatusesAndOwner()
     {
-        var result = await Cli.RunAsync("runs", "--store", fixture.StorePath, "--job", "orders", "--last", "2", "--json");
+        var result = await fixture.Store.RunAsync("runs", "--job", "orders", "--last", "2", "--json");
 
         result.ExitCode.Should().Be(0, result.ToString());
         var runs = result.Json.EnumerateArray().ToList();
@@ -57,8 +58,8 @@ public sealed class ReadCommandTests(StoreFixture fixture) : IClassFixture<Store
     public async Task RunShow_Prefix_ShowsAttemptsAndSlaResults()
     {
         var prefix = fixture.CleanRun.RunKey.Value[..8];
-        var table = await Cli.RunAsync("run", "show", prefix, "--store", fixture.StorePath);
-        var json = await Cli.RunAsync("run", "show", prefix, "--store", fixture.StorePath, "--json");
+        var table = await fixture.Store.RunAsync("run", "show", prefix);
+        var json = await fixture.Store.RunAsync("run", "show", prefix, "--json");
 
         table.ExitCode.Should().Be(0, table.ToString());
         table.Output.Should().Contain(fixture.CleanRun.RunKey.Value).And.Contain("date=2026-11-20").And.Contain("300 read, 300 written, 0 errors, 0 in doubt");
@@ -79,8 +80,8 @@ public sealed class ReadCommandTests(StoreFixture fixture) : IClassFixture<Store
     public async Task Partitions_StateFailed_ShowsOnlyTheFailedPartitionWithItsError()
     {
         var run = fixture.FailedRun.RunKey.Value[..10];
-        var table = await Cli.RunAsync("partitions", run, "--state", "failed", "--store", fixture.StorePath);
-        var json = await Cli.RunAsync("partitions", run, "--store", fixture.StorePath, "--json");
+        var table = await fixture.Store.RunAsync("partitions", run, "--state", "failed");
+        var json = await fixture.Store.RunAsync("partitions", run, "--json");
 
         table.ExitCode.Should().Be(0, table.ToString());
         table.Output.Should().Contain("Failed").And.Contain("order 250 cannot be priced").And.NotContain("Completed");
@@ -98,9 +99,9 @@ public sealed class ReadCommandTests(StoreFixture fixture) : IClassFixture<Store
     public async Task Errors_ReasonAndLimit_ShowPayloads()
     {
         var run = fixture.ErrorRun.RunKey.Value;
-        var all = await Cli.RunAsync("errors", run, "--store", fixture.StorePath, "--json");
-        var filtered = await Cli.RunAsync("errors", run, "--store", fixture.StorePath, "--reason", "-30 is", "--json");
-        var limited = await Cli.RunAsync("errors", run, "--store", fixture.StorePath, "--limit", "2");
+        var all = await fixture.Store.RunAsync("errors", run, "--json");
+        var filtered = await fixture.Store.RunAsync("errors", run, "--reason", "-30 is", "--json");
+        var limited = await fixture.Store.RunAsync("errors", run, "--limit", "2");
 
         all.ExitCode.Should().Be(0, all.ToString());
         var records = all.Json.EnumerateArray().ToList();
@@ -117,8 +118,8 @@ public sealed class ReadCommandTests(StoreFixture fixture) : IClassFixture<Store
     [Fact]
     public async Task InDoubt_ListsTheEffectWhoseOutcomeIsUnknown()
     {
-        var table = await Cli.RunAsync("in-doubt", fixture.ErrorRun.RunKey.ShortValue, "--store", fixture.StorePath);
-        var json = await Cli.RunAsync("in-doubt", fixture.ErrorRun.RunKey.ShortValue, "--store", fixture.StorePath, "--json");
+        var table = await fixture.Store.RunAsync("in-doubt", fixture.ErrorRun.RunKey.ShortValue);
+        var json = await fixture.Store.RunAsync("in-doubt", fixture.ErrorRun.RunKey.ShortValue, "--json");
 
         table.ExitCode.Should().Be(0, table.ToString());
         var effect = json.Json.EnumerateArray().Should().ContainSingle().Subject;
@@ -131,8 +132,8 @@ public sealed class ReadCommandTests(StoreFixture fixture) : IClassFixture<Store
     [Fact]
     public async Task Sla_Job_ShowsLastRunResultsAndAvailability()
     {
-        var table = await Cli.RunAsync("sla", "orders", "--store", fixture.StorePath);
-        var json = await Cli.RunAsync("sla", "orders", "--store", fixture.StorePath, "--json");
+        var table = await fixture.Store.RunAsync("sla", "orders");
+        var json = await fixture.Store.RunAsync("sla", "orders", "--json");
 
         table.ExitCode.Should().Be(0, table.ToString());
         table.Output.Should().Contain(fixture.FailedRun.RunKey.ShortValue).And.Contain("pending-partitions").And.Contain("no");
@@ -148,8 +149,8 @@ public sealed class ReadCommandTests(StoreFixture fixture) : IClassFixture<Store
     [Fact]
     public async Task Trend_Job_ChartsEveryEndedRun()
     {
-        var table = await Cli.RunAsync("trend", "orders", "--store", fixture.StorePath);
-        var json = await Cli.RunAsync("trend", "orders", "--store", fixture.StorePath, "--json");
+        var table = await fixture.Store.RunAsync("trend", "orders");
+        var json = await fixture.Store.RunAsync("trend", "orders", "--json");
 
         table.ExitCode.Should().Be(0, table.ToString());
         table.Output.Should().Contain("orders: duration of the last 3 run(s), seconds").And.Contain("date=2026-11-20").And.Contain("date=2026-11-22").And.Contain("records/s");

@@ -1,13 +1,13 @@
 using System.Globalization;
-using Microsoft.Data.Sqlite;
 
 namespace BatchKit.Cli.Tests;
 
 /// <summary>
-/// A real SQLite state file written by real runs of one job ("orders", 300 records in 3 row-range partitions, JSON Lines
+/// A real state store written by real runs of one job ("orders", 300 records in 3 row-range partitions, JSON Lines
 /// output): a clean run, a run with invalid records and a side effect in doubt, and a run whose last partition fails.
+/// Derived fixtures keep it in a SQLite file or a PostgreSQL schema; the command tests run against both.
 /// </summary>
-public sealed class StoreFixture : IAsyncLifetime
+public abstract class StoreFixture : IAsyncLifetime
 {
     public static readonly RunParameters Clean = RunParameters.Of("date", new DateOnly(2026, 11, 20));
     public static readonly RunParameters WithErrors = RunParameters.Of("date", new DateOnly(2026, 11, 21));
@@ -25,23 +25,11 @@ public sealed class StoreFixture : IAsyncLifetime
 
     public List<SlaAlert> Alerts { get; } = [];
 
-    /// <summary>Makes a fresh copy of the state file for a test that changes it.</summary>
-    public string CopyStore()
-    {
-        var copy = Path.Combine(_root, "copy-" + Guid.NewGuid().ToString("N") + ".db");
-        using (var source = new SqliteConnection($"Data Source={StorePath};Mode=ReadOnly;Pooling=False"))
-        {
-            source.Open();
-            using var command = source.CreateCommand();
-            command.CommandText = "VACUUM INTO $path";
-            command.Parameters.AddWithValue("$path", copy);
-            command.ExecuteNonQuery();
-        }
+    /// <summary>Gets the store the runs were written to.</summary>
+    public abstract CliStore Store { get; }
 
-        return copy;
-    }
-
-    public string StorePath => Path.Combine(_root, "state.db");
+    /// <summary>Makes a fresh copy of the store for a test that changes it.</summary>
+    public abstract Task<CliStore> CopyStoreAsync();
 
     public static IReadOnlyList<Order> Orders()
     {
@@ -98,15 +86,14 @@ public sealed class StoreFixture : IAsyncLifetime
     {
         Directory.CreateDirectory(_root);
         var alerts = new CollectingAlertSink(Alerts);
-        await using var store = new SqliteCheckpointStore(StorePath);
+        await using var store = Store.Open();
         CleanRun = await new JobRunner(Build(store, invalid: false, doubtOn: -1, failFrom: long.MaxValue, alerts)).RunAsync(Clean);
         ErrorRun = await new JobRunner(Build(store, invalid: true, doubtOn: 142, failFrom: long.MaxValue, alerts)).RunAsync(WithErrors);
         FailedRun = await new JobRunner(Build(store, invalid: false, doubtOn: -1, failFrom: 250, alerts)).RunAsync(WithFailure);
     }
 
-    public Task DisposeAsync()
+    public virtual Task DisposeAsync()
     {
-        SqliteConnection.ClearAllPools();
         Directory.Delete(_root, recursive: true);
         return Task.CompletedTask;
     }

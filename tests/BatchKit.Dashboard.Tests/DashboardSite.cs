@@ -12,7 +12,7 @@ namespace BatchKit.Dashboard.Tests;
 /// A real ASP.NET Core app on Kestrel (127.0.0.1, a free port) with AddBatchKit over a SQLite state file and the
 /// dashboard at /batchkit; one run of the "orders" job (two input files, one bad line carrying markup) is already done.
 /// </summary>
-public sealed class DashboardSite : IAsyncLifetime
+public class DashboardSite : IAsyncLifetime
 {
     public const string BadLine = "<script>document.title='owned'</script>";
 
@@ -36,7 +36,7 @@ public sealed class DashboardSite : IAsyncLifetime
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Services.AddBatchKit(b => b
+        builder.Services.AddBatchKit(b => UseStore(b
             .AddJob(
                 "orders",
                 (sp, job) => job
@@ -49,8 +49,7 @@ public sealed class DashboardSite : IAsyncLifetime
                     s.Cron = "0 0 3 * * *";
                     s.Input = "input/*.jsonl";
                 })
-            .UseSqliteStore(Path.Combine(Root, "state.db"))
-            .Configure(o => o.SchedulerEnabled = false));
+            .Configure(o => o.SchedulerEnabled = false)));
         _app = builder.Build();
         _app.MapBatchKitDashboard("/batchkit");
         await _app.StartAsync();
@@ -62,7 +61,7 @@ public sealed class DashboardSite : IAsyncLifetime
         Run = await new JobRunner(job).RunAsync(RunParameters.Of("date", new DateOnly(2026, 11, 30)));
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (_app is not null)
         {
@@ -72,6 +71,9 @@ public sealed class DashboardSite : IAsyncLifetime
 
         Directory.Delete(Root, recursive: true);
     }
+
+    /// <summary>Chooses the state store the app registers: a SQLite file here; a derived site may use another store.</summary>
+    protected virtual BatchKitBuilder UseStore(BatchKitBuilder builder) => builder.UseSqliteStore(Path.Combine(Root, "state.db"));
 
     public sealed record Order(long Id, string Name);
 }

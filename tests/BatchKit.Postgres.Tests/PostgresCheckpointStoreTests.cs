@@ -28,9 +28,11 @@ public sealed class PostgresCheckpointStoreTests : IAsyncLifetime
         await using var again = Store();
         await again.MigrateAsync(default);
 
-        (await _schema.ScalarAsync<int>($"SELECT version FROM \"{_schema.Name}\".schema_version")).Should().Be(2);
+        (await _schema.ScalarAsync<int>($"SELECT version FROM \"{_schema.Name}\".schema_version")).Should().Be(3);
         (await _schema.RowsAsync($"SELECT table_name FROM information_schema.tables WHERE table_schema = '{_schema.Name}' ORDER BY table_name"))
-            .Should().Equal("checkpoints", "effects", "error_records", "partition_plans", "partition_states", "plan_partitions", "runs", "schema_version", "stages");
+            .Should().Equal(
+                "checkpoints", "effects", "error_records", "partition_attempts", "partition_plans", "partition_states", "plan_partitions", "run_attempts", "runs",
+                "schema_version", "sla_results", "stages");
     }
 
     [Fact]
@@ -51,13 +53,14 @@ public sealed class PostgresCheckpointStoreTests : IAsyncLifetime
             ALTER TABLE {q}.partition_states DROP COLUMN lease_owner, DROP COLUMN lease_epoch, DROP COLUMN lease_expires_at;
             ALTER TABLE {q}.partition_plans DROP COLUMN barrier;
             ALTER TABLE {q}.runs DROP COLUMN partition_epoch_floor;
+            DROP TABLE {q}.run_attempts, {q}.partition_attempts, {q}.sla_results;
             UPDATE {q}.schema_version SET version = 1;
             """);
 
         await using var store = Store();
         await store.MigrateAsync(default);
 
-        (await _schema.ScalarAsync<int>($"SELECT version FROM {q}.schema_version")).Should().Be(2);
+        (await _schema.ScalarAsync<int>($"SELECT version FROM {q}.schema_version")).Should().Be(3);
         (await store.GetPlanAsync(Key.Value, default))!.Partitions.Should().ContainSingle().Which.Id.Should().Be("p0");
         var (runLease, run) = await store.AcquireRunAsync(Key, "worker-b", Lease, default);
         await store.SetRunStatusAsync(runLease, RunStatus.Running, null, release: true, default);
@@ -66,6 +69,48 @@ public sealed class PostgresCheckpointStoreTests : IAsyncLifetime
         claimed!.Epoch.Should().BeGreaterThan(run.LeaseEpoch, "partitions start at their run's last epoch");
         await store.CommitChunkAsync(claimed, Checkpoint(10), [], default);
         (await store.GetCheckpointAsync(Key.Value, "p0", default))!.RecordsRead.Should().Be(10);
+    }
+
+    [Fact]
+    public async Task MigrateAsync_SchemaVersion2WithRuns_AddsHistoryTablesKeepingRunsPartitionsAndLeases()
+    {
+        // A schema written before run history: version 2, with a completed run and a failed one whose partition is leased.
+        var done = new RunKey("nightly-orders", RunParameters.Of("date", "2025-02-28"));
+        await using (var first = Store())
+        {
+            var (lease, _) = await first.AcquireRunAsync(done, "worker-a", Lease, default);
+            await first.SavePlanAsync(lease, new PartitionPlan("fp", [new Partition(0, "p0", "x")]), default);
+            var partition = (await first.ClaimPartitionAsync(new PartitionClaim(done.Value, "worker-a", Lease), default))!;
+            await first.CommitChunkAsync(partition, Checkpoint(10), [], default);
+            await first.SetPartitionStateAsync(partition, new PartitionState("p0", PartitionStatus.Completed, 1, null, _time.GetUtcNow()), release: true, default);
+            await first.SetRunStatusAsync(lease, RunStatus.Completed, null, release: true, default);
+            var (failedLease, _) = await first.AcquireRunAsync(Key, "worker-a", Lease, default);
+            await first.SavePlanAsync(failedLease, new PartitionPlan("fp", [new Partition(0, "p0", "x")]), default);
+            await first.ClaimPartitionAsync(new PartitionClaim(Key.Value, "worker-a", Lease), default);
+            await first.SetRunStatusAsync(failedLease, RunStatus.Failed, "boom", release: true, default);
+        }
+
+        var q = $"\"{_schema.Name}\"";
+        await _schema.ExecuteAsync($"DROP TABLE {q}.run_attempts, {q}.partition_attempts, {q}.sla_results; UPDATE {q}.schema_version SET version = 2;");
+        var before = await _schema.RowsAsync($"SELECT run_key, status, attempts, lease_epoch, partition_epoch_floor FROM {q}.runs ORDER BY run_key");
+        var statesBefore = await _schema.RowsAsync($"SELECT run_key, partition_id, status, lease_owner, lease_epoch FROM {q}.partition_states ORDER BY run_key");
+
+        await using var store = Store();
+        await store.MigrateAsync(default);
+
+        (await _schema.ScalarAsync<int>($"SELECT version FROM {q}.schema_version")).Should().Be(3);
+        (await _schema.RowsAsync($"SELECT run_key, status, attempts, lease_epoch, partition_epoch_floor FROM {q}.runs ORDER BY run_key")).Should().Equal(before).And.HaveCount(2);
+        (await _schema.RowsAsync($"SELECT run_key, partition_id, status, lease_owner, lease_epoch FROM {q}.partition_states ORDER BY run_key")).Should().Equal(statesBefore);
+        (await store.GetCheckpointAsync(done.Value, "p0", default))!.RecordsRead.Should().Be(10);
+        (await store.ListRunAttemptsAsync(done.Value, default)).Should().BeEmpty("runs from before the history have no attempt records");
+        (await store.ListRunsAsync(null, 10, default)).Select(r => r.Status).Should().Equal(RunStatus.Failed, RunStatus.Completed);
+
+        // The live partition lease of the failed run still fences: another worker cannot claim it before it expires.
+        var (runLease, _) = await store.AcquireRunAsync(Key, "worker-b", Lease, default);
+        (await store.ClaimPartitionAsync(new PartitionClaim(Key.Value, "worker-b", Lease), default)).Should().BeNull();
+        var attempt = new RunAttempt(Key.Value, "worker-b", 2, runLease.Epoch, _time.GetUtcNow(), null, RunStatus.Running);
+        await store.RecordRunAttemptAsync(attempt, default);
+        (await store.ListRunAttemptsAsync(Key.Value, default)).Should().ContainSingle().Which.Owner.Should().Be("worker-b");
     }
 
     [Fact]
@@ -95,7 +140,7 @@ public sealed class PostgresCheckpointStoreTests : IAsyncLifetime
 
         var act = () => newer.GetRunAsync("x", default).AsTask();
 
-        (await act.Should().ThrowAsync<BatchKitException>()).Which.Message.Should().Contain("schema version 99").And.Contain("up to 2").And.Contain(_schema.Name);
+        (await act.Should().ThrowAsync<BatchKitException>()).Which.Message.Should().Contain("schema version 99").And.Contain("up to 3").And.Contain(_schema.Name);
         (await _schema.ScalarAsync<int>($"SELECT version FROM \"{_schema.Name}\".schema_version")).Should().Be(99);
     }
 

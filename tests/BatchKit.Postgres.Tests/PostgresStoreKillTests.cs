@@ -45,6 +45,14 @@ public sealed class PostgresStoreKillTests : IAsyncLifetime
         Items.ReadOutput(dir.File("out")).OrderBy(d => d.Id).Should().Equal(Items.ReadOutput(dir.File("clean")).OrderBy(d => d.Id));
         // Each join counts an attempt: the killed run (1) and the rerun (2); finalizing is not an attempt.
         (await _schema.RowsAsync($"SELECT status, attempts FROM \"{_schema.Name}\".runs")).Should().Equal("Completed|2");
+
+        // The history keeps both attempts: the killed one as it was last recorded (running, never ended), and the rerun.
+        (await _schema.RowsAsync($"SELECT status, ended_at IS NULL FROM \"{_schema.Name}\".run_attempts ORDER BY started_at"))
+            .Should().Equal("Running|True", "Completed|False");
+        (await _schema.ScalarAsync<long>($"SELECT count(DISTINCT owner) FROM \"{_schema.Name}\".run_attempts")).Should().Be(2);
+        (await _schema.ScalarAsync<long>($"SELECT count(DISTINCT partition_id) FROM \"{_schema.Name}\".partition_attempts WHERE status = 'Completed'")).Should().Be(3);
+        (await _schema.ScalarAsync<long>($"SELECT count(*) FROM \"{_schema.Name}\".partition_attempts WHERE status = 'Running' AND ended_at IS NULL"))
+            .Should().BeGreaterThan(0, "the partitions the killed process was on stay recorded as it left them");
     }
 
     private async Task<bool> HasCheckpointsAsync()

@@ -7,23 +7,31 @@ internal static class BatchKitCli
 {
     public const string StoreVariable = "BATCHKIT_STORE";
 
+    public const string SchemaVariable = "BATCHKIT_SCHEMA";
+
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, Func<string, string?> environment, bool terminal, CancellationToken cancellationToken)
     {
         var store = new Option<string?>("--store", "-s")
         {
-            Description = $"The state store: a SQLite state file (a PostgreSQL connection string once a PostgreSQL store exists). Default: ${StoreVariable}.",
+            Description = $"The state store: a SQLite state file, or a PostgreSQL connection string (Host=db;Database=app;Username=batch, or postgresql://batch@db/app). Default: ${StoreVariable}.",
+            Recursive = true,
+        };
+        var schema = new Option<string?>("--schema")
+        {
+            Description = $"The PostgreSQL schema that holds the state store (default {PostgresStoreProvider.DefaultSchema}, or ${SchemaVariable}).",
             Recursive = true,
         };
         var json = new Option<bool>("--json") { Description = "Write JSON instead of tables.", Recursive = true };
         var root = new RootCommand("Shows what BatchKit runs did, from their state store, and changes what a person decides (in-doubt effects, retries, cleanup).");
         root.Options.Add(store);
+        root.Options.Add(schema);
         root.Options.Add(json);
 
         var exitCode = ExitCodes.Success;
         void Handle(Command command, Func<CliContext, System.CommandLine.ParseResult, CancellationToken, Task> action) =>
             command.SetAction(async (parse, token) =>
             {
-                exitCode = await InvokeAsync(parse.GetValue(store), parse.GetValue(json), output, error, environment, terminal, context => action(context, parse, token)).ConfigureAwait(false);
+                exitCode = await InvokeAsync(parse.GetValue(store), parse.GetValue(schema), parse.GetValue(json), output, error, environment, terminal, context => action(context, parse, token), token).ConfigureAwait(false);
                 return exitCode;
             });
 
@@ -107,17 +115,21 @@ internal static class BatchKitCli
 
     private static Argument<string> RunArgument() => new("RUN") { Description = "The RunKey hash, or a unique prefix of it." };
 
-    private static async Task<int> InvokeAsync(string? store, bool json, TextWriter output, TextWriter error, Func<string, string?> environment, bool terminal, Func<CliContext, Task> action)
+    private static async Task<int> InvokeAsync(
+        string? store, string? schema, bool json, TextWriter output, TextWriter error, Func<string, string?> environment, bool terminal, Func<CliContext, Task> action, CancellationToken cancellationToken)
     {
         try
         {
             var location = string.IsNullOrWhiteSpace(store) ? environment(StoreVariable) : store;
             if (string.IsNullOrWhiteSpace(location))
             {
-                throw new CliException(ExitCodes.Usage, $"No store given: pass --store PATH (the job's SQLite state file) or set {StoreVariable}.");
+                throw new CliException(ExitCodes.Usage, $"No store given: pass --store PATH (the job's SQLite state file) or --store CONNECTION-STRING (PostgreSQL), or set {StoreVariable}.");
             }
 
-            await using var context = new CliContext(StoreOpener.Open(location), output, json, terminal && !json);
+            // --schema, else $BATCHKIT_SCHEMA for a PostgreSQL store (a SQLite store refuses only an explicit --schema).
+            var schemaName = schema ?? (PostgresConnectionString.Recognizes(location) ? environment(SchemaVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : null : null);
+            var opened = await StoreOpener.OpenAsync(location, schemaName, cancellationToken).ConfigureAwait(false);
+            await using var context = new CliContext(opened, output, json, terminal && !json);
             await action(context).ConfigureAwait(false);
             return ExitCodes.Success;
         }

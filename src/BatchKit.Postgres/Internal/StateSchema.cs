@@ -117,6 +117,55 @@ internal static class StateSchema
         UPDATE {0}.partition_plans pl SET barrier = (SELECT count(*) FROM {0}.plan_partitions p WHERE p.run_key = pl.run_key AND p.partition_id LIKE 'extract-%');
         CREATE INDEX ix_partition_states_claim ON {0}.partition_states (run_key, status, lease_expires_at);
         """,
+        // Run history: one row per run attempt (keyed by owner) and per partition attempt, and the SLA results of each
+        // run attempt. Attempt records are facts, not state: they carry no lease and no foreign key to the run.
+        """
+        CREATE TABLE {0}.run_attempts (
+            run_key         text        NOT NULL,
+            owner           text        NOT NULL,
+            attempt         integer     NOT NULL,
+            epoch           bigint      NOT NULL,
+            started_at      timestamptz NOT NULL,
+            ended_at        timestamptz,
+            status          text        NOT NULL,
+            partitions      integer     NOT NULL,
+            processed       integer     NOT NULL,
+            records_read    bigint      NOT NULL,
+            records_written bigint      NOT NULL,
+            error_count     bigint      NOT NULL,
+            in_doubt_count  bigint      NOT NULL,
+            error           text,
+            PRIMARY KEY (run_key, owner));
+        CREATE INDEX ix_run_attempts_started ON {0}.run_attempts (run_key, started_at);
+
+        CREATE TABLE {0}.partition_attempts (
+            run_key         text        NOT NULL,
+            partition_id    text        NOT NULL,
+            owner           text        NOT NULL,
+            attempt         integer     NOT NULL,
+            epoch           bigint      NOT NULL,
+            started_at      timestamptz NOT NULL,
+            ended_at        timestamptz,
+            status          text        NOT NULL,
+            records_read    bigint      NOT NULL,
+            records_written bigint      NOT NULL,
+            error_count     bigint      NOT NULL,
+            in_doubt_count  bigint      NOT NULL,
+            error           text,
+            PRIMARY KEY (run_key, partition_id, owner, attempt));
+
+        CREATE TABLE {0}.sla_results (
+            run_key   text             NOT NULL,
+            owner     text             NOT NULL,
+            position  integer          NOT NULL,
+            objective text             NOT NULL,
+            target    double precision NOT NULL,
+            actual    double precision,
+            passed    boolean          NOT NULL,
+            gate      boolean          NOT NULL,
+            detail    text             NOT NULL,
+            PRIMARY KEY (run_key, owner, position));
+        """,
     ];
 
     /// <summary>Gets the schema version this code creates and understands.</summary>

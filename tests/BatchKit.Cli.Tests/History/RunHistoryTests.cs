@@ -1,24 +1,32 @@
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Time.Testing;
 
 namespace BatchKit.Cli.Tests.History;
 
-/// <summary>RunHistory's calculations on histories written with a fake clock, in a real SQLite store and in the in-memory store (which keeps no attempt records).</summary>
-public sealed class RunHistoryTests : IDisposable
+/// <summary>RunHistory's calculations on histories written with a fake clock, in a real store that keeps history; derived classes give the store.</summary>
+public abstract class RunHistoryTests : IAsyncLifetime
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), "batchkit-history-tests-" + Guid.NewGuid().ToString("N"));
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 1, 2, 0, 0, TimeSpan.Zero));
 
-    public RunHistoryTests() => Directory.CreateDirectory(_root);
+    protected RunHistoryTests() => Directory.CreateDirectory(_root);
 
-    public void Dispose()
+    protected string Root => _root;
+
+    protected FakeTimeProvider Time => _time;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public virtual Task DisposeAsync()
     {
-        SqliteConnection.ClearAllPools();
         Directory.Delete(_root, recursive: true);
+        return Task.CompletedTask;
     }
 
+    /// <summary>Creates an empty store named <paramref name="name"/> on the given clock, with the batchkit arguments that open it.</summary>
+    protected abstract (ICheckpointStore Store, CliStore Cli) CreateStore(string name, TimeProvider? timeProvider);
+
     /// <summary>Writes one run with the given attempts (duration, status) through the store contract, advancing the fake clock.</summary>
-    private async Task<string> CraftRunAsync(ICheckpointStore store, int day, params (TimeSpan Duration, RunStatus Status)[] attempts)
+    protected async Task<string> CraftRunAsync(ICheckpointStore store, int day, params (TimeSpan Duration, RunStatus Status)[] attempts)
     {
         var key = new RunKey("nightly", RunParameters.Of("date", new DateOnly(2026, 11, day)));
         var number = 0;
@@ -42,7 +50,8 @@ public sealed class RunHistoryTests : IDisposable
     [Fact]
     public async Task DurationTrend_SumsAttempts_OldestFirst()
     {
-        await using var store = new SqliteCheckpointStore(Path.Combine(_root, "state.db"), null, _time);
+        var (store, cliStore) = CreateStore("state", _time);
+        await using var _ = store;
         var first = await CraftRunAsync(store, 1, (TimeSpan.FromMinutes(10), RunStatus.Completed));
         var second = await CraftRunAsync(store, 2, (TimeSpan.FromMinutes(4), RunStatus.Failed), (TimeSpan.FromMinutes(7), RunStatus.Completed));
         var third = await CraftRunAsync(store, 3, (TimeSpan.FromMinutes(30), RunStatus.TimedOut));
@@ -52,14 +61,15 @@ public sealed class RunHistoryTests : IDisposable
         trend.Select(p => p.RunKey).Should().Equal(first, second, third);
         trend.Select(p => p.Duration).Should().Equal(TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(11), TimeSpan.FromMinutes(30));
         trend.Select(p => p.Status).Should().Equal(RunStatus.Completed, RunStatus.Completed, RunStatus.TimedOut);
-        var cli = await Cli.RunAsync("trend", "nightly", "--store", store.Path, "--json");
+        var cli = await cliStore.RunAsync("trend", "nightly", "--json");
         cli.Json.EnumerateArray().Select(p => p.GetProperty("durationSeconds").GetDouble()).Should().Equal(600, 660, 1800);
     }
 
     [Fact]
     public async Task Availability_CountsRunsStartedInTheWindowByTheirCurrentStatus()
     {
-        await using var store = new SqliteCheckpointStore(Path.Combine(_root, "state.db"), null, _time);
+        var (store, _) = CreateStore("state", _time);
+        await using var __ = store;
         await CraftRunAsync(store, 1, (TimeSpan.FromMinutes(1), RunStatus.Failed)); // outside a 4.5-day window at the end
         await CraftRunAsync(store, 2, (TimeSpan.FromMinutes(1), RunStatus.Completed));
         await CraftRunAsync(store, 3, (TimeSpan.FromMinutes(1), RunStatus.Failed), (TimeSpan.FromMinutes(1), RunStatus.Completed));
@@ -80,27 +90,11 @@ public sealed class RunHistoryTests : IDisposable
     }
 
     [Fact]
-    public async Task StoreWithoutHistory_DurationIsFirstStartToLastEnd_AndPartitionTimesAreUnknown()
-    {
-        await using var store = new InMemoryCheckpointStore(_time);
-        var key = await CraftRunAsync(store, 2, (TimeSpan.FromMinutes(4), RunStatus.Failed), (TimeSpan.FromMinutes(7), RunStatus.Completed));
-        var history = new RunHistory(store);
-
-        var run = await history.GetRunAsync(key);
-        var partitions = await history.GetPartitionsAsync(key);
-
-        ((ICheckpointStore)store).RecordsHistory.Should().BeFalse();
-        run!.Duration.Should().Be(TimeSpan.FromMinutes(4 + 60 + 7), "without attempt records the pause between attempts is inside the span");
-        run.Attempts.Should().Be(2);
-        partitions.Should().BeEmpty();
-    }
-
-    [Fact]
     public async Task RealRun_PartitionAttempts_HaveTimesOwnerAndCountsOfEachAttempt()
     {
-        var path = Path.Combine(_root, "real.db");
         var failOnce = 1;
-        await using var store = new SqliteCheckpointStore(path);
+        var (store, _) = CreateStore("real", null);
+        await using var __ = store;
         var job = Job.Create("flaky")
             .ReadFrom(EnumerableSource<Order>.FromList(StoreFixture.Orders()))
             .PartitionBy(Partitioners.RowRanges(300, 150))

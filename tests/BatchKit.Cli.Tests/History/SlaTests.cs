@@ -1,21 +1,27 @@
 using System.Diagnostics.Metrics;
-using Microsoft.Data.Sqlite;
 
 namespace BatchKit.Cli.Tests.History;
 
-/// <summary>SLA objectives evaluated at the end of real runs against a real SQLite store.</summary>
-public sealed class SlaTests : IDisposable
+/// <summary>SLA objectives evaluated at the end of real runs against a real store; derived classes give the store.</summary>
+public abstract class SlaTests : IAsyncLifetime
 {
     private static readonly RunParameters Day = RunParameters.Of("date", new DateOnly(2026, 11, 23));
     private readonly string _root = Path.Combine(Path.GetTempPath(), "batchkit-sla-tests-" + Guid.NewGuid().ToString("N"));
 
-    public SlaTests() => Directory.CreateDirectory(_root);
+    protected SlaTests() => Directory.CreateDirectory(_root);
 
-    public void Dispose()
+    protected string Root => _root;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public virtual Task DisposeAsync()
     {
-        SqliteConnection.ClearAllPools();
         Directory.Delete(_root, recursive: true);
+        return Task.CompletedTask;
     }
+
+    /// <summary>Names a new empty store; <see cref="CliStore.Open"/> opens it (again) from code.</summary>
+    protected abstract CliStore NewStore(string name);
 
     private static Job Build(string name, ICheckpointStore store, PublishingSink sink, Action<SlaBuilder> sla, bool invalid = true, bool duplicate = false) =>
         Job.Create(name)
@@ -32,10 +38,10 @@ public sealed class SlaTests : IDisposable
     [Fact]
     public async Task CompletenessGate_Missed_FailsTheRunBeforePublishing_AndAPassingGateCompletesItLater()
     {
-        var path = Path.Combine(_root, "state.db");
+        var state = NewStore("state");
         var sink = new PublishingSink();
         RunResult gated;
-        await using (var store = new SqliteCheckpointStore(path))
+        await using (var store = state.Open())
         {
             gated = await new JobRunner(Build("gated", store, sink, s => s.Completeness(tolerance: 0.001, gate: true).MinRecords(10))).RunAsync(Day);
         }
@@ -49,7 +55,7 @@ public sealed class SlaTests : IDisposable
         completeness.Actual.Should().BeApproximately(5.0 / 300, 1e-9);
         gated.SlaResults.Should().Contain(r => r.Objective == SlaObjective.MinRecords && r.Passed);
 
-        await using (var store = new SqliteCheckpointStore(path))
+        await using (var store = state.Open())
         {
             (await store.GetRunAsync(gated.RunKey.Value, CancellationToken.None))!.Status.Should().Be(RunStatus.Failed);
             var attempts = await store.ListRunAttemptsAsync(gated.RunKey.Value, CancellationToken.None);
@@ -63,7 +69,7 @@ public sealed class SlaTests : IDisposable
             (await store.ListRunAttemptsAsync(gated.RunKey.Value, CancellationToken.None)).Should().HaveCount(2);
         }
 
-        var shown = await Cli.RunAsync("sla", "gated", "--store", path, "--json");
+        var shown = await state.RunAsync("sla", "gated", "--json");
         shown.ExitCode.Should().Be(0, shown.ToString());
         shown.Json.GetProperty("results")[0].GetProperty("passed").GetBoolean().Should().BeTrue();
     }
@@ -110,7 +116,7 @@ public sealed class SlaTests : IDisposable
         var alerts = new List<SlaAlert>();
         var sink = new PublishingSink();
         RunResult result;
-        await using (var store = new SqliteCheckpointStore(Path.Combine(_root, "dups.db")))
+        await using (var store = NewStore("dups").Open())
         {
             result = await new JobRunner(Build(name, store, sink, s => s.NoDuplicates().MaxErrorRate(0.5).AlertTo(new ListAlertSink(alerts)), invalid: false, duplicate: true)).RunAsync(Day);
         }
@@ -145,7 +151,7 @@ public sealed class SlaTests : IDisposable
     public async Task MaxDurationGate_TinyLimit_FailsTheRun_AndTheLoggingSinkIsTheDefault()
     {
         var sink = new PublishingSink();
-        await using var store = new SqliteCheckpointStore(Path.Combine(_root, "duration.db"));
+        await using var store = NewStore("duration").Open();
 
         var result = await new JobRunner(Build("slow", store, sink, s => s.MaxDuration(TimeSpan.FromTicks(1), gate: true), invalid: false)).RunAsync(Day);
 
