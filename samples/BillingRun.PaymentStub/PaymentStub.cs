@@ -34,6 +34,7 @@ public sealed class PaymentStub : IAsyncDisposable
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<long, StallMode> _stalls = new();
+    private readonly ConcurrentDictionary<string, byte> _failedKeys = new(StringComparer.Ordinal);
     private readonly PaymentStubOptions _options;
     private WebApplication? _app;
     private long _requests;
@@ -167,7 +168,8 @@ public sealed class PaymentStub : IAsyncDisposable
             return replayed;
         }
 
-        if (_options.FailEvery > 0 && Interlocked.Increment(ref _newRequests) % _options.FailEvery == 0)
+        // Every Nth key's first request fails; its retry then goes through, so a client that retries always gets there.
+        if (_options.FailEvery > 0 && Interlocked.Increment(ref _newRequests) % _options.FailEvery == 0 && _failedKeys.TryAdd(key, 0))
         {
             Interlocked.Increment(ref _injected);
             return Error(StatusCodes.Status503ServiceUnavailable, "unavailable", "Injected failure: try again (nothing was charged).");

@@ -40,7 +40,7 @@ else
 {
     if (await SqliteAccounts.EnsureAsync(settings.Accounts, settings.Generate, settings.DeclineEvery, shutdown.Token))
     {
-        Console.WriteLine($"billing: generated {settings.Generate} accounts into {Path.GetFullPath(settings.Accounts)} (every {settings.DeclineEvery}th card is declined)");
+        Console.WriteLine($"billing: generated {settings.Generate} accounts into {Path.GetFullPath(settings.Accounts)} ({(settings.DeclineEvery > 0 ? $"every {settings.DeclineEvery}th card is declined" : "no card is declined")})");
     }
 
     var sqlite = new SqliteAccountSource(settings.Accounts, settings.AccountsTable);

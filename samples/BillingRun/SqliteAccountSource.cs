@@ -161,7 +161,14 @@ public sealed class SqliteAccountSource(string path, string table = "accounts", 
         }
 
         private static string Found(SqliteDataReader reader, int ordinal) =>
-            reader.IsDBNull(ordinal) ? "NULL" : string.Create(CultureInfo.InvariantCulture, $"'{reader.GetValue(ordinal)}' ({reader.GetDataTypeName(ordinal)})");
+            reader.IsDBNull(ordinal) ? "NULL" : reader.GetValue(ordinal) switch
+            {
+                long n => string.Create(CultureInfo.InvariantCulture, $"the integer {n}"),
+                double d => string.Create(CultureInfo.InvariantCulture, $"the real {d}"),
+                string t => $"the text '{t}'",
+                byte[] b => $"a blob of {b.Length} bytes",
+                var other => $"'{other}'",
+            };
 
         private static string Describe(SqliteDataReader reader) =>
             string.Join(", ", Enumerable.Range(0, reader.FieldCount).Select(i => reader.GetName(i) + "=" + (reader.IsDBNull(i) ? "NULL" : Convert.ToString(reader.GetValue(i), CultureInfo.InvariantCulture))));
