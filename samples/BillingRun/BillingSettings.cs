@@ -43,6 +43,9 @@ internal sealed record BillingSettings
     /// <summary>Gets the retries of a charge after a 5xx, a timeout or a broken connection.</summary>
     public int Retries { get; init; } = 3;
 
+    /// <summary>Gets the share of accounts that may be rejected (declined cards, bad rows) before the run is marked failed.</summary>
+    public double MaxErrorRate { get; init; } = 0.05;
+
     public bool AccountsInPostgres =>
         Accounts.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase)
         || Accounts.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase)
@@ -82,7 +85,8 @@ internal sealed record BillingSettings
                 "--lease-seconds" => s with { LeaseDuration = TimeSpan.FromSeconds(Positive(name, value)) },
                 "--timeout-ms" => s with { RequestTimeout = TimeSpan.FromMilliseconds(Positive(name, value)) },
                 "--retries" => s with { Retries = (int)Positive(name, value, allowZero: true) },
-                _ => throw new ArgumentException($"unknown option {name}; expected --month, --accounts, --accounts-table, --generate, --decline-every, --payments, --state, --ledger, --parallelism, --partitions, --commit-interval, --lease-seconds, --timeout-ms or --retries"),
+                "--max-error-rate" => s with { MaxErrorRate = Rate(name, value) },
+                _ => throw new ArgumentException($"unknown option {name}; expected --month, --accounts, --accounts-table, --generate, --decline-every, --payments, --state, --ledger, --parallelism, --partitions, --commit-interval, --lease-seconds, --timeout-ms, --retries or --max-error-rate"),
             };
         }
 
@@ -98,6 +102,11 @@ internal sealed record BillingSettings
         Uri.TryCreate(value.EndsWith('/') ? value : value + "/", UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
             ? uri
             : throw new ArgumentException($"--payments expects the payment API's base URL (for example http://127.0.0.1:5080), found '{value}'");
+
+    private static double Rate(string name, string value) =>
+        double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var rate) && rate is >= 0 and <= 1
+            ? rate
+            : throw new ArgumentException($"{name} expects a share between 0 and 1 (for example 0.05), found '{value}'");
 
     private static long Positive(string name, string value, bool allowZero = false) =>
         long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && (n > 0 || (allowZero && n == 0)) && n <= int.MaxValue

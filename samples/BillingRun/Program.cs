@@ -86,6 +86,8 @@ var job = Job.Create("billing-run")
     {
         o.Retry.MaxRetries = retry.MaxRetries;
         o.Retry.BaseDelay = retry.BaseDelay;
+        // Declined cards are error records; past this share of accounts the run is marked failed (the charges made stay made).
+        o.MaxErrorRate = settings.MaxErrorRate;
         // A killed process keeps the run lease until it expires; a rerun waits that long, then takes it over.
         o.LeaseDuration = settings.LeaseDuration;
         o.LeaseWaitTimeout = settings.LeaseDuration * 3;
