@@ -48,6 +48,8 @@ else
     partitioner = await sqlite.CreateKeyRangePartitionerAsync(settings.Partitions, shutdown.Token);
 }
 
+await using var ownedPostgres = postgres; // disposed at exit: the in-doubt report below reads the accounts again
+
 // The payment API: the one given, or the stub hosted in this process (it forgets its charges when the process ends).
 await using var hosted = settings.Payments is null ? await PaymentStub.StartAsync(new PaymentStubOptions()) : null;
 var paymentsUrl = settings.Payments ?? hosted!.BaseAddress;
@@ -104,13 +106,6 @@ catch (OperationCanceledException) when (shutdown.IsRequested)
 {
     Console.WriteLine("Stopped at a chunk boundary; run again to resume.");
     return GracefulShutdown.ResumableExitCode;
-}
-finally
-{
-    if (postgres is not null)
-    {
-        await postgres.DisposeAsync();
-    }
 }
 
 var runId = result.RunKey.ShortValue;
