@@ -75,7 +75,7 @@ public sealed class BillingRunInDoubtTests(ITestOutputHelper output)
         await using var stub = await PaymentStub.StartAsync(new PaymentStubOptions());
         stub.Stall(7, StallMode.AfterCharge);    // charged, but the answer never arrives
         stub.Stall(150, StallMode.BeforeCharge); // never charged, and no answer either
-        var args = BillingRunTests.Args(dir, stub, "--generate", $"{Accounts}", "--decline-every", "0", "--partitions", "4", "--timeout-ms", "400", "--retries", "1");
+        var args = BillingRunTests.Args(dir, stub, "--generate", $"{Accounts}", "--decline-every", "0", "--partitions", "4", "--timeout-ms", "2000", "--retries", "2");
 
         var first = await ChildProcess.RunAsync(ChildProcess.Billing, args);
         output.WriteLine(first.ToString());
