@@ -10,7 +10,7 @@ namespace BatchKit.Dashboard.Tests;
 
 /// <summary>
 /// A real ASP.NET Core app on Kestrel (127.0.0.1, a free port) with AddBatchKit over a SQLite state file and the
-/// dashboard at /batchkit; one run of the "orders" job (two input files, one bad line carrying markup) is already done.
+/// dashboard at /batchkit (payloads shown to every user, no actions); one run of the "orders" job (two input files, one bad line carrying markup) is already done.
 /// </summary>
 public sealed class DashboardSite : IAsyncLifetime
 {
@@ -51,8 +51,9 @@ public sealed class DashboardSite : IAsyncLifetime
                 })
             .UseSqliteStore(Path.Combine(Root, "state.db"))
             .Configure(o => o.SchedulerEnabled = false));
+        builder.Services.AddAuthorization(o => o.AddPolicy("payload-readers", p => p.RequireAssertion(_ => true)));
         _app = builder.Build();
-        _app.MapBatchKitDashboard("/batchkit");
+        _app.MapBatchKitDashboard("/batchkit", o => o.PayloadPolicy = "payload-readers");
         await _app.StartAsync();
 
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
