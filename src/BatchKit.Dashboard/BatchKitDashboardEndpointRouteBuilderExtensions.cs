@@ -85,6 +85,7 @@ public static class BatchKitDashboardEndpointRouteBuilderExtensions
         group.MapGet("/runs", (Delegate)pages.RunsAsync);
         group.MapGet("/runs/{runKey}", pages.RunAsync);
         group.MapGet("/runs/{runKey}/errors", pages.ErrorsAsync);
+        group.MapGet("/runs/{runKey}/partitions/{partitionId}", DashboardPages.PartitionAsync);
         group.MapGet("/api/runs/{runKey}/partitions", DashboardPages.PartitionsJsonAsync);
         if (options.ActionsPolicy is { } actions)
         {

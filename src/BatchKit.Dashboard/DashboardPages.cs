@@ -153,7 +153,7 @@ internal sealed class DashboardPages(BatchKitDashboardOptions options)
         html.Raw("<h2>Partitions</h2><table id=\"partitions\">").Header("Partition", "Status", "Attempts", "Read", "Written", "Errors", "Owner", "Updated", "Last error").Raw("<tbody>");
         foreach (var row in partitions.Select(PartitionRow.From))
         {
-            html.Raw("<tr>").Cell(row.Id).Raw("<td>").Status(row.Status).Raw("</td>")
+            html.Raw("<tr><td>").Link("/runs/" + DashboardHtml.PathSegment(runKey) + "/partitions/" + DashboardHtml.PathSegment(row.Id), row.Id).Raw("</td><td>").Status(row.Status).Raw("</td>")
                 .Cell(row.Attempts.ToString(CultureInfo.InvariantCulture), numeric: true)
                 .Cell(DashboardHtml.Format(row.Read), numeric: true)
                 .Cell(DashboardHtml.Format(row.Written), numeric: true)
@@ -195,11 +195,14 @@ internal sealed class DashboardPages(BatchKitDashboardOptions options)
         // innerHTML), until the run is no longer running.
         var api = html.Encode(html.BasePath + "/api/runs/" + DashboardHtml.PathSegment(runKey) + "/partitions");
         html.Raw("<p class=\"muted\">Updated <span id=\"refreshed\">").Text(DashboardHtml.Format(Now(context))).Raw("</span></p>")
-            .Raw("<script data-api=\"").Raw(api).Raw("\" data-interval=\"")
+            .Raw("<script data-api=\"").Raw(api).Raw("\" data-partitions=\"").Text(html.BasePath + "/runs/" + DashboardHtml.PathSegment(runKey) + "/partitions/").Raw("\" data-interval=\"")
             .Raw(((int)options.RefreshInterval.TotalMilliseconds).ToString(CultureInfo.InvariantCulture))
             .Raw("\" data-running=\"").Raw(run.Status == RunStatus.Running ? "true" : "false").Raw("\">").Raw(PollScript).Raw("</script>");
         return html.ToResult();
     }
+
+    public static Task<IResult> PartitionAsync(HttpContext context, string runKey, string partitionId) =>
+        PartitionPage.RenderAsync(context, runKey, partitionId, BasePath(context));
 
     public async Task<IResult> ErrorsAsync(HttpContext context, string runKey)
     {
@@ -257,7 +260,7 @@ internal sealed class DashboardPages(BatchKitDashboardOptions options)
         function fmt(v){return Number(v).toLocaleString('en-US');}
         function tick(){fetch(api,{headers:{'Accept':'application/json'}}).then(function(r){return r.json();}).then(function(d){
         var tb=document.querySelector('#partitions tbody');tb.textContent='';
-        d.partitions.forEach(function(p){var tr=document.createElement('tr');cell(tr,p.id);var st=cell(tr,'');var sp=document.createElement('span');
+        d.partitions.forEach(function(p){var tr=document.createElement('tr');var a=document.createElement('a');a.href=s.dataset.partitions+encodeURIComponent(p.id);a.textContent=p.id;cell(tr,'').appendChild(a);var st=cell(tr,'');var sp=document.createElement('span');
         sp.className='st st-'+p.status;sp.textContent=p.status;st.appendChild(sp);cell(tr,p.attempts,'num');cell(tr,fmt(p.read),'num');
         cell(tr,fmt(p.written),'num');cell(tr,fmt(p.errors),'num');cell(tr,p.owner);cell(tr,p.updated);var e=cell(tr,'');var pre=document.createElement('pre');
         pre.textContent=p.error||'';e.appendChild(pre);tb.appendChild(tr);});
