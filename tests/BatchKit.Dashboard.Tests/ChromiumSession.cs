@@ -11,10 +11,15 @@ namespace BatchKit.Dashboard.Tests;
 /// <summary>
 /// The real Chromium (TestServices.Chromium), headless, driven over the DevTools protocol on a WebSocket: navigate,
 /// click, read the DOM and take screenshots in one page whose cookies persist between steps (as a person's tab does).
+/// Also compiled into BatchKit.Samples.Tests (linked), so it depends on nothing else of this project.
 /// </summary>
 public sealed class ChromiumSession : IAsyncDisposable
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
+
+    /// <summary>Gets the folder screenshots are saved in: <c>artifacts/dashboard</c> under the test output.</summary>
+    public static string ArtifactsDirectory { get; } =
+        Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "artifacts", "dashboard")).FullName;
 
     private readonly Process _process;
     private readonly string _profile;
@@ -146,7 +151,7 @@ public sealed class ChromiumSession : IAsyncDisposable
     public async Task<string> ScreenshotAsync(string name)
     {
         var result = await SendAsync("Page.captureScreenshot", new JsonObject { ["format"] = "png", ["captureBeyondViewport"] = true });
-        var file = Path.Combine(HeadlessChromium.ArtifactsDirectory, name + ".png");
+        var file = Path.Combine(ArtifactsDirectory, name + ".png");
         await File.WriteAllBytesAsync(file, Convert.FromBase64String((string)result["data"]!));
         return file;
     }
