@@ -11,6 +11,7 @@ internal static class Commands
         usage:
           NightlyAnalytics generate --events N --out DIR [--files F] [--seed S]
           NightlyAnalytics run --input DIR --warehouse FILE.duckdb [--state FILE.db] [--date yyyy-MM-dd] [--parallelism P] [--write replace|upsert] [--shuffle partials|rows] [--lease-seconds S]
+          NightlyAnalytics serve --input DIR --warehouse FILE.duckdb --state FILE.db [--urls http://127.0.0.1:5080] [--schedule CRON] [--date yyyy-MM-dd] [--parallelism P]
           NightlyAnalytics                (no arguments: generate 1M events into a temp folder once and run the job)
         """;
 
@@ -21,6 +22,7 @@ internal static class Commands
         {
             "generate" => GenerateAsync(options),
             "run" => RunAsync(options),
+            "serve" => ServeCommand.RunAsync(options),
             "help" or "--help" or "-h" => Help(),
             _ => throw new UsageException($"unknown command '{args[0]}': expected 'generate' or 'run'."),
         };

@@ -1,4 +1,6 @@
 using BatchKit.Dashboard;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -19,9 +21,14 @@ public static class BatchKitDashboardEndpointRouteBuilderExtensions
     /// <param name="configure">Changes the <see cref="BatchKitDashboardOptions"/>, such as the authorization policy.</param>
     /// <returns>The route group of the dashboard's endpoints, for further conventions.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="endpoints"/> or <paramref name="pattern"/> is <see langword="null"/>.</exception>
-    /// <exception cref="InvalidOperationException">No <see cref="ICheckpointStore"/> is registered in the container.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// No <see cref="ICheckpointStore"/> is registered in the container; or a policy of the options is named without
+    /// authorization services, or <see cref="BatchKitDashboardOptions.ActionsPolicy"/> without antiforgery services.
+    /// </exception>
     /// <remarks>
-    /// The pages read the <see cref="ICheckpointStore"/> registered in the container and never write to it. Without
+    /// The pages read the <see cref="ICheckpointStore"/> registered in the container; they write to it only through the
+    /// actions that <see cref="BatchKitDashboardOptions.ActionsPolicy"/> enables (retrying failed partitions, resolving
+    /// in-doubt effects, both with <see cref="RunMaintenance"/>). Without
     /// <see cref="BatchKitDashboardOptions.AuthorizationPolicy"/> only loopback requests are served
     /// (<see cref="BatchKitDashboardAccess.IsLocalRequest"/>); with it, every endpoint requires that policy, and the host
     /// must have added authentication and authorization (<c>AddAuthentication</c>, <c>AddAuthorization</c>).
@@ -41,6 +48,21 @@ public static class BatchKitDashboardEndpointRouteBuilderExtensions
         {
             throw new InvalidOperationException(
                 "MapBatchKitDashboard needs an ICheckpointStore in the container: call services.AddBatchKit(b => b.UseSqliteStore(...)) or register a store.");
+        }
+
+        if (options.ActionsPolicy is not null || options.PayloadPolicy is not null)
+        {
+            if (isService is not null && !isService.IsService(typeof(IAuthorizationService)))
+            {
+                throw new InvalidOperationException(
+                    "The dashboard's ActionsPolicy and PayloadPolicy name authorization policies: call services.AddAuthorization(...) and define them.");
+            }
+        }
+
+        if (options.ActionsPolicy is not null && isService is not null && !isService.IsService(typeof(IAntiforgery)))
+        {
+            throw new InvalidOperationException(
+                "The dashboard's actions post forms protected by antiforgery tokens: call services.AddAntiforgery().");
         }
 
         var group = endpoints.MapGroup(pattern);
@@ -63,7 +85,15 @@ public static class BatchKitDashboardEndpointRouteBuilderExtensions
         group.MapGet("/runs", (Delegate)pages.RunsAsync);
         group.MapGet("/runs/{runKey}", pages.RunAsync);
         group.MapGet("/runs/{runKey}/errors", pages.ErrorsAsync);
+        group.MapGet("/runs/{runKey}/partitions/{partitionId}", DashboardPages.PartitionAsync);
         group.MapGet("/api/runs/{runKey}/partitions", DashboardPages.PartitionsJsonAsync);
+        if (options.ActionsPolicy is { } actions)
+        {
+            // Read-only unless the host names the policy: without it these endpoints do not exist (404).
+            group.MapPost("/runs/{runKey}/actions/retry-failed", DashboardActions.RetryFailedAsync).RequireAuthorization(actions);
+            group.MapPost("/runs/{runKey}/actions/resolve", DashboardActions.ResolveAsync).RequireAuthorization(actions);
+        }
+
         return group;
     }
 }

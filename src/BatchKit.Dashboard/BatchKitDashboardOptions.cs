@@ -13,6 +13,22 @@ public sealed class BatchKitDashboardOptions
     /// </value>
     public string? AuthorizationPolicy { get; set; }
 
+    /// <summary>Gets or sets the name of the authorization policy a user must meet to change runs from the dashboard.</summary>
+    /// <value>
+    /// The default value is <see langword="null"/>: the dashboard is read-only; it shows no action buttons and maps no
+    /// POST endpoints. When set, users the policy admits see buttons to retry a run's failed partitions and to resolve
+    /// its in-doubt effects; the POST endpoints require the policy and a valid antiforgery token, so the host must
+    /// call <c>AddAuthorization</c> and <c>AddAntiforgery</c>.
+    /// </value>
+    public string? ActionsPolicy { get; set; }
+
+    /// <summary>Gets or sets the name of the authorization policy a user must meet to see the raw payloads of error records.</summary>
+    /// <value>
+    /// The default value is <see langword="null"/>: the error page lists the records without their payloads (which
+    /// may hold personal or secret data). When set, users the policy admit see the payloads, HTML-encoded.
+    /// </value>
+    public string? PayloadPolicy { get; set; }
+
     /// <summary>Gets or sets the largest number of runs a runs page lists.</summary>
     /// <value>The default value is 200.</value>
     [Range(1, 10_000)]

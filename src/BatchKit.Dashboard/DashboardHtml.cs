@@ -21,7 +21,9 @@ internal sealed class DashboardHtml
         .st-Completed{background:#cdebd3}.st-Failed,.st-TimedOut{background:#f6cccc}.st-Running{background:#cfe0ff}
         .st-CompletedWithDoubts,.st-Cancelled{background:#f7e3b5}.muted{color:#6b7383}
         form.filter{margin-bottom:.8rem;display:flex;gap:.6rem;align-items:end}dl{display:grid;grid-template-columns:max-content auto;gap:.2rem 1rem}
-        dt{font-weight:600}dd{margin:0}
+        dt{font-weight:600}dd{margin:0}form.action{display:inline-block;margin:.2rem .4rem .2rem 0}
+        figure.trend{margin:.4rem 0 1rem;background:#fff;padding:.5rem;display:inline-block}figcaption{font-size:.85rem;color:#6b7383}
+        rect.bar{fill:#6d8fd6}rect.st-Failed,rect.st-TimedOut{fill:#d66d6d}rect.st-CompletedWithDoubts,rect.st-Cancelled{fill:#d6b26d}
         """;
 
     private readonly StringBuilder _html = new();

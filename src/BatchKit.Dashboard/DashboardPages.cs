@@ -62,10 +62,20 @@ internal sealed class DashboardPages(BatchKitDashboardOptions options)
             status = parsed;
         }
 
+        if (!TryDate(context, "from", out var from, out var bad) || !TryDate(context, "to", out var to, out bad))
+        {
+            return bad!;
+        }
+
         var history = new RunHistory(Store(context));
-        // The store filters by job; the status filter looks at more runs so a page of one status is not empty by chance.
-        var runs = await history.ListRunsAsync(job, status is null ? options.MaxRuns : options.MaxRuns * 10, context.RequestAborted).ConfigureAwait(false);
-        var shown = runs.Where(r => status is null || r.Status == status).Take(options.MaxRuns).ToList();
+        // The store filters by job; the other filters look at more runs so a filtered page is not empty by chance.
+        var filtered = status is not null || from is not null || to is not null;
+        var runs = await history.ListRunsAsync(job, filtered ? options.MaxRuns * 10 : options.MaxRuns, context.RequestAborted).ConfigureAwait(false);
+        var shown = runs
+            .Where(r => status is null || r.Status == status)
+            .Where(r => from is null || DateOnly.FromDateTime(r.StartedAt.UtcDateTime) >= from)
+            .Where(r => to is null || DateOnly.FromDateTime(r.StartedAt.UtcDateTime) <= to)
+            .Take(options.MaxRuns).ToList();
 
         var html = new DashboardHtml(BasePath(context), job is null ? "Runs" : "Runs of " + job);
         html.Raw("<form class=\"filter\" method=\"get\"><label>Job<br><input name=\"job\" value=\"").Text(job).Raw("\"></label><label>Status<br><select name=\"status\"><option value=\"\">any</option>");
@@ -74,7 +84,9 @@ internal sealed class DashboardPages(BatchKitDashboardOptions options)
             html.Raw("<option").Raw(string.Equals(name, status?.ToString(), StringComparison.Ordinal) ? " selected" : "").Raw(">").Text(name).Raw("</option>");
         }
 
-        html.Raw("</select></label><button type=\"submit\">Filter</button></form>");
+        html.Raw("</select></label><label>Started from (UTC)<br><input type=\"date\" name=\"from\" value=\"").Text(from?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))
+            .Raw("\"></label><label>to<br><input type=\"date\" name=\"to\" value=\"").Text(to?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))
+            .Raw("\"></label><button type=\"submit\">Filter</button></form>");
         if (shown.Count == 0)
         {
             return html.Raw("<p class=\"muted\" id=\"no-runs\">No runs match.</p>").ToResult();
@@ -99,7 +111,13 @@ internal sealed class DashboardPages(BatchKitDashboardOptions options)
                 .Raw("</tr>");
         }
 
-        return html.Raw("</tbody></table>").ToResult();
+        html.Raw("</tbody></table><h2>Duration trend</h2>");
+        foreach (var group in shown.GroupBy(r => r.JobName, StringComparer.Ordinal))
+        {
+            DurationChart.Append(html, group.Key, [.. group], Now(context));
+        }
+
+        return html.ToResult();
     }
 
     public async Task<IResult> RunAsync(HttpContext context, string runKey)
@@ -125,11 +143,17 @@ internal sealed class DashboardPages(BatchKitDashboardOptions options)
             .Raw("</dd><dt>Owner</dt><dd>").Text(run.Owner)
             .Raw("</dd><dt>Error</dt><dd><pre>").Text(run.Error)
             .Raw("</pre></dd></dl><p>").Link("/runs/" + DashboardHtml.PathSegment(runKey) + "/errors", "Error records").Raw("</p>");
+        var actions = await DashboardActions.AllowsAsync(context, options.ActionsPolicy).ConfigureAwait(false);
+        if (actions && run.PartitionsFailed > 0 && run.Status != RunStatus.Running)
+        {
+            DashboardActions.Form(html, context, "/runs/" + DashboardHtml.PathSegment(runKey) + "/actions/retry-failed", "retry-failed",
+                $"Retry {run.PartitionsFailed.ToString(CultureInfo.InvariantCulture)} failed partition(s)");
+        }
 
         html.Raw("<h2>Partitions</h2><table id=\"partitions\">").Header("Partition", "Status", "Attempts", "Read", "Written", "Errors", "Owner", "Updated", "Last error").Raw("<tbody>");
         foreach (var row in partitions.Select(PartitionRow.From))
         {
-            html.Raw("<tr>").Cell(row.Id).Raw("<td>").Status(row.Status).Raw("</td>")
+            html.Raw("<tr><td>").Link("/runs/" + DashboardHtml.PathSegment(runKey) + "/partitions/" + DashboardHtml.PathSegment(row.Id), row.Id).Raw("</td><td>").Status(row.Status).Raw("</td>")
                 .Cell(row.Attempts.ToString(CultureInfo.InvariantCulture), numeric: true)
                 .Cell(DashboardHtml.Format(row.Read), numeric: true)
                 .Cell(DashboardHtml.Format(row.Written), numeric: true)
@@ -147,24 +171,38 @@ internal sealed class DashboardPages(BatchKitDashboardOptions options)
         }
         else
         {
-            html.Raw("<table id=\"in-doubt\">").Header("Idempotency key", "Partition", "Claimed").Raw("<tbody>");
-            foreach (var effect in inDoubt)
+            html.Raw("<table id=\"in-doubt\">").Header(actions ? ["Idempotency key", "Partition", "Claimed", "Resolve"] : ["Idempotency key", "Partition", "Claimed"]).Raw("<tbody>");
+            var resolve = "/runs/" + DashboardHtml.PathSegment(runKey) + "/actions/resolve";
+            foreach (var (effect, index) in inDoubt.Select((e, i) => (e, i)))
             {
-                html.Raw("<tr>").Cell(effect.Key).Cell(effect.PartitionId).Cell(DashboardHtml.Format(effect.ClaimedAt)).Raw("</tr>");
+                html.Raw("<tr>").Cell(effect.Key).Cell(effect.PartitionId).Cell(DashboardHtml.Format(effect.ClaimedAt));
+                if (actions)
+                {
+                    var n = index.ToString(CultureInfo.InvariantCulture);
+                    html.Raw("<td>");
+                    DashboardActions.Form(html, context, resolve, "happened-" + n, "Happened", ("key", effect.Key), ("outcome", "happened"));
+                    DashboardActions.Form(html, context, resolve, "not-happened-" + n, "Did not happen", ("key", effect.Key), ("outcome", "not-happened"));
+                    html.Raw("</td>");
+                }
+
+                html.Raw("</tr>");
             }
 
-            html.Raw("</tbody></table><p class=\"muted\">Resolve them with <code>batchkit resolve</code> after checking downstream.</p>");
+            html.Raw("</tbody></table><p class=\"muted\">Check downstream first: \"Happened\" means the effect is never repeated, \"Did not happen\" means the next run performs it. The CLI does the same with <code>batchkit resolve</code>.</p>");
         }
 
         // Live progress: the script polls the JSON endpoint and rewrites the partition rows with textContent (never
         // innerHTML), until the run is no longer running.
         var api = html.Encode(html.BasePath + "/api/runs/" + DashboardHtml.PathSegment(runKey) + "/partitions");
         html.Raw("<p class=\"muted\">Updated <span id=\"refreshed\">").Text(DashboardHtml.Format(Now(context))).Raw("</span></p>")
-            .Raw("<script data-api=\"").Raw(api).Raw("\" data-interval=\"")
+            .Raw("<script data-api=\"").Raw(api).Raw("\" data-partitions=\"").Text(html.BasePath + "/runs/" + DashboardHtml.PathSegment(runKey) + "/partitions/").Raw("\" data-interval=\"")
             .Raw(((int)options.RefreshInterval.TotalMilliseconds).ToString(CultureInfo.InvariantCulture))
             .Raw("\" data-running=\"").Raw(run.Status == RunStatus.Running ? "true" : "false").Raw("\">").Raw(PollScript).Raw("</script>");
         return html.ToResult();
     }
+
+    public static Task<IResult> PartitionAsync(HttpContext context, string runKey, string partitionId) =>
+        PartitionPage.RenderAsync(context, runKey, partitionId, BasePath(context));
 
     public async Task<IResult> ErrorsAsync(HttpContext context, string runKey)
     {
@@ -178,15 +216,26 @@ internal sealed class DashboardPages(BatchKitDashboardOptions options)
             return html.Raw("<p class=\"muted\" id=\"no-errors\">No error records.</p>").ToResult();
         }
 
-        html.Raw("<table id=\"errors\">").Header("Partition", "Step", "Offset", "Reason", "Exception", "Occurred", "Payload").Raw("<tbody>");
+        var payloads = await DashboardActions.AllowsAsync(context, options.PayloadPolicy).ConfigureAwait(false);
+        if (!payloads)
+        {
+            html.Raw("<p class=\"muted\" id=\"payloads-hidden\">Payloads are hidden: the host shows them to the users its PayloadPolicy admits.</p>");
+        }
+
+        html.Raw("<table id=\"errors\">").Header(payloads ? ["Partition", "Step", "Offset", "Reason", "Exception", "Occurred", "Payload"] : ["Partition", "Step", "Offset", "Reason", "Exception", "Occurred"]).Raw("<tbody>");
         foreach (var error in errors)
         {
             html.Raw("<tr>").Cell(error.PartitionId).Cell(error.Step)
                 .Cell(error.Offset.ToString(CultureInfo.InvariantCulture), numeric: true)
                 .Cell(error.Reason)
                 .Cell(error.ExceptionType is null ? null : error.ExceptionType + ": " + error.ExceptionMessage)
-                .Cell(DashboardHtml.Format(error.OccurredAt))
-                .Raw("<td><pre class=\"payload\">").Text(error.RawPayload).Raw("</pre></td></tr>");
+                .Cell(DashboardHtml.Format(error.OccurredAt));
+            if (payloads)
+            {
+                html.Raw("<td><pre class=\"payload\">").Text(error.RawPayload).Raw("</pre></td>");
+            }
+
+            html.Raw("</tr>");
         }
 
         return html.Raw("</tbody></table>").ToResult();
@@ -211,7 +260,7 @@ internal sealed class DashboardPages(BatchKitDashboardOptions options)
         function fmt(v){return Number(v).toLocaleString('en-US');}
         function tick(){fetch(api,{headers:{'Accept':'application/json'}}).then(function(r){return r.json();}).then(function(d){
         var tb=document.querySelector('#partitions tbody');tb.textContent='';
-        d.partitions.forEach(function(p){var tr=document.createElement('tr');cell(tr,p.id);var st=cell(tr,'');var sp=document.createElement('span');
+        d.partitions.forEach(function(p){var tr=document.createElement('tr');var a=document.createElement('a');a.href=s.dataset.partitions+encodeURIComponent(p.id);a.textContent=p.id;cell(tr,'').appendChild(a);var st=cell(tr,'');var sp=document.createElement('span');
         sp.className='st st-'+p.status;sp.textContent=p.status;st.appendChild(sp);cell(tr,p.attempts,'num');cell(tr,fmt(p.read),'num');
         cell(tr,fmt(p.written),'num');cell(tr,fmt(p.errors),'num');cell(tr,p.owner);cell(tr,p.updated);var e=cell(tr,'');var pre=document.createElement('pre');
         pre.textContent=p.error||'';e.appendChild(pre);tb.appendChild(tr);});
@@ -220,6 +269,25 @@ internal sealed class DashboardPages(BatchKitDashboardOptions options)
         if(d.status==='Running')setTimeout(tick,ms);}).catch(function(){setTimeout(tick,ms*2);});}
         if(s.dataset.running==='true')setTimeout(tick,ms);else tick();})();
         """;
+
+    private static bool TryDate(HttpContext context, string name, out DateOnly? date, out IResult? bad)
+    {
+        date = null;
+        bad = null;
+        if (NonEmpty(context.Request.Query[name]) is not { } text)
+        {
+            return true;
+        }
+
+        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed))
+        {
+            date = parsed;
+            return true;
+        }
+
+        bad = Results.Text($"The '{name}' filter '{text}' is not a date: expected yyyy-MM-dd, such as 2026-11-30.", "text/plain", statusCode: StatusCodes.Status400BadRequest);
+        return false;
+    }
 
     private static DateTimeOffset Now(HttpContext context) =>
         (context.RequestServices.GetService<TimeProvider>() ?? TimeProvider.System).GetUtcNow();

@@ -38,7 +38,7 @@ public sealed class DashboardPagesTests(DashboardSite site) : IClassFixture<Dash
 
         var dom = await HeadlessChromium.DumpDomAsync(url);
 
-        dom.Should().Contain("<table id=\"partitions\"").And.Contain("<tr><td>a</td>").And.Contain("<tr><td>b</td>");
+        dom.Should().Contain("<table id=\"partitions\"").And.Contain($"/partitions/a\">a</a></td>").And.Contain($"/partitions/b\">b</a></td>");
         dom.Should().Contain("<td class=\"num\">6</td><td class=\"num\">5</td><td class=\"num\">1</td>", "partition a read 6 records, wrote 5 and stored 1 error");
         // The inline script fetched the JSON endpoint and rebuilt the rows (the run is over, so it polls once).
         dom.Should().Contain("data-refreshes=\"1\"");
@@ -59,6 +59,22 @@ public sealed class DashboardPagesTests(DashboardSite site) : IClassFixture<Dash
         dom.Should().NotContain(DashboardSite.BadLine);
         dom.Should().NotContain("<title>owned</title>");
         File.Exists(await HeadlessChromium.ScreenshotAsync(url, "errors")).Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task PartitionLink_ClickedInChromium_OpensThePartitionWithItsAttempts()
+    {
+        await using var browser = await ChromiumSession.StartAsync();
+        await browser.NavigateAsync(Page("/batchkit/runs/" + site.Run.RunKey.Value));
+        await browser.WaitForAsync("document.body.dataset.refreshes === '1'");
+
+        await browser.ClickAsync("#partitions a[href$='/partitions/a']");
+
+        await browser.WaitForAsync("document.getElementById('attempts') !== null");
+        var dom = await browser.DomAsync();
+        dom.Should().Contain("Partition a of orders").And.Contain("6 read, 5 written, 1 errors");
+        dom.Should().Contain("<table id=\"attempts\"").And.Contain("st-Completed");
+        await browser.ScreenshotAsync("partition");
     }
 
     [Fact]

@@ -10,7 +10,7 @@ namespace BatchKit.Dashboard.Tests;
 
 /// <summary>
 /// A real ASP.NET Core app on Kestrel (127.0.0.1, a free port) with AddBatchKit over a SQLite state file and the
-/// dashboard at /batchkit; one run of the "orders" job (two input files, one bad line carrying markup) is already done.
+/// dashboard at /batchkit (payloads shown to every user, no actions); one run of the "orders" job (two input files, one bad line carrying markup) is already done.
 /// </summary>
 public class DashboardSite : IAsyncLifetime
 {
@@ -50,8 +50,9 @@ public class DashboardSite : IAsyncLifetime
                     s.Input = "input/*.jsonl";
                 })
             .Configure(o => o.SchedulerEnabled = false)));
+        builder.Services.AddAuthorization(o => o.AddPolicy("payload-readers", p => p.RequireAssertion(_ => true)));
         _app = builder.Build();
-        _app.MapBatchKitDashboard("/batchkit");
+        _app.MapBatchKitDashboard("/batchkit", o => o.PayloadPolicy = "payload-readers");
         await _app.StartAsync();
 
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();

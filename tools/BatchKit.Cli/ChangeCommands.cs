@@ -14,28 +14,28 @@ internal static class ChangeCommands
         }
 
         var run = await RunResolver.ResolveAsync(context.Store, runId, cancellationToken).ConfigureAwait(false);
+        int remaining;
         try
         {
-            await context.Store.ResolveInDoubtEffectAsync(run.RunKey, key, happened, cancellationToken).ConfigureAwait(false);
+            remaining = await RunMaintenance.ResolveInDoubtEffectAsync(context.Store, run.RunKey, key, happened, cancellationToken).ConfigureAwait(false);
         }
         catch (InvalidOperationException ex)
         {
             throw new CliException(ExitCodes.Conflict, ex.Message, ex);
         }
 
-        var remaining = await context.Store.ListInDoubtEffectsAsync(run.RunKey, cancellationToken).ConfigureAwait(false);
         if (context.Json)
         {
-            context.WriteJson(new { runKey = run.RunKey, key, resolution = happened ? "happened" : "not-happened", remainingInDoubt = remaining.Count });
+            context.WriteJson(new { runKey = run.RunKey, key, resolution = happened ? "happened" : "not-happened", remainingInDoubt = remaining });
             return;
         }
 
         context.WriteLine(happened
             ? $"Confirmed '{key}': the effect happened and will not be repeated."
             : $"Released '{key}': the effect did not happen; the next run of the job performs it.");
-        context.WriteLine(remaining.Count == 0
+        context.WriteLine(remaining == 0
             ? $"No effect of the run {Short(run.RunKey)} is in doubt any more: run the job again with the same parameters ({run.Parameters}) to finish it."
-            : $"{remaining.Count} effect(s) of the run {Short(run.RunKey)} are still in doubt.");
+            : $"{remaining} effect(s) of the run {Short(run.RunKey)} are still in doubt.");
     }
 
     public static async Task RetryAsync(CliContext context, string runId, bool failed, CancellationToken cancellationToken)
@@ -46,42 +46,31 @@ internal static class ChangeCommands
         }
 
         var run = await RunResolver.ResolveAsync(context.Store, runId, cancellationToken).ConfigureAwait(false);
-        var runKey = RunResolver.RunKeyOf(run);
-        var failedPartitions = (await context.Store.GetPartitionStatesAsync(run.RunKey, cancellationToken).ConfigureAwait(false))
-            .Where(s => s.Status == PartitionStatus.Failed && s.LeaseOwner is null)
-            .ToList();
-        if (failedPartitions.Count > 0)
+        IReadOnlyList<string> failedPartitions;
+        try
         {
-            // Through the store's contract: take the run's lease (refused while a live process holds it; the epoch bump
-            // fences any process that still thinks it owns the run), change the states, release the lease.
-            RunLease lease;
-            try
-            {
-                (lease, _) = await context.Store.AcquireRunAsync(runKey, "batchkit-cli/" + Environment.MachineName + "/" + Environment.ProcessId, TimeSpan.FromMinutes(1), cancellationToken).ConfigureAwait(false);
-            }
-            catch (RunLeaseConflictException ex)
-            {
-                throw new CliException(ExitCodes.Conflict, "The run is being processed: " + ex.Message + " Retry after it ends.", ex);
-            }
-
-            // Reopening is a run-wide write under the run lease; it keeps the checkpoints, so the next pass resumes them.
-            foreach (var state in failedPartitions)
-            {
-                await context.Store.ReopenPartitionAsync(lease, state.PartitionId, clearCheckpoint: false, cancellationToken).ConfigureAwait(false);
-            }
-
-            await context.Store.SetRunStatusAsync(lease, run.Status, run.LastError, release: true, CancellationToken.None).ConfigureAwait(false);
+            // Through the store's contract, under the run's lease (shared with the dashboard's retry action).
+            failedPartitions = await RunMaintenance.RetryFailedPartitionsAsync(
+                context.Store, run.RunKey, "batchkit-cli/" + Environment.MachineName + "/" + Environment.ProcessId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RunLeaseConflictException ex)
+        {
+            throw new CliException(ExitCodes.Conflict, "The run is being processed: " + ex.Message + " Retry after it ends.", ex);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new CliException(ExitCodes.Failure, ex.Message, ex);
         }
 
         if (context.Json)
         {
-            context.WriteJson(new { runKey = run.RunKey, pending = failedPartitions.Select(s => s.PartitionId) });
+            context.WriteJson(new { runKey = run.RunKey, pending = failedPartitions });
             return;
         }
 
         context.WriteLine(failedPartitions.Count == 0
             ? $"The run {Short(run.RunKey)} has no failed partitions; nothing changed."
-            : $"Marked {failedPartitions.Count} failed partition(s) of the run {Short(run.RunKey)} pending ({string.Join(", ", failedPartitions.Select(s => s.PartitionId))}); the next run of {run.JobName} with the parameters ({run.Parameters}) processes them.");
+            : $"Marked {failedPartitions.Count} failed partition(s) of the run {Short(run.RunKey)} pending ({string.Join(", ", failedPartitions)}); the next run of {run.JobName} with the parameters ({run.Parameters}) processes them.");
     }
 
     public static async Task CleanupAsync(CliContext context, TimeSpan olderThan, bool dryRun, CancellationToken cancellationToken)

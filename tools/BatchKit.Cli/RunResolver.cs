@@ -26,20 +26,4 @@ internal static class RunResolver
             _ => throw new CliException(ExitCodes.NotFound, $"The run id '{run}' matches {matches.Count} runs ({string.Join(", ", matches.Take(5).Select(r => CliContext.Short(r.RunKey) + " " + r.JobName + "(" + r.Parameters + ")"))}); give more characters."),
         };
     }
-
-    /// <summary>Rebuilds a run's RunKey from its job name and parameter text, checking that it hashes to the stored key.</summary>
-    public static RunKey RunKeyOf(RunRecord run)
-    {
-        var values = new List<KeyValuePair<string, object?>>();
-        foreach (var pair in run.Parameters.Split(';', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var equals = pair.IndexOf('=', StringComparison.Ordinal);
-            values.Add(equals < 0 ? new(pair, string.Empty) : new(pair[..equals], pair[(equals + 1)..]));
-        }
-
-        var key = new RunKey(run.JobName, RunParameters.From(values));
-        return key.Value == run.RunKey
-            ? key
-            : throw new CliException(ExitCodes.Failure, $"The run {CliContext.Short(run.RunKey)} has parameters ({run.Parameters}) whose text cannot be parsed back (a value holds ';' or '='); change it from code with the job's RunParameters.");
-    }
 }
