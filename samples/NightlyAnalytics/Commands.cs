@@ -13,6 +13,7 @@ internal static class Commands
           NightlyAnalytics run --input DIR --warehouse FILE.duckdb|PG [--state FILE.db|PG] [--staging DIR] [--date yyyy-MM-dd] [--parallelism P] [--write replace|upsert] [--shuffle partials|rows] [--lease-seconds S]
           NightlyAnalytics worker (the options of run) [--worker-index I --worker-count N]   (one worker of N sharing a run; defaults from JOB_COMPLETION_INDEX and BATCHKIT_WORKER_COUNT)
           PG: a PostgreSQL connection string, Host=...;Database=... or postgres://user:password@host:port/database
+          without --warehouse/--state: BATCHKIT_NIGHTLY_WAREHOUSE/BATCHKIT_NIGHTLY_STATE from the environment
           NightlyAnalytics                (no arguments: generate 1M events into a temp folder once and run the job)
         """;
 
@@ -139,8 +140,12 @@ internal static class Commands
         {
             LeaseDuration = TimeSpan.FromSeconds(leaseSeconds),
             InputDirectory = CommandLine.Required(options, "input"),
-            WarehousePath = CommandLine.Required(options, "warehouse"),
-            StatePath = options.GetValueOrDefault("state"),
+            WarehousePath = options.GetValueOrDefault("warehouse") is { Length: > 0 } warehouse
+                ? warehouse
+                : Environment.GetEnvironmentVariable(NightlyJobSettings.WarehouseVariable) is { Length: > 0 } fromEnvironment
+                    ? fromEnvironment
+                    : CommandLine.Required(options, "warehouse"),
+            StatePath = options.GetValueOrDefault("state") is { Length: > 0 } state ? state : Environment.GetEnvironmentVariable(NightlyJobSettings.StateVariable) is { Length: > 0 } s ? s : null,
             StagingPath = options.GetValueOrDefault("staging"),
             Date = date,
             Parallelism = parallelism,

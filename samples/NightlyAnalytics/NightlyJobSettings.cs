@@ -5,6 +5,12 @@ namespace NightlyAnalytics;
 /// <summary>The inputs of one nightly run: where the events are, where the warehouse is, and the business date.</summary>
 public sealed class NightlyJobSettings
 {
+    /// <summary>The environment variable <c>run</c> and <c>worker</c> read the warehouse from when <c>--warehouse</c> is not given (so a password stays off the command line).</summary>
+    public const string WarehouseVariable = "BATCHKIT_NIGHTLY_WAREHOUSE";
+
+    /// <summary>The environment variable <c>run</c> and <c>worker</c> read the state from when <c>--state</c> is not given.</summary>
+    public const string StateVariable = "BATCHKIT_NIGHTLY_STATE";
+
     /// <summary>Gets the folder of the event Parquet files (<c>*.parquet</c>).</summary>
     public required string InputDirectory { get; init; }
 
