@@ -22,6 +22,9 @@ public static class NightlyJob
     /// <summary>The number of shuffled partitions (<c>user_id % 200</c>).</summary>
     public const int PartitionCount = 200;
 
+    /// <summary>How many times a worker joins its run when its run lease is taken over while it plans or finalizes.</summary>
+    public const int MaxJoins = 5;
+
     /// <summary>The warehouse table.</summary>
     public const string TableName = "daily_aggregates";
 
@@ -62,7 +65,7 @@ public static class NightlyJob
                 .HasKey(x => x.EventDate, x => x.UserId, x => x.EventType, x => x.Hour);
             return new PostgresSink<DailyAggregate>(pgMapping, new PostgresSinkOptions
             {
-                ConnectionString = NightlyJobSettings.ToNpgsql(settings.WarehousePath),
+                ConnectionString = settings.PostgresConnectionString(settings.WarehousePath),
                 Disposition = settings.WriteDisposition,
                 CreateTable = true,
                 MaxConnections = Math.Max(2, settings.Parallelism),
@@ -96,7 +99,7 @@ public static class NightlyJob
     {
         ArgumentNullException.ThrowIfNull(settings);
         return settings.StateIsPostgres
-            ? new PostgresCheckpointStore(new PostgresCheckpointStoreOptions { ConnectionString = NightlyJobSettings.ToNpgsql(settings.ResolvedStatePath) })
+            ? new PostgresCheckpointStore(new PostgresCheckpointStoreOptions { ConnectionString = settings.PostgresConnectionString(settings.ResolvedStatePath) })
             : new SqliteCheckpointStore(settings.ResolvedStatePath);
     }
 
@@ -144,7 +147,14 @@ public static class NightlyJob
 
                 // A killed process keeps the run lease until it expires; a rerun waits that long, then takes it over.
                 o.LeaseDuration = settings.LeaseDuration;
-                o.LeaseWaitTimeout = settings.LeaseDuration * 2;
+                // Workers that start together take the run lease one after another to join; on a loaded machine that queue
+                // can outlast two leases, so wait a minute more before giving up.
+                o.LeaseWaitTimeout = (settings.LeaseDuration * 2) + TimeSpan.FromMinutes(1);
+
+                // A sink write that fails transiently (a broken connection, the server restarting) is retried with
+                // backoff for about a minute (0.25 s doubling, 8 times) before the partition attempt fails.
+                o.Retry.MaxRetries = 8;
+                o.Retry.BaseDelay = TimeSpan.FromMilliseconds(250);
             })
 
             // The template's SLA definition and alert thresholds: stored with each run, alerted (logged) when missed.
@@ -176,7 +186,24 @@ public static class NightlyJob
     public static Task<NightlyOutcome> RunWorkerAsync(NightlyJobSettings settings, WorkerOptions worker, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(worker);
-        return ExecuteAsync(settings, (runner, parameters) => runner.RunWorkerAsync(parameters, worker, cancellationToken), cancellationToken);
+        return ExecuteAsync(settings, (runner, parameters) => JoinAsync(runner, parameters, worker, cancellationToken), cancellationToken);
+    }
+
+    // A worker whose run lease (held only to plan or finalize the run) was taken over, because it stalled past the
+    // lease, joins again: the worker that took the lease over planned or finalized the run, and the join reads that.
+    private static async Task<RunResult> JoinAsync(JobRunner runner, RunParameters parameters, WorkerOptions worker, CancellationToken cancellationToken)
+    {
+        for (var join = 1; ; join++)
+        {
+            try
+            {
+                return await runner.RunWorkerAsync(parameters, worker, cancellationToken).ConfigureAwait(false);
+            }
+            catch (LeaseLostException e) when (join < MaxJoins)
+            {
+                Console.Error.WriteLine($"warning: {e.Message} Joining the run again ({join + 1} of {MaxJoins}).");
+            }
+        }
     }
 
     private static async Task<NightlyOutcome> ExecuteAsync(NightlyJobSettings settings, Func<JobRunner, RunParameters, Task<RunResult>> run, CancellationToken cancellationToken)
@@ -223,7 +250,7 @@ public static class NightlyJob
             return ReadWarehouseTotals(settings.ConnectionString, settings.Date);
         }
 
-        await using var connection = new NpgsqlConnection(NightlyJobSettings.ToNpgsql(settings.WarehousePath));
+        await using var connection = new NpgsqlConnection(settings.PostgresConnectionString(settings.WarehousePath));
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = new NpgsqlCommand(
             $"SELECT CASE WHEN to_regclass('{TableName}') IS NULL THEN NULL ELSE 1 END", connection);

@@ -44,7 +44,7 @@ public sealed class KubernetesManifestTests
         {
             var reference = Map(Map(env[variable], "valueFrom"), "secretKeyRef");
             Text(reference, "name").Should().Be(secretName);
-            Map(Map(secret, "stringData"), Text(reference, "key")).Should().NotBeNull();
+            Text(Map(secret, "stringData"), Text(reference, "key")).Should().NotBeNullOrEmpty();
         }
 
         args.Should().NotContain(a => a.Contains("Password", StringComparison.OrdinalIgnoreCase));

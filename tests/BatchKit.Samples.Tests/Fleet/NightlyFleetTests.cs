@@ -55,7 +55,7 @@ public sealed class NightlyFleetTests(FleetFixture fixture, ITestOutputHelper ou
     public async Task Worker_PausedPastItsLease_OthersFinishAndItCommitsNothingWhenContinued()
     {
         await using var db = await PgDatabase.CreateAsync(TestServices.PostgresConnectionString, "bk_fleet_stop");
-        var args = Args(db, fixture.InputA, FleetFixture.DayA, fixture.Folder("staging-stop"), leaseSeconds: 3);
+        var args = Args(db, fixture.InputA, FleetFixture.DayA, fixture.Folder("staging-stop"), leaseSeconds: 4);
         var workers = StartWorkers(3, args);
         try
         {
