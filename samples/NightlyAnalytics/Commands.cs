@@ -4,14 +4,17 @@ using BatchKit;
 
 namespace NightlyAnalytics;
 
-/// <summary>The command-line commands of the sample: <c>generate</c>, <c>run</c>, and the no-argument demo.</summary>
+/// <summary>The command-line commands of the sample: <c>generate</c>, <c>run</c>, <c>worker</c>, and the no-argument demo.</summary>
 internal static class Commands
 {
     public const string Usage = """
         usage:
           NightlyAnalytics generate --events N --out DIR [--files F] [--seed S]
-          NightlyAnalytics run --input DIR --warehouse FILE.duckdb [--state FILE.db] [--date yyyy-MM-dd] [--parallelism P] [--write replace|upsert] [--shuffle partials|rows] [--lease-seconds S]
+          NightlyAnalytics run --input DIR --warehouse FILE.duckdb|PG [--state FILE.db|PG] [--staging DIR] [--date yyyy-MM-dd] [--parallelism P] [--write replace|upsert] [--shuffle partials|rows] [--lease-seconds S]
           NightlyAnalytics serve --input DIR --warehouse FILE.duckdb --state FILE.db [--urls http://127.0.0.1:5080] [--schedule CRON] [--date yyyy-MM-dd] [--parallelism P]
+          NightlyAnalytics worker (the options of run) [--worker-index I --worker-count N]   (one worker of N sharing a run; defaults from JOB_COMPLETION_INDEX and BATCHKIT_WORKER_COUNT)
+          PG: a PostgreSQL connection string, Host=...;Database=... or postgres://user:password@host:port/database
+          without --warehouse/--state: BATCHKIT_NIGHTLY_WAREHOUSE/BATCHKIT_NIGHTLY_STATE from the environment
           NightlyAnalytics                (no arguments: generate 1M events into a temp folder once and run the job)
         """;
 
@@ -23,8 +26,9 @@ internal static class Commands
             "generate" => GenerateAsync(options),
             "run" => RunAsync(options),
             "serve" => ServeCommand.RunAsync(options),
+            "worker" => WorkerAsync(options),
             "help" or "--help" or "-h" => Help(),
-            _ => throw new UsageException($"unknown command '{args[0]}': expected 'generate' or 'run'."),
+            _ => throw new UsageException($"unknown command '{args[0]}': expected 'generate', 'run', 'worker' or 'serve'."),
         };
     }
 
@@ -43,7 +47,7 @@ internal static class Commands
         }
 
         var settings = new NightlyJobSettings { InputDirectory = input, WarehousePath = Path.Combine(home, "warehouse.duckdb") };
-        Console.WriteLine($"Running job '{NightlyJob.JobName}' for {settings.Date:yyyy-MM-dd}: warehouse {settings.WarehousePath}, state {settings.ResolvedStatePath}");
+        Console.WriteLine($"Running job '{NightlyJob.JobName}' for {settings.Date:yyyy-MM-dd}: warehouse {settings.WarehouseDescription}, state {settings.StateDescription}");
         var code = await ExecuteAsync(settings);
         Console.WriteLine($"Run it again: the RunKey has completed, so the job does nothing but verify. Delete {home} to start over.");
         return code;
@@ -67,9 +71,54 @@ internal static class Commands
         return 0;
     }
 
+    private static readonly string[] JobOptionNames = ["input", "warehouse", "state", "staging", "date", "parallelism", "write", "shuffle", "lease-seconds"];
+
     private static Task<int> RunAsync(Dictionary<string, string> options)
     {
-        CommandLine.AllowOnly(options, "input", "warehouse", "state", "date", "parallelism", "write", "shuffle", "lease-seconds");
+        CommandLine.AllowOnly(options, JobOptionNames);
+        var settings = ParseJobSettings(options);
+        return ExecuteAsync(settings, ct => NightlyJob.RunAsync(settings, ct));
+    }
+
+    /// <summary>
+    /// One worker of a run shared by several processes (a pod of a Kubernetes Indexed Job, or processes on one machine):
+    /// the options of <c>run</c>, plus the worker's index and count, from <c>--worker-index</c>/<c>--worker-count</c> or
+    /// else <c>JOB_COMPLETION_INDEX</c>/<c>BATCHKIT_WORKER_COUNT</c> (without either, it claims in plan order).
+    /// </summary>
+    private static Task<int> WorkerAsync(Dictionary<string, string> options)
+    {
+        CommandLine.AllowOnly(options, [.. JobOptionNames, "worker-index", "worker-count"]);
+        var settings = ParseJobSettings(options);
+        WorkerOptions worker;
+        try
+        {
+            worker = WorkerOptions.FromEnvironment();
+        }
+        catch (FormatException e)
+        {
+            throw new UsageException(e.Message);
+        }
+
+        if (options.ContainsKey("worker-index") || options.ContainsKey("worker-count"))
+        {
+            worker.WorkerIndex = (int)CommandLine.Count(options, "worker-index", null);
+            worker.WorkerCount = (int)CommandLine.Count(options, "worker-count", null);
+        }
+
+        if (worker.WorkerCount < 0 || (worker.WorkerCount > 0 && (worker.WorkerIndex < 0 || worker.WorkerIndex >= worker.WorkerCount)))
+        {
+            throw new UsageException($"the worker index must be between 0 and the worker count - 1, found index {worker.WorkerIndex} of {worker.WorkerCount}.");
+        }
+
+        Console.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"worker {worker.WorkerIndex} of {worker.WorkerCount} (pid {Environment.ProcessId}): run {NightlyJob.JobName} date={settings.Date:yyyy-MM-dd}, state {settings.StateDescription}, warehouse {settings.WarehouseDescription}, staging {settings.StagingDirectory}"));
+        return ExecuteAsync(settings, ct => NightlyJob.RunWorkerAsync(settings, worker, ct));
+    }
+
+    /// <summary>Reads the options that <c>run</c> and <c>worker</c> share into the job's settings.</summary>
+    private static NightlyJobSettings ParseJobSettings(Dictionary<string, string> options)
+    {
         var dateText = options.GetValueOrDefault("date");
         DateOnly date = NightlyJob.DefaultDate;
         if (dateText is not null && !DateOnly.TryParseExact(dateText, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out date))
@@ -89,12 +138,17 @@ internal static class Commands
             throw new UsageException($"--lease-seconds must be at least 1, found {leaseSeconds}.");
         }
 
-        return ExecuteAsync(new NightlyJobSettings
+        var settings = new NightlyJobSettings
         {
             LeaseDuration = TimeSpan.FromSeconds(leaseSeconds),
             InputDirectory = CommandLine.Required(options, "input"),
-            WarehousePath = CommandLine.Required(options, "warehouse"),
-            StatePath = options.GetValueOrDefault("state"),
+            WarehousePath = options.GetValueOrDefault("warehouse") is { Length: > 0 } warehouse
+                ? warehouse
+                : Environment.GetEnvironmentVariable(NightlyJobSettings.WarehouseVariable) is { Length: > 0 } fromEnvironment
+                    ? fromEnvironment
+                    : CommandLine.Required(options, "warehouse"),
+            StatePath = options.GetValueOrDefault("state") is { Length: > 0 } state ? state : Environment.GetEnvironmentVariable(NightlyJobSettings.StateVariable) is { Length: > 0 } s ? s : null,
+            StagingPath = options.GetValueOrDefault("staging"),
             Date = date,
             Parallelism = parallelism,
             WriteDisposition = options.GetValueOrDefault("write", "replace") switch
@@ -109,23 +163,38 @@ internal static class Commands
                 "rows" => false,
                 var other => throw new UsageException($"--shuffle expects 'partials' or 'rows', found '{other}'."),
             },
-        });
+        };
+
+        // Malformed connection strings and URLs are usage errors (exit 2), reported without their text.
+        foreach (var value in new[] { settings.WarehousePath, settings.ResolvedStatePath }.Where(NightlyJobSettings.IsPostgres))
+        {
+            _ = NightlyJobSettings.ToNpgsql(value);
+        }
+
+        if (settings.WarehouseIsPostgres && settings.StateIsPostgres && settings.StagingPath is null)
+        {
+            throw new UsageException("--staging is required when the warehouse and the state are in PostgreSQL: a folder every worker of the run reaches (a shared volume).");
+        }
+
+        return settings;
     }
 
-    private static async Task<int> ExecuteAsync(NightlyJobSettings settings)
+    private static Task<int> ExecuteAsync(NightlyJobSettings settings) => ExecuteAsync(settings, ct => NightlyJob.RunAsync(settings, ct));
+
+    private static async Task<int> ExecuteAsync(NightlyJobSettings settings, Func<CancellationToken, Task<NightlyOutcome>> run)
     {
         using var shutdown = new GracefulShutdown();
         NightlyOutcome outcome;
         try
         {
-            outcome = await NightlyJob.RunAsync(settings, shutdown.Token);
+            outcome = await run(shutdown.Token);
         }
         catch (OperationCanceledException) when (shutdown.IsRequested)
         {
             Console.WriteLine("Stopped at a chunk boundary; run again with the same arguments to resume.");
             return GracefulShutdown.ResumableExitCode;
         }
-        catch (Exception e) when (e is BatchKitException or IOException or InvalidDataException)
+        catch (Exception e) when (e is BatchKitException or IOException or InvalidDataException or System.Data.Common.DbException)
         {
             Console.Error.WriteLine($"error: {e.GetType().Name}: {e.Message}");
             return 1;
@@ -148,7 +217,7 @@ internal static class Commands
         if (!outcome.Verified)
         {
             Console.Error.WriteLine(
-                $"error: verification failed: the warehouse holds {outcome.WarehouseEvents} events for {settings.Date:yyyy-MM-dd} in '{settings.WarehousePath}', " +
+                $"error: verification failed: the warehouse holds {outcome.WarehouseEvents} events for {settings.Date:yyyy-MM-dd} in {settings.WarehouseDescription}, " +
                 $"expected {outcome.ExpectedEvents} (records_in {result.RecordsRead} - errors {result.Errors}).");
             return 3;
         }
@@ -159,8 +228,10 @@ internal static class Commands
     // The state file holds the run's history, partitions and error records; the batchkit tool reads it.
     private static void PrintWhereToLook(NightlyJobSettings settings, RunResult result)
     {
-        var store = settings.ResolvedStatePath.Contains(' ', StringComparison.Ordinal) ? $"\"{settings.ResolvedStatePath}\"" : settings.ResolvedStatePath;
-        Console.WriteLine($"State, history and error records: {settings.ResolvedStatePath} ({result.Errors:N0} error records). Look at them with the batchkit tool:");
+        // A PostgreSQL state is named without its password; the tool takes the connection string from BATCHKIT_STORE.
+        var store = settings.StateIsPostgres ? "\"$BATCHKIT_STORE\""
+            : settings.ResolvedStatePath.Contains(' ', StringComparison.Ordinal) ? $"\"{settings.ResolvedStatePath}\"" : settings.ResolvedStatePath;
+        Console.WriteLine($"State, history and error records: {settings.StateDescription} ({result.Errors:N0} error records). Look at them with the batchkit tool:");
         Console.WriteLine($"  batchkit runs --store {store}");
         Console.WriteLine($"  batchkit partitions {result.RunKey.Value} --store {store}");
         Console.WriteLine($"  batchkit errors {result.RunKey.Value} --store {store} --limit 20");

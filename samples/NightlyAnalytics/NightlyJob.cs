@@ -2,15 +2,17 @@ using System.Globalization;
 using BatchKit;
 using BatchKit.DuckDb;
 using BatchKit.Parquet;
+using BatchKit.Postgres;
 using DuckDB.NET.Data;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 
 namespace NightlyAnalytics;
 
 /// <summary>
 /// The nightly analytics job: reads the day's events from Parquet, shuffles them by <c>user_id % 200</c>, rejects
 /// events without a type (or outside the day) as error records, aggregates per (date, user, type, hour) and replaces
-/// each partition's slice of the DuckDB table <c>daily_aggregates</c>.
+/// each partition's slice of the table <c>daily_aggregates</c> in DuckDB or PostgreSQL.
 /// </summary>
 public static class NightlyJob
 {
@@ -19,6 +21,9 @@ public static class NightlyJob
 
     /// <summary>The number of shuffled partitions (<c>user_id % 200</c>).</summary>
     public const int PartitionCount = 200;
+
+    /// <summary>How many times a worker joins its run when its run lease is taken over while it plans or finalizes.</summary>
+    public const int MaxJoins = 5;
 
     /// <summary>The warehouse table.</summary>
     public const string TableName = "daily_aggregates";
@@ -31,32 +36,87 @@ public static class NightlyJob
     /// <returns>The run parameters (<c>date=yyyy-MM-dd</c>).</returns>
     public static RunParameters Parameters(DateOnly date) => RunParameters.Of("date", date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
 
-    /// <summary>Builds the job definition.</summary>
+    /// <summary>Builds the job definition, with the sink <see cref="CreateSink"/> makes for the settings.</summary>
     /// <param name="settings">The input, warehouse, date and tuning.</param>
     /// <param name="store">The checkpoint store; the caller disposes it.</param>
     /// <param name="loggerFactory">The logger factory, or <see langword="null"/> for none.</param>
     /// <returns>The job.</returns>
-    public static Job Build(NightlyJobSettings settings, ICheckpointStore store, ILoggerFactory? loggerFactory = null)
+    /// <remarks>A PostgreSQL warehouse's sink owns a connection pool: use the overload that takes the sink, and dispose it after the run.</remarks>
+    public static Job Build(NightlyJobSettings settings, ICheckpointStore store, ILoggerFactory? loggerFactory = null) =>
+        Build(settings, store, CreateSink(settings), loggerFactory);
+
+    /// <summary>Creates the warehouse sink: DuckDB for a file, PostgreSQL (binary COPY, fenced merge) for a connection string.</summary>
+    /// <param name="settings">The warehouse, date and write disposition.</param>
+    /// <returns>The sink; dispose it (when it is <see cref="IAsyncDisposable"/>) after the run.</returns>
+    /// <remarks>
+    /// DuckDB with <see cref="WriteDisposition.ReplacePartition"/> stages every partition and replaces the whole day
+    /// in one transaction when the run completes. PostgreSQL replaces each hash partition's slice of the day
+    /// (<c>event_date</c> and <c>user_id % 200</c>) in one transaction when that partition completes, so the 200 slices of
+    /// a rerun are published one by one. With <see cref="WriteDisposition.Upsert"/>, both merge each chunk on the key.
+    /// </remarks>
+    public static ISink<DailyAggregate> CreateSink(NightlyJobSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        ArgumentNullException.ThrowIfNull(store);
         var date = settings.Date;
-        var dayStart = date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc).Ticks;
-        var dayEnd = dayStart + TimeSpan.TicksPerDay;
+        var bucket = $"((user_id % {PartitionCount}) + {PartitionCount}) % {PartitionCount}";
+        if (settings.WarehouseIsPostgres)
+        {
+            var pgMapping = new PostgresTableMapping<DailyAggregate>(TableName)
+                .HasKey(x => x.EventDate, x => x.UserId, x => x.EventType, x => x.Hour);
+            return new PostgresSink<DailyAggregate>(pgMapping, new PostgresSinkOptions
+            {
+                ConnectionString = settings.PostgresConnectionString(settings.WarehousePath),
+                Disposition = settings.WriteDisposition,
+                CreateTable = true,
+                MaxConnections = Math.Max(2, settings.Parallelism),
+                Slice = context => PostgresSlice.Where(
+                    $"event_date = @date AND {bucket} = @bucket",
+                    ("date", date),
+                    ("bucket", PartitionDescriptor.ParseHash(context.Partition.Descriptor).Bucket)),
+            });
+        }
+
         var mapping = new DuckDbTableMapping<DailyAggregate>(TableName)
             .HasKey(x => x.EventDate, x => x.UserId, x => x.EventType, x => x.Hour);
-        var sink = new DuckDbSink<DailyAggregate>(mapping, new DuckDbSinkOptions
+        return new DuckDbSink<DailyAggregate>(mapping, new DuckDbSinkOptions
         {
             ConnectionString = settings.ConnectionString,
             Disposition = settings.WriteDisposition,
             Slice = context => DuckDbSlice.Where(
-                $"event_date = $date AND ((user_id % {PartitionCount}) + {PartitionCount}) % {PartitionCount} = $bucket",
+                $"event_date = $date AND {bucket} = $bucket",
                 ("date", date),
                 ("bucket", PartitionDescriptor.ParseHash(context.Partition.Descriptor).Bucket)),
 
             // Partitions stay in staging until all 200 completed; the run then replaces the whole day in one transaction.
             RunSlice = settings.WriteDisposition == WriteDisposition.ReplacePartition ? _ => DuckDbSlice.Where("event_date = $date", ("date", date)) : null,
         });
+    }
+
+    /// <summary>Opens the checkpoint store of the settings: PostgreSQL for a connection string, otherwise a SQLite file.</summary>
+    /// <param name="settings">The settings.</param>
+    /// <returns>The store; the caller disposes it.</returns>
+    public static ICheckpointStore OpenStore(NightlyJobSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return settings.StateIsPostgres
+            ? new PostgresCheckpointStore(new PostgresCheckpointStoreOptions { ConnectionString = settings.PostgresConnectionString(settings.ResolvedStatePath) })
+            : new SqliteCheckpointStore(settings.ResolvedStatePath);
+    }
+
+    /// <summary>Builds the job definition.</summary>
+    /// <param name="settings">The input, warehouse, date and tuning.</param>
+    /// <param name="store">The checkpoint store; the caller disposes it.</param>
+    /// <param name="sink">The warehouse sink (<see cref="CreateSink"/>); the caller disposes it.</param>
+    /// <param name="loggerFactory">The logger factory, or <see langword="null"/> for none.</param>
+    /// <returns>The job.</returns>
+    public static Job Build(NightlyJobSettings settings, ICheckpointStore store, ISink<DailyAggregate> sink, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(sink);
+        var date = settings.Date;
+        var dayStart = date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc).Ticks;
+        var dayEnd = dayStart + TimeSpan.TicksPerDay;
 
         Func<Event, string?> rule = e => e.EventTypeCode switch
         {
@@ -87,7 +147,14 @@ public static class NightlyJob
 
                 // A killed process keeps the run lease until it expires; a rerun waits that long, then takes it over.
                 o.LeaseDuration = settings.LeaseDuration;
-                o.LeaseWaitTimeout = settings.LeaseDuration * 2;
+                // Workers that start together take the run lease one after another to join; on a loaded machine that queue
+                // can outlast two leases, so wait a minute more before giving up.
+                o.LeaseWaitTimeout = (settings.LeaseDuration * 2) + TimeSpan.FromMinutes(1);
+
+                // A sink write that fails transiently (a broken connection, the server restarting) is retried with
+                // backoff for about a minute (0.25 s doubling, 8 times) before the partition attempt fails.
+                o.Retry.MaxRetries = 8;
+                o.Retry.BaseDelay = TimeSpan.FromMilliseconds(250);
             })
 
             // The template's SLA definition and alert thresholds: stored with each run, alerted (logged) when missed.
@@ -105,7 +172,41 @@ public static class NightlyJob
     /// <param name="settings">The input, warehouse, date and tuning.</param>
     /// <param name="cancellationToken">Stops the run at a chunk boundary.</param>
     /// <returns>The run's result and the warehouse check.</returns>
-    public static async Task<NightlyOutcome> RunAsync(NightlyJobSettings settings, CancellationToken cancellationToken = default)
+    public static Task<NightlyOutcome> RunAsync(NightlyJobSettings settings, CancellationToken cancellationToken = default) =>
+        ExecuteAsync(settings, (runner, parameters) => runner.RunAsync(parameters, cancellationToken), cancellationToken);
+
+    /// <summary>
+    /// Runs one worker of a run that several processes share (through a PostgreSQL state, or a SQLite state on one
+    /// machine), then checks the warehouse against the run's counts. Every worker returns the run's final status.
+    /// </summary>
+    /// <param name="settings">The input, warehouse, date and tuning; every worker of a run must be given the same.</param>
+    /// <param name="worker">The worker's index and count.</param>
+    /// <param name="cancellationToken">Stops this worker at a chunk boundary; its partitions go back to the others.</param>
+    /// <returns>The run's result and the warehouse check.</returns>
+    public static Task<NightlyOutcome> RunWorkerAsync(NightlyJobSettings settings, WorkerOptions worker, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(worker);
+        return ExecuteAsync(settings, (runner, parameters) => JoinAsync(runner, parameters, worker, cancellationToken), cancellationToken);
+    }
+
+    // A worker whose run lease (held only to plan or finalize the run) was taken over, because it stalled past the
+    // lease, joins again: the worker that took the lease over planned or finalized the run, and the join reads that.
+    private static async Task<RunResult> JoinAsync(JobRunner runner, RunParameters parameters, WorkerOptions worker, CancellationToken cancellationToken)
+    {
+        for (var join = 1; ; join++)
+        {
+            try
+            {
+                return await runner.RunWorkerAsync(parameters, worker, cancellationToken).ConfigureAwait(false);
+            }
+            catch (LeaseLostException e) when (join < MaxJoins)
+            {
+                Console.Error.WriteLine($"warning: {e.Message} Joining the run again ({join + 1} of {MaxJoins}).");
+            }
+        }
+    }
+
+    private static async Task<NightlyOutcome> ExecuteAsync(NightlyJobSettings settings, Func<JobRunner, RunParameters, Task<RunResult>> run, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
         if (!Directory.Exists(settings.InputDirectory))
@@ -113,14 +214,56 @@ public static class NightlyJob
             throw new DirectoryNotFoundException($"The input folder '{settings.InputDirectory}' does not exist; create it with the 'generate' command.");
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(settings.WarehousePath))!);
-        var timer = new PhaseTimer();
+        if (!settings.WarehouseIsPostgres)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(settings.WarehousePath))!);
+        }
 
-        await using var store = new SqliteCheckpointStore(settings.ResolvedStatePath);
-        var job = Build(settings, store, timer);
-        var result = await new JobRunner(job).RunAsync(Parameters(settings.Date), cancellationToken);
-        var (events, rows) = result.Succeeded ? ReadWarehouseTotals(settings.ConnectionString, settings.Date) : (0, 0);
-        return new NightlyOutcome(result, events, rows, timer.Extract, timer.Partitions);
+        var timer = new PhaseTimer();
+        await using var store = OpenStore(settings);
+        var sink = CreateSink(settings);
+        try
+        {
+            var job = Build(settings, store, sink, timer);
+            var result = await run(new JobRunner(job), Parameters(settings.Date)).ConfigureAwait(false);
+            var (events, rows) = result.Succeeded ? await ReadWarehouseTotalsAsync(settings, cancellationToken).ConfigureAwait(false) : (0, 0);
+            return new NightlyOutcome(result, events, rows, timer.Extract, timer.Partitions);
+        }
+        finally
+        {
+            if (sink is IAsyncDisposable disposable)
+            {
+                await disposable.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Reads the sum of <c>event_count</c> and the row count of the settings' date from the warehouse, DuckDB or PostgreSQL.</summary>
+    /// <param name="settings">The warehouse and the date.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>The event total and the row count; zeros when the table does not exist.</returns>
+    public static async Task<(long Events, long Rows)> ReadWarehouseTotalsAsync(NightlyJobSettings settings, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        if (!settings.WarehouseIsPostgres)
+        {
+            return ReadWarehouseTotals(settings.ConnectionString, settings.Date);
+        }
+
+        await using var connection = new NpgsqlConnection(settings.PostgresConnectionString(settings.WarehousePath));
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand(
+            $"SELECT CASE WHEN to_regclass('{TableName}') IS NULL THEN NULL ELSE 1 END", connection);
+        if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is DBNull or null)
+        {
+            return (0, 0);
+        }
+
+        await using var totals = new NpgsqlCommand($"SELECT coalesce(sum(event_count), 0)::bigint, count(*) FROM {TableName} WHERE event_date = @date", connection);
+        totals.Parameters.AddWithValue("date", settings.Date);
+        await using var reader = await totals.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return (reader.GetInt64(0), reader.GetInt64(1));
     }
 
     /// <summary>Reads the sum of <c>event_count</c> and the row count of a date from the warehouse.</summary>

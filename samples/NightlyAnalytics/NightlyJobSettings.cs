@@ -5,14 +5,32 @@ namespace NightlyAnalytics;
 /// <summary>The inputs of one nightly run: where the events are, where the warehouse is, and the business date.</summary>
 public sealed class NightlyJobSettings
 {
+    /// <summary>The environment variable <c>run</c> and <c>worker</c> read the warehouse from when <c>--warehouse</c> is not given (so a password stays off the command line).</summary>
+    public const string WarehouseVariable = "BATCHKIT_NIGHTLY_WAREHOUSE";
+
+    /// <summary>The environment variable <c>run</c> and <c>worker</c> read the state from when <c>--state</c> is not given.</summary>
+    public const string StateVariable = "BATCHKIT_NIGHTLY_STATE";
+
     /// <summary>Gets the folder of the event Parquet files (<c>*.parquet</c>).</summary>
     public required string InputDirectory { get; init; }
 
-    /// <summary>Gets the DuckDB warehouse file.</summary>
+    /// <summary>
+    /// Gets the warehouse: a DuckDB file, or a PostgreSQL connection string (<c>Host=…</c>, <c>postgres://…</c> or
+    /// <c>postgresql://…</c>) when many machines load one warehouse.
+    /// </summary>
     public required string WarehousePath { get; init; }
 
-    /// <summary>Gets the SQLite state file; <see langword="null"/> for <c>&lt;warehouse&gt;.state.db</c> next to the warehouse.</summary>
+    /// <summary>
+    /// Gets the state: a SQLite file or a PostgreSQL connection string; <see langword="null"/> for
+    /// <c>&lt;warehouse&gt;.state.db</c> next to a DuckDB warehouse, or the warehouse's own database when it is PostgreSQL.
+    /// </summary>
     public string? StatePath { get; init; }
+
+    /// <summary>
+    /// Gets the staging folder of the shuffle, which every worker of a run must reach; <see langword="null"/> for
+    /// <c>&lt;warehouse&gt;.staging</c> next to a DuckDB warehouse, or <c>&lt;state&gt;.staging</c> next to a SQLite state file.
+    /// </summary>
+    public string? StagingPath { get; init; }
 
     /// <summary>Gets the business date; events outside it are rejected as error records.</summary>
     public DateOnly Date { get; init; } = NightlyJob.DefaultDate;
@@ -44,12 +62,68 @@ public sealed class NightlyJobSettings
     /// </summary>
     public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Gets the state file actually used.</summary>
-    public string ResolvedStatePath => StatePath ?? Path.ChangeExtension(Path.GetFullPath(WarehousePath), ".state.db");
+    /// <summary>Gets a value indicating whether the warehouse is a PostgreSQL database (else a DuckDB file).</summary>
+    public bool WarehouseIsPostgres => IsPostgres(WarehousePath);
 
-    /// <summary>Gets the staging folder of the shuffle: <c>&lt;warehouse&gt;.staging</c> next to the warehouse.</summary>
-    public string StagingDirectory => Path.ChangeExtension(Path.GetFullPath(WarehousePath), ".staging");
+    /// <summary>Gets a value indicating whether the state is kept in PostgreSQL (else in a SQLite file).</summary>
+    public bool StateIsPostgres => IsPostgres(ResolvedStatePath);
 
-    /// <summary>Gets the DuckDB connection string of the warehouse.</summary>
+    /// <summary>Gets the state file or connection string actually used.</summary>
+    public string ResolvedStatePath => StatePath ?? (WarehouseIsPostgres ? WarehousePath : Path.ChangeExtension(Path.GetFullPath(WarehousePath), ".state.db"));
+
+    /// <summary>Gets the staging folder of the shuffle actually used.</summary>
+    /// <exception cref="InvalidOperationException">Both the warehouse and the state are in PostgreSQL and <see cref="StagingPath"/> is not set.</exception>
+    public string StagingDirectory => StagingPath is not null
+        ? Path.GetFullPath(StagingPath)
+        : !WarehouseIsPostgres
+            ? Path.ChangeExtension(Path.GetFullPath(WarehousePath), ".staging")
+            : !StateIsPostgres
+                ? Path.ChangeExtension(Path.GetFullPath(ResolvedStatePath), ".staging")
+                : throw new InvalidOperationException("The warehouse and the state are in PostgreSQL: set the staging folder (--staging DIR), a folder every worker reaches.");
+
+    /// <summary>Gets the DuckDB connection string of the warehouse (of a DuckDB warehouse only).</summary>
     public string ConnectionString => "Data Source=" + Path.GetFullPath(WarehousePath);
+
+    /// <summary>Gets the warehouse named for messages: the DuckDB file, or the PostgreSQL server and database without credentials.</summary>
+    public string WarehouseDescription => Describe(WarehousePath);
+
+    /// <summary>Gets the state named for messages: the SQLite file, or the PostgreSQL server and database without credentials.</summary>
+    public string StateDescription => Describe(ResolvedStatePath);
+
+    /// <summary>Tells whether a <c>--state</c> or <c>--warehouse</c> value is a PostgreSQL connection string rather than a file.</summary>
+    /// <param name="value">The value.</param>
+    /// <returns><see langword="true"/> for <c>Host=…</c> (keyword form, any case, anywhere in the string), <c>postgres://…</c> or <c>postgresql://…</c>.</returns>
+    public static bool IsPostgres(string? value) =>
+        value is not null
+        && (value.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase)
+            || value.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase)
+            || value.Split(';').Any(part => part.TrimStart().StartsWith("Host=", StringComparison.OrdinalIgnoreCase) || part.TrimStart().StartsWith("Server=", StringComparison.OrdinalIgnoreCase)));
+
+    /// <summary>Converts a <c>postgres://user:password@host:port/database?k=v</c> URL to an Npgsql connection string; returns keyword forms unchanged.</summary>
+    /// <param name="value">The connection string or URL.</param>
+    /// <returns>The Npgsql connection string.</returns>
+    public static string ToNpgsql(string value) => PostgresUrl.ToConnectionString(value);
+
+    /// <summary>
+    /// Returns the Npgsql connection string for the state or the warehouse, with the server told to end a session
+    /// that sits idle inside a transaction for longer than the lease (<c>idle_in_transaction_session_timeout</c>).
+    /// </summary>
+    /// <param name="value">The connection string or URL.</param>
+    /// <returns>The Npgsql connection string.</returns>
+    /// <remarks>
+    /// A worker paused (SIGSTOP, a frozen VM) between two statements of a transaction keeps that transaction's row
+    /// locks: the lock on the partition's state row or on its fence row would block the worker that takes the
+    /// partition over. The server ends such a session once it has been idle in its transaction for a lease, which
+    /// rolls it back and frees the locks; the paused worker, when it wakes, finds its connection closed and its lease
+    /// gone, and writes nothing.
+    /// </remarks>
+    public string PostgresConnectionString(string value)
+    {
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(ToNpgsql(value));
+        var timeout = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"-c idle_in_transaction_session_timeout={(long)Math.Max(1000, LeaseDuration.TotalMilliseconds)}");
+        builder.Options = string.IsNullOrWhiteSpace(builder.Options) ? timeout : builder.Options + " " + timeout;
+        return builder.ConnectionString;
+    }
+
+    private static string Describe(string value) => IsPostgres(value) ? PostgresUrl.Describe(value) : Path.GetFullPath(value);
 }

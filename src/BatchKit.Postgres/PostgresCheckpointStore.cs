@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using BatchKit.Postgres.Internal;
 using Npgsql;
 
@@ -21,6 +22,9 @@ namespace BatchKit.Postgres;
 /// </remarks>
 public sealed partial class PostgresCheckpointStore : ICheckpointStore
 {
+    // How long a call is repeated after transient failures (a server restart takes a few seconds) before it fails.
+    private static readonly TimeSpan TransientRetryWindow = TimeSpan.FromSeconds(30);
+
     private const string RunColumns =
         "run_key, job_name, parameters, status, started_at, ended_at, attempts, last_error, lease_owner, lease_epoch, lease_expires_at";
 
@@ -376,18 +380,34 @@ public sealed partial class PostgresCheckpointStore : ICheckpointStore
         return (reader.GetString(2), reader.GetString(3));
     }
 
+    // Every call runs here, on a connection of its own (and, for writes, in a transaction of its own). A transient
+    // failure (a broken connection, the server restarting or refusing connections, 57P01-57P03, a deadlock) rolled
+    // the call's transaction back, so the call is made again on a new connection, with backoff, for up to
+    // TransientRetryWindow. Repeating is safe even when a COMMIT's outcome was unknown: fenced writes check the lease
+    // again in the new transaction, and the writes themselves are idempotent (a chunk's checkpoint and error records
+    // are keyed by offset, states are set, not added); a repeated claim at worst leaves one lease to expire.
     private async ValueTask<T> RunAsync<T>(Func<NpgsqlConnection, Task<T>> work, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         await MigrateAsync(cancellationToken).ConfigureAwait(false);
-        try
+        var started = Stopwatch.GetTimestamp();
+        for (var attempt = 0; ; attempt++)
         {
-            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            return await work(connection).ConfigureAwait(false);
-        }
-        catch (NpgsqlException e) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw Failure("complete a call", e);
+            try
+            {
+                await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                return await work(connection).ConfigureAwait(false);
+            }
+            catch (NpgsqlException e) when (!cancellationToken.IsCancellationRequested && Transient.Is(e) && Stopwatch.GetElapsedTime(started) < TransientRetryWindow)
+            {
+                // Waiting on the server, not on the store's clock (which tests may freeze): real time.
+                var delay = TimeSpan.FromMilliseconds(Math.Min(2000, 50 << Math.Min(attempt, 6)));
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            }
+            catch (NpgsqlException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw Failure("complete a call", e);
+            }
         }
     }
 
@@ -426,5 +446,5 @@ public sealed partial class PostgresCheckpointStore : ICheckpointStore
             cancellationToken).ConfigureAwait(false);
 
     private BatchKitException Failure(string action, NpgsqlException e) =>
-        new($"The PostgreSQL state store (schema '{Schema}' on {_server}) could not {action}: {e.Message}", e) { IsTransient = e.IsTransient };
+        new($"The PostgreSQL state store (schema '{Schema}' on {_server}) could not {action}: {e.Message}", e) { IsTransient = Transient.Is(e) };
 }
