@@ -117,6 +117,17 @@ internal static class StateSchema
         UPDATE {0}.partition_plans pl SET barrier = (SELECT count(*) FROM {0}.plan_partitions p WHERE p.run_key = pl.run_key AND p.partition_id LIKE 'extract-%');
         CREATE INDEX ix_partition_states_claim ON {0}.partition_states (run_key, status, lease_expires_at);
         """,
+        // Run completion notifications: one per run, pending until delivered_at is set; deleted with the run.
+        """
+        CREATE TABLE {0}.run_notifications (
+            run_key      text        NOT NULL PRIMARY KEY REFERENCES {0}.runs (run_key) ON DELETE CASCADE,
+            event_id     text        NOT NULL,
+            payload      text        NOT NULL,
+            created_at   timestamptz NOT NULL,
+            delivered_at timestamptz,
+            attempts     integer     NOT NULL,
+            last_error   text);
+        """,
     ];
 
     /// <summary>Gets the schema version this code creates and understands.</summary>

@@ -322,7 +322,7 @@ public sealed class JobBuilder<T>
     /// </summary>
     /// <param name="notifier">The notifier.</param>
     /// <returns>The same builder instance, so calls can be chained.</returns>
-    /// <remarks>The checkpoint store must record notifications (<see cref="ICheckpointStore.RecordsNotifications"/>: SQLite and in-memory); with another store a run throws <see cref="NotSupportedException"/> before it starts.</remarks>
+    /// <remarks>The checkpoint store must record notifications (<see cref="ICheckpointStore.RecordsNotifications"/>: SQLite, PostgreSQL and in-memory); with another store a run throws <see cref="NotSupportedException"/> before it starts.</remarks>
     public JobBuilder<T> OnCompleted(IRunNotifier notifier)
     {
         ArgumentNullException.ThrowIfNull(notifier);

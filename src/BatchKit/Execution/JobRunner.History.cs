@@ -9,7 +9,7 @@ public sealed partial class JobRunner
     {
         if (_job.Notifier is not null && !store.RecordsNotifications)
         {
-            throw new NotSupportedException($"The job '{_job.Name}' notifies completed runs (OnCompleted), but its checkpoint store {store.GetType().Name} does not record notifications; use the SQLite or in-memory store, or remove OnCompleted.");
+            throw new NotSupportedException($"The job '{_job.Name}' notifies completed runs (OnCompleted), but its checkpoint store {store.GetType().Name} does not record notifications; use a store that records them (SQLite, PostgreSQL, in-memory), or remove OnCompleted.");
         }
 
         var owner = LocalProcessOwner.Create();

@@ -31,5 +31,5 @@ public partial interface ICheckpointStore
         throw NotificationsNotSupported();
 
     private NotSupportedException NotificationsNotSupported() =>
-        new($"The checkpoint store {GetType().Name} does not record run completion notifications; use the SQLite or in-memory store for a job with OnCompleted.");
+        new($"The checkpoint store {GetType().Name} does not record run completion notifications; use a store that records them (SQLite, PostgreSQL, in-memory) for a job with OnCompleted.");
 }
