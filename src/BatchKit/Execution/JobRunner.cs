@@ -39,6 +39,7 @@ public sealed partial class JobRunner
     /// </exception>
     /// <exception cref="LeaseLostException">The run lease was taken over while this call was planning or finalizing the run (it was paused past the lease).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the run is resumable.</exception>
+    /// <exception cref="NotSupportedException">The job notifies completed runs (<see cref="JobBuilder{T}.OnCompleted(IRunNotifier)"/>) but its checkpoint store does not record notifications; nothing was done.</exception>
     /// <remarks>
     /// <para>
     /// Two calls on one RunKey, in one process or in two, cooperate instead of conflicting: each claims the partitions
