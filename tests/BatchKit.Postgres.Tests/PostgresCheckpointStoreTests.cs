@@ -28,9 +28,9 @@ public sealed class PostgresCheckpointStoreTests : IAsyncLifetime
         await using var again = Store();
         await again.MigrateAsync(default);
 
-        (await _schema.ScalarAsync<int>($"SELECT version FROM \"{_schema.Name}\".schema_version")).Should().Be(2);
+        (await _schema.ScalarAsync<int>($"SELECT version FROM \"{_schema.Name}\".schema_version")).Should().Be(3);
         (await _schema.RowsAsync($"SELECT table_name FROM information_schema.tables WHERE table_schema = '{_schema.Name}' ORDER BY table_name"))
-            .Should().Equal("checkpoints", "effects", "error_records", "partition_plans", "partition_states", "plan_partitions", "runs", "schema_version", "stages");
+            .Should().Equal("checkpoints", "effects", "error_records", "partition_plans", "partition_states", "plan_partitions", "run_notifications", "runs", "schema_version", "stages");
     }
 
     [Fact]
@@ -51,13 +51,14 @@ public sealed class PostgresCheckpointStoreTests : IAsyncLifetime
             ALTER TABLE {q}.partition_states DROP COLUMN lease_owner, DROP COLUMN lease_epoch, DROP COLUMN lease_expires_at;
             ALTER TABLE {q}.partition_plans DROP COLUMN barrier;
             ALTER TABLE {q}.runs DROP COLUMN partition_epoch_floor;
+            DROP TABLE {q}.run_notifications;
             UPDATE {q}.schema_version SET version = 1;
             """);
 
         await using var store = Store();
         await store.MigrateAsync(default);
 
-        (await _schema.ScalarAsync<int>($"SELECT version FROM {q}.schema_version")).Should().Be(2);
+        (await _schema.ScalarAsync<int>($"SELECT version FROM {q}.schema_version")).Should().Be(3);
         (await store.GetPlanAsync(Key.Value, default))!.Partitions.Should().ContainSingle().Which.Id.Should().Be("p0");
         var (runLease, run) = await store.AcquireRunAsync(Key, "worker-b", Lease, default);
         await store.SetRunStatusAsync(runLease, RunStatus.Running, null, release: true, default);
@@ -95,7 +96,7 @@ public sealed class PostgresCheckpointStoreTests : IAsyncLifetime
 
         var act = () => newer.GetRunAsync("x", default).AsTask();
 
-        (await act.Should().ThrowAsync<BatchKitException>()).Which.Message.Should().Contain("schema version 99").And.Contain("up to 2").And.Contain(_schema.Name);
+        (await act.Should().ThrowAsync<BatchKitException>()).Which.Message.Should().Contain("schema version 99").And.Contain("up to 3").And.Contain(_schema.Name);
         (await _schema.ScalarAsync<int>($"SELECT version FROM \"{_schema.Name}\".schema_version")).Should().Be(99);
     }
 
