@@ -166,6 +166,17 @@ internal static class StateSchema
             detail    text             NOT NULL,
             PRIMARY KEY (run_key, owner, position));
         """,
+        // Run completion notifications: one per run, pending until delivered_at is set; deleted with the run.
+        """
+        CREATE TABLE {0}.run_notifications (
+            run_key      text        NOT NULL PRIMARY KEY REFERENCES {0}.runs (run_key) ON DELETE CASCADE,
+            event_id     text        NOT NULL,
+            payload      text        NOT NULL,
+            created_at   timestamptz NOT NULL,
+            delivered_at timestamptz,
+            attempts     integer     NOT NULL,
+            last_error   text);
+        """,
     ];
 
     /// <summary>Gets the schema version this code creates and understands.</summary>

@@ -95,6 +95,7 @@ internal sealed class CheckpointWriter : IAsyncDisposable
             }
 
             await _runtime.Store.CommitChunkAsync(_runtime.Lease, latest!, (IReadOnlyList<ErrorRecord>?)errors ?? [], CancellationToken.None).ConfigureAwait(false);
+            _runtime.Probe?.Checkpointed();
         }
     }
 }

@@ -45,6 +45,9 @@ public sealed class Job
 
     internal SlaDefinition? Sla { get; init; }
 
+    /// <summary>Gets the notifier told of every completed run, if any.</summary>
+    internal IRunNotifier? Notifier { get; init; }
+
     /// <summary>Starts the definition of a job.</summary>
     /// <param name="name">The job name: letters, digits, '-', '_' and '.'.</param>
     /// <returns>A builder that takes the job's source next.</returns>

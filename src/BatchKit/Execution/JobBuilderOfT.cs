@@ -314,6 +314,31 @@ public sealed class JobBuilder<T>
         return this;
     }
 
+    /// <summary>
+    /// Tells <paramref name="notifier"/> of every completed run (for example a <see cref="WebhookNotifier"/> that triggers
+    /// the next job), replacing a notifier set before. Delivery is at least once, through the job's retry policy; a
+    /// notification that still fails stays pending in the checkpoint store and the next run of the same RunKey delivers
+    /// it, with the same <see cref="RunCompletedEvent.EventId"/>. It never makes a completed run incomplete.
+    /// </summary>
+    /// <param name="notifier">The notifier.</param>
+    /// <returns>The same builder instance, so calls can be chained.</returns>
+    /// <remarks>The checkpoint store must record notifications (<see cref="ICheckpointStore.RecordsNotifications"/>: SQLite, PostgreSQL and in-memory); with another store a run throws <see cref="NotSupportedException"/> before it starts.</remarks>
+    public JobBuilder<T> OnCompleted(IRunNotifier notifier)
+    {
+        ArgumentNullException.ThrowIfNull(notifier);
+        Mutable().Notifier = notifier;
+        return this;
+    }
+
+    /// <summary>Calls <paramref name="callback"/> for every completed run, as <see cref="OnCompleted(IRunNotifier)"/> does with a notifier.</summary>
+    /// <param name="callback">Delivers the event; an exception leaves it pending for the next run of the same RunKey.</param>
+    /// <returns>The same builder instance, so calls can be chained.</returns>
+    public JobBuilder<T> OnCompleted(Func<RunCompletedEvent, CancellationToken, ValueTask> callback)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        return OnCompleted(new DelegateRunNotifier(callback));
+    }
+
     /// <summary>Validates the definition and builds the job. The builder cannot be used afterwards.</summary>
     /// <returns>The job.</returns>
     /// <exception cref="JobValidationException">The definition is incomplete or inconsistent; the message lists every problem.</exception>
@@ -356,6 +381,7 @@ public sealed class JobBuilder<T>
         return new Job(draft.Name, pipeline, partitioner, draft.Options, draft.Skip, store, ownsStore, draft.LoggerFactory, timeProvider)
         {
             Sla = draft.Sla is { } sla ? new SlaDefinition(sla.Rules.ToArray(), sla.AlertSink, draft.Sink!) : null,
+            Notifier = draft.Notifier,
         };
     }
 

@@ -38,6 +38,8 @@ internal sealed class JobDraft(string name)
 
     public SlaBuilder? Sla { get; set; }
 
+    public IRunNotifier? Notifier { get; set; }
+
     public List<string> Problems { get; } = [];
 
     /// <summary>

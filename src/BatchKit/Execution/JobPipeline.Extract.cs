@@ -31,6 +31,8 @@ internal sealed partial class JobPipeline<TSource, TSink>
                     errors += bad;
                     var checkpoint = new Checkpoint(runtime.Partition.Id, "extract", reader.Position, read + n + bad, routed + n, errors, 0, runtime.Job.TimeProvider.GetUtcNow());
                     await runtime.Store.CommitChunkAsync(runtime.Lease, checkpoint, drafts?.ConvertAll(d => runtime.ToErrorRecord(d)) ?? [], cancellationToken).ConfigureAwait(false);
+                    runtime.Probe?.Checkpointed();
+                    Log.RecordsSkipped(runtime.Logger, runtime.Job.Name, runtime.Partition.Id, bad, read);
                 }
 
                 if (n == 0)

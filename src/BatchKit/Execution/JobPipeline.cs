@@ -135,12 +135,15 @@ internal sealed partial class JobPipeline<TSource, TSink>(
         object reader = first.Reader;
         foreach (var stage in stages)
         {
+            runtime.Probe?.AddQueue(stage.Name, stage.InputQueueCount(reader));
             var (next, writer) = stage.CreateChannel(capacity);
             tasks.Add(Guard(stage.RunAsync(reader, writer, runtime, token), linked, cause));
             reader = next;
         }
 
-        var consume = WriteAsync((ChannelReader<Chunk<TSink>>)reader, runtime, checkpoint, token);
+        var sinkInput = (ChannelReader<Chunk<TSink>>)reader;
+        runtime.Probe?.AddQueue(SinkStageName, () => sinkInput.CanCount ? sinkInput.Count : 0);
+        var consume = WriteAsync(sinkInput, runtime, checkpoint, token);
         tasks.Add(Guard(consume, linked, cause));
         await WhenAllOrFirstFailure(tasks, cause, cancellationToken).ConfigureAwait(false);
         return await consume.ConfigureAwait(false);
@@ -219,18 +222,28 @@ internal sealed partial class JobPipeline<TSource, TSink>(
                         written += chunk.Count;
                         errorCount += chunk.ErrorCount;
                         inDoubt += chunk.InDoubt;
-                        if (chunk.Count > 0)
+                        using var span = Telemetry.StartChunk(runtime, chunk);
+                        try
                         {
-                            await writer.WriteAndCommitAsync(chunk.Memory, cancellationToken).ConfigureAwait(false);
+                            if (chunk.Count > 0)
+                            {
+                                await writer.WriteAndCommitAsync(chunk.Memory, cancellationToken).ConfigureAwait(false);
+                            }
+
+                            chunk.Release();
+                            if (!IsAtomic || chunk.ErrorCount > 0 || chunk.InDoubt > 0)
+                            {
+                                var next = new Checkpoint(runtime.Partition.Id, SinkStageName, sourcePosition, read, written, errorCount, writer.Position, runtime.Job.TimeProvider.GetUtcNow()) { InDoubtCount = inDoubt };
+                                await checkpoints.EnqueueAsync(next, chunk.Errors, cancellationToken).ConfigureAwait(false);
+                            }
+                        }
+                        catch (Exception ex) when (span is not null && ex is not OperationCanceledException)
+                        {
+                            Telemetry.Fail(span, ex);
+                            throw;
                         }
 
-                        chunk.Release();
-                        if (!IsAtomic || chunk.ErrorCount > 0 || chunk.InDoubt > 0)
-                        {
-                            var next = new Checkpoint(runtime.Partition.Id, SinkStageName, sourcePosition, read, written, errorCount, writer.Position, runtime.Job.TimeProvider.GetUtcNow()) { InDoubtCount = inDoubt };
-                            await checkpoints.EnqueueAsync(next, chunk.Errors, cancellationToken).ConfigureAwait(false);
-                        }
-
+                        Telemetry.CountChunk(runtime, chunk);
                         runtime.Counters.Add(IsShuffled ? 0 : chunk.ReadCount, chunk.ErrorCount); // shuffled input was counted by the extract stage
                         ErrorRate.ThrowIfExceeded(runtime, final: false);
                     }

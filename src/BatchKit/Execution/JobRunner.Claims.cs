@@ -45,6 +45,7 @@ public sealed partial class JobRunner
                     if (states.FirstOrDefault(s => s.PartitionId == lease.PartitionId) is { LeaseOwner: { } previous } && !string.Equals(previous, run.Owner, StringComparison.Ordinal))
                     {
                         Log.PartitionTakenOver(_logger, _job.Name, lease.PartitionId, previous, lease.Epoch);
+                        CountTakeover("partition");
                     }
 
                     var attempts = states.FirstOrDefault(s => s.PartitionId == lease.PartitionId)?.Attempts ?? 0;

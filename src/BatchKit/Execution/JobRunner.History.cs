@@ -7,12 +7,17 @@ public sealed partial class JobRunner
 {
     private async Task<RunResult> RunAsync(ICheckpointStore store, RunKey runKey, RunOptions options, WorkerOptions? worker, CancellationToken cancellationToken)
     {
+        if (_job.Notifier is not null && !store.RecordsNotifications)
+        {
+            throw new NotSupportedException($"The job '{_job.Name}' notifies completed runs (OnCompleted), but its checkpoint store {store.GetType().Name} does not record notifications; use a store that records them (SQLite, PostgreSQL, in-memory), or remove OnCompleted.");
+        }
+
         var owner = LocalProcessOwner.Create();
         var recorder = new RunRecorder(_job, store, runKey, owner, _logger);
         RunResult result;
         try
         {
-            result = await RunAttemptAsync(store, runKey, options, worker, owner, recorder, cancellationToken).ConfigureAwait(false);
+            result = await TracedRunAttemptAsync(store, runKey, options, worker, owner, recorder, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException ex)
         {
@@ -25,7 +30,8 @@ public sealed partial class JobRunner
             throw;
         }
 
-        return await recorder.EndAsync(result).ConfigureAwait(false);
+        result = await recorder.EndAsync(result).ConfigureAwait(false);
+        return await NotifyAsync(store, result, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<PartitionAttempt?> BeginPartitionAttemptAsync(AttemptContext context, Partition partition, int attempt)

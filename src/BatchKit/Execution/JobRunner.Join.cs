@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 
 namespace BatchKit;
@@ -83,6 +84,8 @@ public sealed partial class JobRunner
             released = true;
             var pending = states.Count(s => s.Status != PartitionStatus.Completed);
             Log.RunStarted(_logger, _job.Name, runKey, partitions.Count, pending, lease.Epoch);
+            Activity.Current?.SetTag("batchkit.lease.epoch", lease.Epoch);
+            Activity.Current?.SetTag("batchkit.run.attempt", record.Attempts + 1);
             return (partitions, null);
         }
         catch (OperationCanceledException) when (guard.Lost)
@@ -168,6 +171,7 @@ public sealed partial class JobRunner
                 if (LocalProcessOwner.IsGone(holder))
                 {
                     Log.LeaseTakenOver(_logger, _job.Name, runKey, holder, record.LeaseExpiresAt);
+                    CountTakeover("run");
                     try
                     {
                         return await store.TakeOverRunAsync(runKey, run.Owner, holder, duration, cancellationToken).ConfigureAwait(false);

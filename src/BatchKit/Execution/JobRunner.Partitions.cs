@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 
 namespace BatchKit;
@@ -21,24 +22,35 @@ public sealed partial class JobRunner
             var total = previousAttempts + attempt;
             Exception? failure;
             PartitionAttempt? attemptRecord = null;
+            using var span = StartPartitionSpan(context, partition, total);
+            var started = time.GetTimestamp();
             try
             {
                 await context.Store.SetPartitionStateAsync(lease, new PartitionState(partition.Id, PartitionStatus.Running, total, null, time.GetUtcNow()), release: false, cancellationToken).ConfigureAwait(false);
                 Log.PartitionStarted(executorLogger, _job.Name, partition.Id, total);
                 attemptRecord = await BeginPartitionAttemptAsync(context, partition, total).ConfigureAwait(false);
-                failure = await AttemptAsync(context, partition, total, attemptRecord, executorLogger, cancellationToken).ConfigureAwait(false);
+                failure = await AttemptAsync(context, partition, total, attemptRecord, executorLogger, span, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (workerToken.IsCancellationRequested)
             {
+                EndPartitionSpan(span, started, "handed_back");
                 await HandBackAsync(context, partition, total).ConfigureAwait(false);
+                throw;
+            }
+            catch (Exception ex) when (ex is LeaseLostException or OperationCanceledException)
+            {
+                EndPartitionSpan(span, started, "lease_lost");
                 throw;
             }
 
             if (failure is null)
             {
+                EndPartitionSpan(span, started, "completed");
                 return null;
             }
 
+            Telemetry.Fail(span, failure);
+            EndPartitionSpan(span, started, "failed");
             Log.PartitionFailed(executorLogger, failure, _job.Name, partition.Id, total, options.MaxPartitionAttempts);
             var last = attempt >= options.MaxPartitionAttempts || !IsRetryable(failure);
             await context.Store.SetPartitionStateAsync(lease, new PartitionState(partition.Id, PartitionStatus.Failed, total, Describe(failure), time.GetUtcNow()), release: last, CancellationToken.None).ConfigureAwait(false);
@@ -51,6 +63,8 @@ public sealed partial class JobRunner
             try
             {
                 var delay = TimeSpan.FromTicks(options.Retry.BaseDelay.Ticks * (1L << Math.Min(attempt - 1, 10)));
+                Log.PartitionRetrying(executorLogger, _job.Name, partition.Id, total, total + 1, delay);
+                BatchKitDiagnostics.Retries.Add(1, BatchKitDiagnostics.Tags(_job.Name, "batchkit.operation", "partition"));
                 await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (workerToken.IsCancellationRequested)
@@ -62,7 +76,7 @@ public sealed partial class JobRunner
     }
 
     /// <summary>One attempt: returns <see langword="null"/> once the partition is completed (and its lease ended), or the failure.</summary>
-    private async Task<Exception?> AttemptAsync(AttemptContext context, Partition partition, int total, PartitionAttempt? attemptRecord, ILogger executorLogger, CancellationToken cancellationToken)
+    private async Task<Exception?> AttemptAsync(AttemptContext context, Partition partition, int total, PartitionAttempt? attemptRecord, ILogger executorLogger, Activity? span, CancellationToken cancellationToken)
     {
         var options = _job.Options;
         var time = _job.TimeProvider;
@@ -73,13 +87,18 @@ public sealed partial class JobRunner
         }
 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-        var runtime = new PartitionRuntime(_job, context.Store, context.Lease, context.Fence, context.RunKey, partition, context.Plan, total, _job.Skip, context.SourceRetry, context.SinkRetry, context.Counters, executorLogger, context.StagingRoot);
-        BatchKitDiagnostics.PartitionsActive.Add(1);
+        var probe = new PartitionProbe(_job.Name, time);
+        var runtime = new PartitionRuntime(_job, context.Store, context.Lease, context.Fence, context.RunKey, partition, context.Plan, total, _job.Skip, context.SourceRetry, context.SinkRetry, context.Counters, executorLogger, context.StagingRoot)
+        {
+            Probe = probe,
+        };
+        BatchKitDiagnostics.PartitionsActive.Add(1, BatchKitDiagnostics.Job(_job.Name));
+        TelemetryRegistry.Add(probe);
         try
         {
             var outcome = await _job.Pipeline.RunPartitionAsync(runtime, linked.Token).ConfigureAwait(false);
             await context.Store.SetPartitionStateAsync(context.Lease, new PartitionState(partition.Id, PartitionStatus.Completed, total, null, time.GetUtcNow()), release: true, cancellationToken).ConfigureAwait(false);
-            BatchKitDiagnostics.ItemsProcessed.Add(outcome.RecordsWritten, new KeyValuePair<string, object?>("batchkit.job.name", _job.Name));
+            Telemetry.SetCounts(span, outcome.RecordsRead, outcome.RecordsWritten, outcome.Errors, outcome.InDoubt);
             Log.PartitionCompleted(executorLogger, _job.Name, partition.Id, outcome.RecordsRead, outcome.RecordsWritten, outcome.Errors);
             await EndPartitionAttemptAsync(context, attemptRecord, PartitionStatus.Completed, outcome, null).ConfigureAwait(false);
             return null;
@@ -103,7 +122,8 @@ public sealed partial class JobRunner
         }
         finally
         {
-            BatchKitDiagnostics.PartitionsActive.Add(-1);
+            TelemetryRegistry.Remove(probe);
+            BatchKitDiagnostics.PartitionsActive.Add(-1, BatchKitDiagnostics.Job(_job.Name));
         }
     }
 

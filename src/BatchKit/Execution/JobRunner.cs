@@ -39,6 +39,7 @@ public sealed partial class JobRunner
     /// </exception>
     /// <exception cref="LeaseLostException">The run lease was taken over while this call was planning or finalizing the run (it was paused past the lease).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the run is resumable.</exception>
+    /// <exception cref="NotSupportedException">The job notifies completed runs (<see cref="JobBuilder{T}.OnCompleted(IRunNotifier)"/>) but its checkpoint store does not record notifications; nothing was done.</exception>
     /// <remarks>
     /// <para>
     /// Two calls on one RunKey, in one process or in two, cooperate instead of conflicting: each claims the partitions
@@ -111,9 +112,6 @@ public sealed partial class JobRunner
     private async Task<RunResult> RunAttemptAsync(ICheckpointStore store, RunKey runKey, RunOptions options, WorkerOptions? worker, string owner, RunRecorder recorder, CancellationToken cancellationToken)
     {
         var time = _job.TimeProvider;
-        using var activity = BatchKitDiagnostics.ActivitySource.StartActivity("batchkit.run");
-        activity?.SetTag("batchkit.job.name", _job.Name);
-        activity?.SetTag("batchkit.run.key", runKey.Value);
         var run = new WorkerRun(store, runKey, owner, worker?.LeaseDuration ?? _job.Options.LeaseDuration, worker ?? new WorkerOptions(), worker is not null, time.GetTimestamp(), StagingRoot(store), recorder);
 
         using var timeout = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
@@ -124,6 +122,7 @@ public sealed partial class JobRunner
 
         using var runCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         IReadOnlyList<Partition> partitions = [];
+        TelemetryRegistry.Add(run.Counters);
         try
         {
             var (planned, early) = await JoinAsync(run, options, runCancellation.Token).ConfigureAwait(false);
@@ -157,6 +156,10 @@ public sealed partial class JobRunner
 
             throw;
         }
+        finally
+        {
+            TelemetryRegistry.Remove(run.Counters);
+        }
     }
 
     private ResiliencePipeline CreateRetry(string operation)
@@ -180,6 +183,7 @@ public sealed partial class JobRunner
                 OnRetry = args =>
                 {
                     Log.Retrying(_logger, args.Outcome.Exception, _job.Name, operation, args.AttemptNumber + 1, args.RetryDelay);
+                    BatchKitDiagnostics.Retries.Add(1, BatchKitDiagnostics.Tags(_job.Name, "batchkit.operation", operation));
                     return ValueTask.CompletedTask;
                 },
             })
@@ -190,9 +194,12 @@ public sealed partial class JobRunner
     {
         var totals = await TotalsAsync(run.Store, run.RunKey, partitions).ConfigureAwait(false);
         var elapsed = _job.TimeProvider.GetElapsedTime(run.Started);
-        BatchKitDiagnostics.JobDuration.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("batchkit.job.name", _job.Name));
+        BatchKitDiagnostics.JobDuration.Record(elapsed.TotalSeconds, BatchKitDiagnostics.Tags(_job.Name, "batchkit.run.status", status.ToString()));
         Log.RunEnded(_logger, _job.Name, run.RunKey, status, totals.RecordsRead, totals.RecordsWritten, totals.Errors, elapsed);
-        Activity.Current?.SetTag("batchkit.run.status", status.ToString());
+        if (status is RunStatus.Failed or RunStatus.TimedOut)
+        {
+            Log.RunFailed(_logger, exception, _job.Name, run.RunKey, status);
+        }
         return new RunResult
         {
             RunKey = run.RunKey,
@@ -278,7 +285,7 @@ public sealed partial class JobRunner
 
         public string StagingRoot { get; } = stagingRoot;
 
-        public RunCounters Counters { get; } = new();
+        public RunCounters Counters { get; } = new(runKey.JobName);
 
         /// <summary>Gets the partitions this worker saw fail past their attempts, with their exceptions.</summary>
         public ConcurrentBag<PartitionFailure> Failures { get; } = [];

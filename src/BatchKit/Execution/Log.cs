@@ -17,6 +17,15 @@ public static partial class BatchKitEventId
     /// <summary>A run completed, but side effects of some of its records are in doubt.</summary>
     public const int RunCompletedWithDoubts = 1003;
 
+    /// <summary>A run attempt ended failed or timed out (logged at Error with the failure, after <see cref="RunEnded"/>).</summary>
+    public const int RunFailed = 1004;
+
+    /// <summary>A run's completion notification was delivered (<see cref="IRunNotifier"/>).</summary>
+    public const int NotificationDelivered = 1200;
+
+    /// <summary>A run's completion notification failed; it stays pending and the next run of the same RunKey delivers it.</summary>
+    public const int NotificationFailed = 1201;
+
     /// <summary>A partition attempt started.</summary>
     public const int PartitionStarted = 2000;
 
@@ -34,6 +43,12 @@ public static partial class BatchKitEventId
 
     /// <summary>The side effect of a record is in doubt; the record was not passed on.</summary>
     public const int EffectInDoubt = 2005;
+
+    /// <summary>A failed partition attempt is retried after a delay, under the same partition lease.</summary>
+    public const int PartitionRetrying = 2006;
+
+    /// <summary>Bad records of a chunk were skipped and sent to the error store (their count, at Debug; never their payload).</summary>
+    public const int RecordsSkipped = 2007;
 
     /// <summary>The run lease (held while planning or finalizing) was lost to another worker.</summary>
     public const int LeaseLost = 3000;
@@ -103,4 +118,19 @@ internal static partial class Log
 
     [LoggerMessage(EventId = BatchKitEventId.PartitionTakenOver, EventName = nameof(BatchKitEventId.PartitionTakenOver), Level = LogLevel.Warning, Message = "Job {JobName} partition {PartitionId} was held by {Owner}, whose lease expired or whose process is gone; taken over at epoch {Epoch}")]
     public static partial void PartitionTakenOver(ILogger logger, string jobName, string partitionId, string owner, long epoch);
+
+    [LoggerMessage(EventId = BatchKitEventId.RunFailed, EventName = nameof(BatchKitEventId.RunFailed), Level = LogLevel.Error, Message = "Job {JobName} run {RunKey} ended {Status}")]
+    public static partial void RunFailed(ILogger logger, Exception? exception, string jobName, RunKey runKey, RunStatus status);
+
+    [LoggerMessage(EventId = BatchKitEventId.PartitionRetrying, EventName = nameof(BatchKitEventId.PartitionRetrying), Level = LogLevel.Warning, Message = "Job {JobName} partition {PartitionId} attempt {Attempt} failed; attempt {NextAttempt} in {Delay}")]
+    public static partial void PartitionRetrying(ILogger logger, string jobName, string partitionId, int attempt, int nextAttempt, TimeSpan delay);
+
+    [LoggerMessage(EventId = BatchKitEventId.RecordsSkipped, EventName = nameof(BatchKitEventId.RecordsSkipped), Level = LogLevel.Debug, Message = "Job {JobName} partition {PartitionId}: {Skipped} bad record(s) of the chunk from record {FirstOrdinal} skipped to the error store")]
+    public static partial void RecordsSkipped(ILogger logger, string jobName, string partitionId, long skipped, long firstOrdinal);
+
+    [LoggerMessage(EventId = BatchKitEventId.NotificationDelivered, EventName = nameof(BatchKitEventId.NotificationDelivered), Level = LogLevel.Information, Message = "Job {JobName} run {RunKey}: completion notification {EventId} delivered")]
+    public static partial void NotificationDelivered(ILogger logger, string jobName, RunKey runKey, string eventId);
+
+    [LoggerMessage(EventId = BatchKitEventId.NotificationFailed, EventName = nameof(BatchKitEventId.NotificationFailed), Level = LogLevel.Warning, Message = "Job {JobName} run {RunKey}: completion notification {EventId} failed; it stays pending and the next run of this RunKey delivers it")]
+    public static partial void NotificationFailed(ILogger logger, Exception exception, string jobName, RunKey runKey, string eventId);
 }

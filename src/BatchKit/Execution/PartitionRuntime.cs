@@ -26,6 +26,9 @@ internal sealed record PartitionRuntime(
 
     public long StartOrdinal { get; init; }
 
+    /// <summary>Gets or initializes what the observable instruments read of this attempt (queues, last durable checkpoint).</summary>
+    public PartitionProbe? Probe { get; init; }
+
     /// <summary>Gets or initializes the budget of error payloads this attempt may still store (<see cref="SkipOptions.MaxStoredErrorsPerPartition"/>).</summary>
     public ErrorBudget ErrorBudget { get; init; } = new(long.MaxValue);
 
@@ -44,11 +47,13 @@ internal sealed record PartitionRuntime(
         Job.TimeProvider.GetUtcNow());
 }
 
-/// <summary>Run-wide counters, shared by the partitions of one run attempt.</summary>
-internal sealed class RunCounters
+/// <summary>Run-wide counters, shared by the partitions of one run attempt; every count also goes to the <c>batchkit.items.read</c> and <c>batchkit.items.failed</c> counters.</summary>
+internal sealed class RunCounters(string jobName)
 {
     private long _recordsRead;
     private long _errors;
+
+    public string JobName { get; } = jobName;
 
     public long RecordsRead => Interlocked.Read(ref _recordsRead);
 
@@ -58,6 +63,15 @@ internal sealed class RunCounters
     {
         Interlocked.Add(ref _recordsRead, read);
         Interlocked.Add(ref _errors, errors);
+        if (read > 0)
+        {
+            BatchKitDiagnostics.ItemsRead.Add(read, BatchKitDiagnostics.Job(JobName));
+        }
+
+        if (errors > 0)
+        {
+            BatchKitDiagnostics.ItemsFailed.Add(errors, BatchKitDiagnostics.Job(JobName));
+        }
     }
 }
 

@@ -42,6 +42,13 @@ public sealed record RunResult
     /// <summary>Gets the results of the job's SLA objectives (<see cref="JobBuilder{T}.WithSla"/>) at the end of this call.</summary>
     public IReadOnlyList<SlaResult> SlaResults { get; init; } = [];
 
+    /// <summary>
+    /// Gets a value indicating whether the run's completion notification (<see cref="JobBuilder{T}.OnCompleted(IRunNotifier)"/>)
+    /// could not be delivered by this call: it stays pending in the checkpoint store, and the next run of the same RunKey
+    /// delivers it. The run is completed all the same.
+    /// </summary>
+    public bool NotificationPending { get; init; }
+
     /// <summary>Gets a value indicating whether the run completed (now or earlier) with no side effect in doubt.</summary>
     public bool Succeeded => Status == RunStatus.Completed;
 

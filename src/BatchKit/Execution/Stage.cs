@@ -15,6 +15,9 @@ internal abstract class Stage
 
     public abstract (object Reader, object Writer) CreateChannel(int capacity);
 
+    /// <summary>Returns how many chunks wait in <paramref name="input"/>, the channel this stage reads, for the <c>batchkit.queue.depth</c> gauge.</summary>
+    public abstract Func<int> InputQueueCount(object input);
+
     public abstract Task RunAsync(object input, object output, PartitionRuntime runtime, CancellationToken cancellationToken);
 }
 
@@ -30,6 +33,12 @@ internal abstract class Stage<TIn, TOut> : Stage
     {
         var channel = Channel.CreateBounded<Chunk<TOut>>(new BoundedChannelOptions(capacity) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true, SingleWriter = true });
         return (channel.Reader, channel.Writer);
+    }
+
+    public override Func<int> InputQueueCount(object input)
+    {
+        var reader = (ChannelReader<Chunk<TIn>>)input;
+        return () => reader.CanCount ? reader.Count : 0;
     }
 
     public override async Task RunAsync(object input, object output, PartitionRuntime runtime, CancellationToken cancellationToken)

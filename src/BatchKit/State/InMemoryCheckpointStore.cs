@@ -7,7 +7,7 @@ namespace BatchKit;
 /// Instances are thread-safe. Timestamps are kept to the millisecond, like <see cref="SqliteCheckpointStore"/>, so
 /// both stores return the same values.
 /// </remarks>
-public sealed class InMemoryCheckpointStore : ICheckpointStore
+public sealed partial class InMemoryCheckpointStore : ICheckpointStore
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, RunData> _runs = new(StringComparer.Ordinal);
@@ -400,6 +400,7 @@ public sealed class InMemoryCheckpointStore : ICheckpointStore
             foreach (var key in keys)
             {
                 _runs.Remove(key);
+                _notifications.Remove(key);
             }
 
             return ValueTask.FromResult<IReadOnlyList<string>>(keys);

@@ -9,6 +9,7 @@ public sealed partial class SqliteCheckpointStore
         "DELETE FROM run_attempts WHERE run_key = $k",
         "DELETE FROM partition_attempts WHERE run_key = $k",
         "DELETE FROM sla_results WHERE run_key = $k",
+        "DELETE FROM run_notifications WHERE run_key = $k",
     ];
 
     /// <inheritdoc/>

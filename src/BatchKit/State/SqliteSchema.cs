@@ -163,6 +163,17 @@ internal static class SqliteSchema
         UPDATE partition_plans SET barrier = (SELECT count(*) FROM plan_partitions p WHERE p.run_key = partition_plans.run_key AND p.partition_id LIKE 'extract-%');
         CREATE INDEX ix_partition_states_claim ON partition_states (run_key, status, lease_expires_at);
         """,
+        // Migration 6 — run completion notifications: one per run, pending until delivered_at is set.
+        """
+        CREATE TABLE run_notifications (
+            run_key      TEXT    NOT NULL PRIMARY KEY,
+            event_id     TEXT    NOT NULL,
+            payload      TEXT    NOT NULL,
+            created_at   INTEGER NOT NULL,
+            delivered_at INTEGER,
+            attempts     INTEGER NOT NULL,
+            last_error   TEXT);
+        """,
     ];
 
     // The tables of schema version 1: a file at version 0 that holds any other table belongs to another application.

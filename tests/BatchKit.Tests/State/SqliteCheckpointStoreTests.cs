@@ -86,13 +86,14 @@ public sealed class SqliteCheckpointStoreTests : CheckpointStoreContractTests, I
             ALTER TABLE partition_states DROP COLUMN lease_expires_at;
             ALTER TABLE partition_plans DROP COLUMN barrier;
             ALTER TABLE runs DROP COLUMN partition_epoch_floor;
+            DROP TABLE run_notifications;
             PRAGMA user_version = 4;
             """);
         Convert.ToInt32(Scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('run_attempts', 'partition_attempts', 'sla_results');")).Should().Be(3);
 
         await using var reopened = new SqliteCheckpointStore(DatabasePath, timeProvider: Time);
 
-        Convert.ToInt32(Scalar("PRAGMA user_version;")).Should().Be(5);
+        Convert.ToInt32(Scalar("PRAGMA user_version;")).Should().Be(6);
         (await reopened.GetPlanAsync(key.Value, default))!.Partitions.Should().Equal(Plan(2).Partitions);
         var (runLease, run) = await reopened.AcquireRunAsync(key, "worker-b", LeaseDuration, default);
         run.Status.Should().Be(RunStatus.Failed);
@@ -103,6 +104,30 @@ public sealed class SqliteCheckpointStoreTests : CheckpointStoreContractTests, I
         await reopened.CommitChunkAsync(claimed, Checkpoint(claimed.PartitionId, 10), [], default);
         (await reopened.GetCheckpointAsync(key.Value, claimed.PartitionId, default))!.RecordsRead.Should().Be(10);
         (await reopened.ListRunAttemptsAsync(key.Value, default)).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Constructor_FileAtPartitionLeaseSchemaVersion5_MigratesToNotificationsKeepingRuns()
+    {
+        // A file written before run completion notifications (schema 5).
+        var key = Key();
+        await using (var first = new SqliteCheckpointStore(DatabasePath, timeProvider: Time))
+        {
+            var (lease, _) = await first.AcquireRunAsync(key, "worker-a", LeaseDuration, default);
+            await first.SetRunStatusAsync(lease, RunStatus.Completed, null, release: true, default);
+        }
+
+        SqliteConnection.ClearAllPools();
+        Scalar("DROP TABLE run_notifications; PRAGMA user_version = 5;");
+
+        await using var reopened = new SqliteCheckpointStore(DatabasePath, timeProvider: Time);
+
+        Convert.ToInt32(Scalar("PRAGMA user_version;")).Should().Be(6);
+        (await reopened.GetRunAsync(key.Value, default))!.Status.Should().Be(RunStatus.Completed);
+        (await reopened.GetNotificationAsync(key.Value, default)).Should().BeNull("a run completed before notifications existed has none recorded");
+        var notification = new RunNotification(key.Value, key.Value + ":1", "{}", Time.GetUtcNow(), null, 0, null);
+        await reopened.SaveNotificationAsync(notification, default);
+        (await reopened.GetNotificationAsync(key.Value, default)).Should().Be(notification);
     }
 
     [Fact]
