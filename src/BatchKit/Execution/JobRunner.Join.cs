@@ -18,7 +18,14 @@ public sealed partial class JobRunner
         var store = run.Store;
         var runKey = run.RunKey;
         var (lease, record) = await AcquireRunLeaseAsync(run, cancellationToken).ConfigureAwait(false);
-        await store.CountRunAttemptAsync(lease, cancellationToken).ConfigureAwait(false);
+        // A join that finds nothing to do (completed, or doubts still unresolved) is not an attempt at the run.
+        var doubtsLeft = record.Status == RunStatus.CompletedWithDoubts && !options.Reprocess
+            && (await store.ListInDoubtEffectsAsync(runKey.Value, cancellationToken).ConfigureAwait(false)).Count > 0;
+        if (!doubtsLeft && !(record.Status == RunStatus.Completed && !options.Reprocess))
+        {
+            await store.CountRunAttemptAsync(lease, cancellationToken).ConfigureAwait(false);
+        }
+
         await run.Recorder.BeginAsync(lease, cancellationToken).ConfigureAwait(false);
         using var lost = new CancellationTokenSource();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lost.Token);
@@ -27,8 +34,7 @@ public sealed partial class JobRunner
         var released = false;
         try
         {
-            if (record.Status == RunStatus.CompletedWithDoubts && !options.Reprocess
-                && (await store.ListInDoubtEffectsAsync(runKey.Value, linked.Token).ConfigureAwait(false)).Count > 0)
+            if (doubtsLeft)
             {
                 // Until every doubt is resolved, running again could only repeat the same doubts.
                 await ReleaseAsync(store, lease, record, ref released).ConfigureAwait(false);
