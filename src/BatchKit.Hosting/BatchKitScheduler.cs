@@ -48,7 +48,13 @@ internal sealed class BatchKitScheduler(
             var last = await scheduleStore.GetLastOccurrenceAsync(entry.Name, stoppingToken).ConfigureAwait(false);
             if (last is { } claimed)
             {
-                await ResumeInterruptedAsync(entry, claimed, stoppingToken).ConfigureAwait(false);
+                // Only an occurrence claimed before this start can have been interrupted: one claimed since (by another
+                // host, in the moment between this host's start and its loop's first read) is that host's to run.
+                if (claimed <= _startedAt)
+                {
+                    await ResumeInterruptedAsync(entry, claimed, stoppingToken).ConfigureAwait(false);
+                }
+
                 await HandleMisfiresAsync(entry, schedule, claimed, cursor, stoppingToken).ConfigureAwait(false);
             }
 
