@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using BatchKit.Testing.Services;
 using BatchKit.Tests.Support;
 using Xunit.Abstractions;
 
@@ -11,7 +12,6 @@ namespace BatchKit.Samples.Tests;
 /// </summary>
 public sealed class NightlyAnalyticsStallTests(ITestOutputHelper output)
 {
-    private const int SigStop = 19;
     private const int SigCont = 18;
     private const string LeaseSeconds = "3";
 
@@ -52,7 +52,8 @@ public sealed class NightlyAnalyticsStallTests(ITestOutputHelper output)
                 continue;
             }
 
-            Kill(first.Id, SigStop).Should().Be(0);
+            // Outside a state write transaction: a process stopped inside one holds SQLite's file lock (see ProcessPause).
+            await ProcessPause.StopOutsideStateWriteAsync(first.Id, Path.ChangeExtension(warehouse, ".state.db"));
             output.WriteLine($"attempt {attempt}: paused the first process (pid {first.Id}) after {delay.TotalSeconds:F2} s");
             (int ExitCode, string Output, string Error) second;
             var paused = Stopwatch.StartNew();

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
+using BatchKit.Testing.Services;
 using BatchKit.Tests.Support;
 
 namespace BatchKit.Tests.Workers;
@@ -12,7 +13,6 @@ namespace BatchKit.Tests.Workers;
 public sealed partial class WorkerProcessTests
 {
     private const int SigCont = 18;
-    private const int SigStop = 19;
 
     [Theory]
     [InlineData(1)]
@@ -82,7 +82,8 @@ public sealed partial class WorkerProcessTests
                 await WaitUntilAsync(async () => (await HeldByAsync(observer, paused.Id)).Count == 2 && Partials(output).Any(f => new FileInfo(f).Length > 0), TimeSpan.FromSeconds(30));
             }
 
-            Kill(paused.Id, SigStop).Should().Be(0, "the worker was paused");
+            // Outside a state write transaction: a process stopped inside one holds SQLite's file lock (see ProcessPause).
+            await ProcessPause.StopOutsideStateWriteAsync(paused.Id, state);
             var taker = await TestHostProcess.RunAsync(Args());
             taker.ExitCode.Should().Be(0, taker.Output + taker.Error);
             taker.Output.Should().Contain("status=Completed");
