@@ -78,7 +78,7 @@ internal sealed class LiveProgress(IAnsiConsole console) : IProgress<RunProgress
         var header = string.Create(
             CultureInfo.InvariantCulture,
             $"[bold]{Markup.Escape(progress.RunKey.ToString())}[/]  {ProgressText.Time(progress.Elapsed)}  partitions [bold]{progress.CompletedPartitions}/{progress.Partitions.Count}[/] done, {progress.RunningPartitions} running{(progress.FailedPartitions > 0 ? $", [red]{progress.FailedPartitions} failed[/]" : string.Empty)}  read {progress.RecordsRead:N0}  {ProgressText.Rate(_estimator.RunRate)}/s  errors {Count(progress.Errors, "red")}  in-doubt {Count(progress.InDoubt, "yellow")}  eta {ProgressText.Eta(ProgressEstimator.RunRemaining(progress))}");
-        var table = new Table().Border(TableBorder.None).HideHeaders().Expand();
+        var table = new Table().Border(TableBorder.None).HideHeaders();
         table.AddColumn(new TableColumn("partition").NoWrap());
         table.AddColumn(new TableColumn("bar").NoWrap());
         table.AddColumn(new TableColumn("read").RightAligned().NoWrap());
