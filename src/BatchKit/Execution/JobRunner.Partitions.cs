@@ -82,14 +82,8 @@ public sealed partial class JobRunner
     }
 
     /// <summary>Mirrors a partition state this worker just wrote in the progress of <see cref="RunOptions.Progress"/>.</summary>
-    private static void Track(AttemptContext context, PartitionStatus status, bool local)
-    {
-        if (context.Progress is { } slot)
-        {
-            slot.Status = status;
-            slot.IsLocal = local;
-        }
-    }
+    private void Track(AttemptContext context, PartitionStatus status, bool local) =>
+        context.Progress?.Track(status, local, _job.TimeProvider.GetUtcNow());
 
     /// <summary>One attempt: returns <see langword="null"/> once the partition is completed (and its lease ended), or the failure.</summary>
     private async Task<Exception?> AttemptAsync(AttemptContext context, Partition partition, int total, PartitionAttempt? attemptRecord, ILogger executorLogger, Activity? span, CancellationToken cancellationToken)

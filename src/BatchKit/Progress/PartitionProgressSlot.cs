@@ -10,6 +10,7 @@ internal sealed class PartitionProgressSlot(int index, string id, long? expected
     private long _inDoubt;
     private int _status;
     private int _local;
+    private long _localAtTicks; // DateTimeOffset.MinValue until this worker writes a state
 
     public int Index { get; } = index;
 
@@ -26,6 +27,20 @@ internal sealed class PartitionProgressSlot(int index, string id, long? expected
     {
         get => Volatile.Read(ref _local) == 1;
         set => Volatile.Write(ref _local, value ? 1 : 0);
+    }
+
+    /// <summary>
+    /// Gets the time of the last partition state this worker wrote: a state read from the store that is older comes from
+    /// a read that raced with that write and is not taken.
+    /// </summary>
+    public DateTimeOffset LocalAt => new(Interlocked.Read(ref _localAtTicks), TimeSpan.Zero);
+
+    /// <summary>Mirrors a partition state this worker just wrote to the store.</summary>
+    public void Track(PartitionStatus status, bool local, DateTimeOffset at)
+    {
+        Status = status;
+        IsLocal = local;
+        Interlocked.Exchange(ref _localAtTicks, at.UtcTicks);
     }
 
     /// <summary>Publishes the partition's totals so far, the same ones its next checkpoint holds.</summary>

@@ -69,7 +69,7 @@ internal sealed class RunProgressTracker : IDisposable
     {
         foreach (var state in states)
         {
-            if (_byId.TryGetValue(state.PartitionId, out var slot) && !slot.IsLocal)
+            if (_byId.TryGetValue(state.PartitionId, out var slot) && !slot.IsLocal && state.UpdatedAt >= slot.LocalAt)
             {
                 slot.Status = state.Status;
             }
