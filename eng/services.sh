@@ -19,6 +19,7 @@ command -v radosgw >/dev/null || need+=(ceph-mon ceph-osd radosgw ceph-common)
 command -v chromium >/dev/null || need+=(chromium)
 /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || need+=(python3-aiosmtpd)
 command -v curl >/dev/null || need+=(curl)
+command -v tmux >/dev/null || need+=(tmux)
 if [ ${#need[@]} -gt 0 ]; then
   echo "services: installing ${need[*]}" >&2
   as_root apt-get update -qq

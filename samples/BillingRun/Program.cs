@@ -100,7 +100,8 @@ var job = Job.Create("billing-run")
 RunResult result;
 try
 {
-    result = await new JobRunner(job).RunAsync(RunParameters.Of("month", settings.Month), shutdown.Token);
+    // Progress: a bar per running partition on a terminal, a "progress run=..." line every 5 s when output is redirected.
+    result = await new JobRunner(job).RunWithConsoleProgressAsync(RunParameters.Of("month", settings.Month), shutdown.Token);
 }
 catch (OperationCanceledException) when (shutdown.IsRequested)
 {

@@ -48,7 +48,8 @@ using var shutdown = new GracefulShutdown();
 RunResult result;
 try
 {
-    result = await new JobRunner(job).RunAsync(RunParameters.Of("campaign", settings.Campaign), shutdown.Token);
+    // Progress: a bar per running partition on a terminal, a "progress run=..." line every 5 s when output is redirected.
+    result = await new JobRunner(job).RunWithConsoleProgressAsync(RunParameters.Of("campaign", settings.Campaign), shutdown.Token);
 }
 catch (OperationCanceledException) when (shutdown.IsRequested)
 {

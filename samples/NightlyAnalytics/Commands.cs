@@ -77,7 +77,7 @@ internal static class Commands
     {
         CommandLine.AllowOnly(options, JobOptionNames);
         var settings = ParseJobSettings(options);
-        return ExecuteAsync(settings, ct => NightlyJob.RunAsync(settings, ct));
+        return ExecuteAsync(settings, ct => NightlyJob.RunWithProgressAsync(settings, ct));
     }
 
     /// <summary>
@@ -179,7 +179,7 @@ internal static class Commands
         return settings;
     }
 
-    private static Task<int> ExecuteAsync(NightlyJobSettings settings) => ExecuteAsync(settings, ct => NightlyJob.RunAsync(settings, ct));
+    private static Task<int> ExecuteAsync(NightlyJobSettings settings) => ExecuteAsync(settings, ct => NightlyJob.RunWithProgressAsync(settings, ct));
 
     private static async Task<int> ExecuteAsync(NightlyJobSettings settings, Func<CancellationToken, Task<NightlyOutcome>> run)
     {

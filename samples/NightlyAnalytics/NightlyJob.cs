@@ -176,6 +176,16 @@ public static class NightlyJob
         ExecuteAsync(settings, (runner, parameters) => runner.RunAsync(parameters, cancellationToken), cancellationToken);
 
     /// <summary>
+    /// Runs the job as <see cref="RunAsync"/> does, showing its progress (BatchKit.Console): a bar per running partition
+    /// on a terminal, a <c>progress run=...</c> line every 5 seconds and a final one when the output is redirected.
+    /// </summary>
+    /// <param name="settings">The input, warehouse, date and tuning.</param>
+    /// <param name="cancellationToken">Stops the run at a chunk boundary.</param>
+    /// <returns>The run's result and the warehouse check.</returns>
+    public static Task<NightlyOutcome> RunWithProgressAsync(NightlyJobSettings settings, CancellationToken cancellationToken = default) =>
+        ExecuteAsync(settings, (runner, parameters) => runner.RunWithConsoleProgressAsync(parameters, cancellationToken), cancellationToken);
+
+    /// <summary>
     /// Runs one worker of a run that several processes share (through a PostgreSQL state, or a SQLite state on one
     /// machine), then checks the warehouse against the run's counts. Every worker returns the run's final status.
     /// </summary>

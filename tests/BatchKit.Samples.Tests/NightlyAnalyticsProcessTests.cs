@@ -31,6 +31,13 @@ public sealed class NightlyAnalyticsProcessTests(ITestOutputHelper output)
         summary["verified"].Should().Be("true");
         output.WriteLine($"uninterrupted run: {cleanSeconds:F1} s: {clean.Output.Trim()}");
 
+        // Redirected output: the run's progress as plain lines, the last with the run's counts (a shuffled run counts
+        // the records read by its extract partitions and the records written by its target partitions).
+        var progress = clean.Output.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("progress run=nightly-analytics(", StringComparison.Ordinal)).ToList();
+        progress.Should().NotBeEmpty("a redirected run writes progress lines");
+        progress[^1].Should().Contain($" Completed in ").And.Contain($"partitions {summary["partitions"]}/{summary["partitions"]} done")
+            .And.Contain($"read {summary["records_in"]}, written {summary["records_out"]}, errors {summary["errors"]}, in-doubt 0");
+
         var random = new Random(2026);
         var killedWhileRunning = 0; // first kills of a trial that interrupted a running process
         for (var trial = 0; trial < 4; trial++)

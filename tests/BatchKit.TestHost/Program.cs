@@ -20,6 +20,7 @@ try
         "worker" => await Modes.WorkerAsync(args2),
         "effects" => await Modes.EffectsAsync(args2),
         "dump" => await Modes.DumpAsync(args2),
+        "notify" => await Modes.NotifyAsync(args2),
         _ => throw new ArgumentException($"unknown mode '{args2.Mode}'"),
     };
 }
@@ -148,6 +149,28 @@ internal static class Modes
 
         Console.WriteLine($"status={result.Status} already={result.WasAlreadyCompleted} read={result.RecordsRead} written={result.RecordsWritten} errors={result.Errors}");
         return result.Succeeded ? 0 : 1;
+    }
+
+    /// <summary>
+    /// Runs a small job (--input, --state, --output) that notifies --webhook URL when the run completes
+    /// (<see cref="WebhookNotifier"/>, no retries, a 5-minute request timeout), and prints
+    /// <c>status=… already=… pending=…</c>. A test holds the delivery open and kills this process.
+    /// </summary>
+    public static async Task<int> NotifyAsync(Args args)
+    {
+        await using var store = StoreOf(args);
+        using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(5) };
+        var job = Job.Create("testhost-notify")
+            .ReadFrom(new JsonLinesSource<Item>())
+            .PartitionBy(Partitioners.Files(args["input"], "*.jsonl"))
+            .WriteTo(new JsonLinesSink<Item>(args["output"]))
+            .Configure(o => o.Retry.MaxRetries = 0)
+            .OnCompleted(new WebhookNotifier(http, new Uri(args["webhook"])))
+            .UseCheckpointStore(store)
+            .Build();
+        var result = await new JobRunner(job).RunAsync(RunParameters.Of("date", "2026-11-22"));
+        Console.WriteLine($"status={result.Status} already={result.WasAlreadyCompleted} pending={result.NotificationPending} read={result.RecordsRead} written={result.RecordsWritten}");
+        return result.Succeeded && !result.NotificationPending ? 0 : 1;
     }
 
     /// <summary>

@@ -24,6 +24,11 @@ internal static class TestServices
     /// <summary>The Python interpreter with aiosmtpd, for tests that start their own SMTP server.</summary>
     public static string SmtpPython => Require("BATCHKIT_SMTP_PYTHON", "SMTP (python3 with aiosmtpd)");
 
+    /// <summary>The tmux executable, for tests of terminal output (eng/services.sh installs it when it is missing).</summary>
+    public static string Tmux =>
+        Environment.GetEnvironmentVariable("PATH")?.Split(Path.PathSeparator).Select(d => Path.Combine(d, "tmux")).FirstOrDefault(File.Exists)
+        ?? throw new InvalidOperationException("tmux is not installed (no tmux on PATH). Run the suite with `bash eng/test.sh` or `bash eng/services.sh CMD...`, which install it, or `apt-get install tmux`.");
+
     private static string Require(string variable, string server) =>
         Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value
             ? value

@@ -83,6 +83,7 @@ internal sealed class CombiningExtractor<TSource, TIn, TPartial, TOut>(
                 }
 
                 runtime.Counters.Add(chunk.ReadCount, bad);
+                runtime.Progress?.Set(read, 0, errors, 0);
                 ErrorRate.ThrowIfExceeded(runtime, final: false);
             }
         }
@@ -104,6 +105,7 @@ internal sealed class CombiningExtractor<TSource, TIn, TPartial, TOut>(
         // As with the row shuffle, the completion records the one staging file the partition published (as its sink position).
         var done = new Checkpoint(runtime.Partition.Id, "extract", 0, read, routed, errors, 1, runtime.Job.TimeProvider.GetUtcNow());
         await runtime.Store.CommitChunkAsync(runtime.Lease, done, [], cancellationToken).ConfigureAwait(false);
+        runtime.Progress?.Set(read, routed, errors, 0);
         return new PartitionOutcome(read, routed, errors);
     }
 }

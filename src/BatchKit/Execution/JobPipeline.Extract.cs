@@ -39,6 +39,7 @@ internal sealed partial class JobPipeline<TSource, TSink>
                 {
                     read += bad;
                     runtime.Counters.Add(bad, bad);
+                    runtime.Progress?.Set(read, routed, errors, 0);
                     break;
                 }
 
@@ -51,6 +52,7 @@ internal sealed partial class JobPipeline<TSource, TSink>
                 read += n + bad;
                 routed += n;
                 runtime.Counters.Add(n + bad, bad);
+                runtime.Progress?.Set(read, routed, errors, 0);
                 cancellationToken.ThrowIfCancellationRequested();
             }
 
@@ -60,6 +62,7 @@ internal sealed partial class JobPipeline<TSource, TSink>
             // run can tell that some are missing, even when the partition's whole folder is gone.
             var done = new Checkpoint(runtime.Partition.Id, "extract", 0, read, routed, errors, 1, runtime.Job.TimeProvider.GetUtcNow());
             await runtime.Store.CommitChunkAsync(runtime.Lease, done, [], cancellationToken).ConfigureAwait(false);
+            runtime.Progress?.Set(read, routed, errors, 0);
             return new PartitionOutcome(read, routed, errors);
         }
     }

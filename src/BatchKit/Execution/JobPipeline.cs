@@ -124,6 +124,7 @@ internal sealed partial class JobPipeline<TSource, TSink>(
             StartOrdinal = checkpoint?.RecordsRead ?? 0,
             ErrorBudget = new ErrorBudget(runtime.Skip.MaxStoredErrorsPerPartition - Math.Min(checkpoint?.ErrorCount ?? 0, runtime.Skip.MaxStoredErrorsPerPartition)),
         };
+        runtime.Progress?.Set(checkpoint?.RecordsRead ?? 0, checkpoint?.RecordsWritten ?? 0, checkpoint?.ErrorCount ?? 0, checkpoint?.InDoubtCount ?? 0);
         var input = shuffle is null ? source : new StagingSource<TSource>(shuffle.Serializer, runtime.StagingDirectory, runtime.Plan);
 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -245,6 +246,7 @@ internal sealed partial class JobPipeline<TSource, TSink>(
 
                         Telemetry.CountChunk(runtime, chunk);
                         runtime.Counters.Add(IsShuffled ? 0 : chunk.ReadCount, chunk.ErrorCount); // shuffled input was counted by the extract stage
+                        runtime.Progress?.Set(read, written, errorCount, inDoubt);
                         ErrorRate.ThrowIfExceeded(runtime, final: false);
                     }
                 }

@@ -25,6 +25,7 @@ public sealed partial class JobRunner
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var states = await store.GetPartitionStatesAsync(run.RunKey.Value, cancellationToken).ConfigureAwait(false);
+                run.Progress?.Observe(states);
                 var gone = states.Select(s => s.LeaseOwner).OfType<string>().Distinct(StringComparer.Ordinal)
                     .Where(o => !string.Equals(o, run.Owner, StringComparison.Ordinal) && LocalProcessOwner.IsGone(o)).ToArray();
                 var claimed = false;
@@ -126,7 +127,10 @@ public sealed partial class JobRunner
         var heartbeat = guard.RunAsync();
         try
         {
-            var context = new AttemptContext(run.Store, lease, guard.Token, run.RunKey, partitions, run.Counters, run.SourceRetry!, run.SinkRetry!, run.StagingRoot);
+            var context = new AttemptContext(run.Store, lease, guard.Token, run.RunKey, partitions, run.Counters, run.SourceRetry!, run.SinkRetry!, run.StagingRoot)
+            {
+                Progress = run.Progress?.For(partition.Id),
+            };
             var failure = await RunWithAttemptsAsync(context, partition, attempts, linked.Token, cancellationToken).ConfigureAwait(false);
             run.CountProcessed();
             if (failure is not null)

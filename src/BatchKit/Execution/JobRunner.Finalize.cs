@@ -58,7 +58,7 @@ public sealed partial class JobRunner
                 return null;
             }
 
-            var totals = await TotalsAsync(store, runKey, partitions).ConfigureAwait(false);
+            var totals = await TotalsAsync(store, runKey, partitions, null).ConfigureAwait(false);
             ThrowIfBelowMinimum(runKey, totals.RecordsRead);
             ErrorRate.ThrowIfExceeded(_job, totals.RecordsRead, totals.Errors, final: true);
             await run.Recorder.GateAsync(partitions, totals.InDoubt > 0 ? RunStatus.CompletedWithDoubts : RunStatus.Completed, totals, _job.TimeProvider.GetElapsedTime(run.Started), linked.Token).ConfigureAwait(false);

@@ -27,6 +27,7 @@ public sealed partial class JobRunner
             try
             {
                 await context.Store.SetPartitionStateAsync(lease, new PartitionState(partition.Id, PartitionStatus.Running, total, null, time.GetUtcNow()), release: false, cancellationToken).ConfigureAwait(false);
+                Track(context, PartitionStatus.Running, local: true);
                 Log.PartitionStarted(executorLogger, _job.Name, partition.Id, total);
                 attemptRecord = await BeginPartitionAttemptAsync(context, partition, total).ConfigureAwait(false);
                 failure = await AttemptAsync(context, partition, total, attemptRecord, executorLogger, span, cancellationToken).ConfigureAwait(false);
@@ -35,17 +36,20 @@ public sealed partial class JobRunner
             {
                 EndPartitionSpan(span, started, "handed_back");
                 await HandBackAsync(context, partition, total).ConfigureAwait(false);
+                Track(context, PartitionStatus.Pending, local: false);
                 throw;
             }
             catch (Exception ex) when (ex is LeaseLostException or OperationCanceledException)
             {
                 EndPartitionSpan(span, started, "lease_lost");
+                Track(context, PartitionStatus.Running, local: false); // the worker that took it over runs it now
                 throw;
             }
 
             if (failure is null)
             {
                 EndPartitionSpan(span, started, "completed");
+                Track(context, PartitionStatus.Completed, local: false);
                 return null;
             }
 
@@ -55,6 +59,7 @@ public sealed partial class JobRunner
             var last = attempt >= options.MaxPartitionAttempts || !IsRetryable(failure);
             await context.Store.SetPartitionStateAsync(lease, new PartitionState(partition.Id, PartitionStatus.Failed, total, Describe(failure), time.GetUtcNow()), release: last, CancellationToken.None).ConfigureAwait(false);
             await EndPartitionAttemptAsync(context, attemptRecord, PartitionStatus.Failed, null, Describe(failure)).ConfigureAwait(false);
+            Track(context, PartitionStatus.Failed, local: !last);
             if (last)
             {
                 return new PartitionFailure(partition, failure, total);
@@ -70,10 +75,15 @@ public sealed partial class JobRunner
             catch (OperationCanceledException) when (workerToken.IsCancellationRequested)
             {
                 await HandBackAsync(context, partition, total).ConfigureAwait(false);
+                Track(context, PartitionStatus.Pending, local: false);
                 throw;
             }
         }
     }
+
+    /// <summary>Mirrors a partition state this worker just wrote in the progress of <see cref="RunOptions.Progress"/>.</summary>
+    private void Track(AttemptContext context, PartitionStatus status, bool local) =>
+        context.Progress?.Track(status, local, _job.TimeProvider.GetUtcNow());
 
     /// <summary>One attempt: returns <see langword="null"/> once the partition is completed (and its lease ended), or the failure.</summary>
     private async Task<Exception?> AttemptAsync(AttemptContext context, Partition partition, int total, PartitionAttempt? attemptRecord, ILogger executorLogger, Activity? span, CancellationToken cancellationToken)
@@ -91,6 +101,7 @@ public sealed partial class JobRunner
         var runtime = new PartitionRuntime(_job, context.Store, context.Lease, context.Fence, context.RunKey, partition, context.Plan, total, _job.Skip, context.SourceRetry, context.SinkRetry, context.Counters, executorLogger, context.StagingRoot)
         {
             Probe = probe,
+            Progress = context.Progress,
         };
         BatchKitDiagnostics.PartitionsActive.Add(1, BatchKitDiagnostics.Job(_job.Name));
         TelemetryRegistry.Add(probe);

@@ -113,6 +113,10 @@ public sealed partial class JobRunner
     {
         var time = _job.TimeProvider;
         var run = new WorkerRun(store, runKey, owner, worker?.LeaseDuration ?? _job.Options.LeaseDuration, worker ?? new WorkerOptions(), worker is not null, time.GetTimestamp(), StagingRoot(store), recorder);
+        if (options.Progress is { } progress)
+        {
+            run.Progress = new RunProgressTracker(runKey, progress, options.ProgressInterval, time, run.Started, _logger);
+        }
 
         using var timeout = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
         if (_job.Options.MaxDuration != Timeout.InfiniteTimeSpan)
@@ -132,6 +136,12 @@ public sealed partial class JobRunner
             }
 
             partitions = planned!;
+            if (run.Progress is { } tracker)
+            {
+                await tracker.PlanAsync(store, partitions, runCancellation.Token).ConfigureAwait(false);
+                tracker.Start();
+            }
+
             while (true)
             {
                 await WorkAsync(run, partitions, runCancellation.Token).ConfigureAwait(false);
@@ -159,6 +169,13 @@ public sealed partial class JobRunner
         finally
         {
             TelemetryRegistry.Remove(run.Counters);
+            if (run.Progress is { IsCompleted: false } tracker)
+            {
+                // The call stopped without a result (cancelled, or an exception it does not own): the last snapshot says so.
+                await tracker.CompleteAsync(cancellationToken.IsCancellationRequested ? RunStatus.Cancelled : RunStatus.Failed, null).ConfigureAwait(false);
+            }
+
+            run.Progress?.Dispose();
         }
     }
 
@@ -192,8 +209,19 @@ public sealed partial class JobRunner
 
     private async Task<RunResult> ResultAsync(WorkerRun run, IReadOnlyList<Partition> partitions, RunStatus status, Exception? exception, bool alreadyCompleted = false)
     {
-        var totals = await TotalsAsync(run.Store, run.RunKey, partitions).ConfigureAwait(false);
+        if (run.Progress is { } tracker)
+        {
+            await tracker.PlanAsync(run.Store, partitions, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        var totals = await TotalsAsync(run.Store, run.RunKey, partitions, run.Progress).ConfigureAwait(false);
         var elapsed = _job.TimeProvider.GetElapsedTime(run.Started);
+        if (run.Progress is { } final)
+        {
+            var states = partitions.Count == 0 ? [] : await run.Store.GetPartitionStatesAsync(run.RunKey.Value, CancellationToken.None).ConfigureAwait(false);
+            await final.CompleteAsync(status, states).ConfigureAwait(false);
+        }
+
         BatchKitDiagnostics.JobDuration.Record(elapsed.TotalSeconds, BatchKitDiagnostics.Tags(_job.Name, "batchkit.run.status", status.ToString()));
         Log.RunEnded(_logger, _job.Name, run.RunKey, status, totals.RecordsRead, totals.RecordsWritten, totals.Errors, elapsed);
         if (status is RunStatus.Failed or RunStatus.TimedOut)
@@ -216,13 +244,14 @@ public sealed partial class JobRunner
         };
     }
 
-    private static async Task<PartitionOutcome> TotalsAsync(ICheckpointStore store, RunKey runKey, IReadOnlyList<Partition> partitions)
+    private static async Task<PartitionOutcome> TotalsAsync(ICheckpointStore store, RunKey runKey, IReadOnlyList<Partition> partitions, RunProgressTracker? progress)
     {
         long read = 0, written = 0, errors = 0, inDoubt = 0;
         var shuffled = partitions.Any(StagingLayout.IsExtract);
         foreach (var partition in partitions)
         {
             var checkpoint = await store.GetCheckpointAsync(runKey.Value, partition.Id, CancellationToken.None).ConfigureAwait(false);
+            progress?.Settle(partition.Id, checkpoint);
             if (checkpoint is null)
             {
                 continue;
@@ -257,7 +286,11 @@ public sealed partial class JobRunner
     private sealed record PartitionFailure(Partition Partition, Exception Exception, int Attempts);
 
     /// <summary>What one partition attempt needs from its worker: the store, its lease and fencing token, the plan and the shared retry policies.</summary>
-    private sealed record AttemptContext(ICheckpointStore Store, PartitionLease Lease, FencingToken Fence, RunKey RunKey, IReadOnlyList<Partition> Plan, RunCounters Counters, ResiliencePipeline SourceRetry, ResiliencePipeline SinkRetry, string StagingRoot);
+    private sealed record AttemptContext(ICheckpointStore Store, PartitionLease Lease, FencingToken Fence, RunKey RunKey, IReadOnlyList<Partition> Plan, RunCounters Counters, ResiliencePipeline SourceRetry, ResiliencePipeline SinkRetry, string StagingRoot)
+    {
+        /// <summary>Gets the partition's progress for <see cref="RunOptions.Progress"/>, or <see langword="null"/> when none is reported.</summary>
+        public PartitionProgressSlot? Progress { get; init; }
+    }
 
     /// <summary>One worker's part in a run: its identity, lease duration and share, and what it saw and did.</summary>
     private sealed class WorkerRun(ICheckpointStore store, RunKey runKey, string owner, TimeSpan leaseDuration, WorkerOptions options, bool isWorker, long started, string stagingRoot, RunRecorder recorder)
@@ -298,6 +331,9 @@ public sealed partial class JobRunner
         public ResiliencePipeline? SourceRetry { get; set; }
 
         public ResiliencePipeline? SinkRetry { get; set; }
+
+        /// <summary>Gets or sets the progress of this call for <see cref="RunOptions.Progress"/>, or <see langword="null"/> when none is reported.</summary>
+        public RunProgressTracker? Progress { get; set; }
 
         public void CountProcessed() => Interlocked.Increment(ref _processed);
 

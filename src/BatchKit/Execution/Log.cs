@@ -20,6 +20,9 @@ public static partial class BatchKitEventId
     /// <summary>A run attempt ended failed or timed out (logged at Error with the failure, after <see cref="RunEnded"/>).</summary>
     public const int RunFailed = 1004;
 
+    /// <summary>The receiver of a run's progress (<see cref="RunOptions.Progress"/>) threw; it gets no more reports from this call, and the run goes on.</summary>
+    public const int ProgressReportFailed = 1005;
+
     /// <summary>A run's completion notification was delivered (<see cref="IRunNotifier"/>).</summary>
     public const int NotificationDelivered = 1200;
 
@@ -133,4 +136,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = BatchKitEventId.NotificationFailed, EventName = nameof(BatchKitEventId.NotificationFailed), Level = LogLevel.Warning, Message = "Job {JobName} run {RunKey}: completion notification {EventId} failed; it stays pending and the next run of this RunKey delivers it")]
     public static partial void NotificationFailed(ILogger logger, Exception exception, string jobName, RunKey runKey, string eventId);
+
+    [LoggerMessage(EventId = BatchKitEventId.ProgressReportFailed, EventName = nameof(BatchKitEventId.ProgressReportFailed), Level = LogLevel.Warning, Message = "Job {JobName} run {RunKey}: the progress receiver threw; it gets no more reports from this call, and the run goes on")]
+    public static partial void ProgressReportFailed(ILogger logger, Exception exception, string jobName, RunKey runKey);
 }

@@ -29,6 +29,9 @@ internal sealed record PartitionRuntime(
     /// <summary>Gets or initializes what the observable instruments read of this attempt (queues, last durable checkpoint).</summary>
     public PartitionProbe? Probe { get; init; }
 
+    /// <summary>Gets or initializes where this attempt publishes its totals for <see cref="RunOptions.Progress"/>, or <see langword="null"/> when none is reported.</summary>
+    public PartitionProgressSlot? Progress { get; init; }
+
     /// <summary>Gets or initializes the budget of error payloads this attempt may still store (<see cref="SkipOptions.MaxStoredErrorsPerPartition"/>).</summary>
     public ErrorBudget ErrorBudget { get; init; } = new(long.MaxValue);
 
