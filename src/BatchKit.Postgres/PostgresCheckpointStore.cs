@@ -41,6 +41,8 @@ public sealed partial class PostgresCheckpointStore : ICheckpointStore
     private readonly string _stages;
     private readonly string _errors;
     private readonly string _effects;
+    private readonly TimeSpan? _idleTimeout;
+    private long _longestLeaseTicks;
     private volatile bool _migrated;
     private bool _disposed;
 
@@ -89,6 +91,7 @@ public sealed partial class PostgresCheckpointStore : ICheckpointStore
         }
 
         _timeProvider = timeProvider ?? TimeProvider.System;
+        _idleTimeout = options.IdleInTransactionTimeout;
         Schema = options.Schema;
         _server = Pg.Describe(_dataSource);
         var s = Pg.Quote(Schema) + ".";
@@ -160,6 +163,7 @@ public sealed partial class PostgresCheckpointStore : ICheckpointStore
     {
         ArgumentNullException.ThrowIfNull(lease);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(leaseDuration, TimeSpan.Zero);
+        SawLease(leaseDuration);
         return RunAsync(async connection => await ExecuteAsync(
             connection,
             $"UPDATE {_runs} SET lease_expires_at = @expires WHERE run_key = @k AND lease_owner = @owner AND lease_epoch = @epoch",
@@ -299,6 +303,7 @@ public sealed partial class PostgresCheckpointStore : ICheckpointStore
         ArgumentNullException.ThrowIfNull(runKey);
         ArgumentException.ThrowIfNullOrWhiteSpace(owner);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(leaseDuration, TimeSpan.Zero);
+        SawLease(leaseDuration);
         return InTransactionAsync(
             async connection =>
             {
@@ -411,11 +416,35 @@ public sealed partial class PostgresCheckpointStore : ICheckpointStore
         }
     }
 
+    /// <summary>Tells whether a connection of <paramref name="dataSource"/> reaches this store's database as the store's user (the same data source, or the same host, port, database and user).</summary>
+    internal bool SharesDatabaseWith(NpgsqlDataSource dataSource) => Pg.SameDatabase(dataSource, _dataSource);
+
+    /// <summary>Gets how long a transaction of the store may sit idle before the server ends its session: the option, or the longest lease the store was asked to grant.</summary>
+    internal TimeSpan IdleInTransactionTimeout => _idleTimeout ?? TimeSpan.FromTicks(Interlocked.Read(ref _longestLeaseTicks));
+
+    // Remembers the longest lease granted, from which the idle-in-transaction timeout is derived.
+    private void SawLease(TimeSpan duration)
+    {
+        var ticks = duration.Ticks;
+        var seen = Interlocked.Read(ref _longestLeaseTicks);
+        while (ticks > seen)
+        {
+            var previous = Interlocked.CompareExchange(ref _longestLeaseTicks, ticks, seen);
+            if (previous == seen)
+            {
+                return;
+            }
+
+            seen = previous;
+        }
+    }
+
     private ValueTask<T> InTransactionAsync<T>(Func<NpgsqlConnection, Task<T>> work, CancellationToken cancellationToken) =>
         RunAsync(
             async connection =>
             {
                 await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                await Pg.LimitIdleInTransactionAsync(connection, IdleInTransactionTimeout, cancellationToken).ConfigureAwait(false);
                 var result = await work(connection).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return result;
