@@ -33,6 +33,7 @@ public sealed partial class PostgresCheckpointStore : ICheckpointStore
     private readonly TimeProvider _timeProvider;
     private readonly string _server;
     private readonly SemaphoreSlim _migrateGate = new(1, 1);
+    private readonly SemaphoreSlim _budget;
     private readonly string _runs;
     private readonly string _plans;
     private readonly string _planPartitions;
@@ -92,6 +93,12 @@ public sealed partial class PostgresCheckpointStore : ICheckpointStore
 
         _timeProvider = timeProvider ?? TimeProvider.System;
         _idleTimeout = options.IdleInTransactionTimeout;
+        if (options.MaxConnections < 1)
+        {
+            throw new ArgumentException($"MaxConnections of the PostgreSQL state store must be at least 1, found {options.MaxConnections}.", nameof(options));
+        }
+
+        _budget = new SemaphoreSlim(options.MaxConnections, options.MaxConnections);
         Schema = options.Schema;
         _server = Pg.Describe(_dataSource);
         var s = Pg.Quote(Schema) + ".";
@@ -128,6 +135,7 @@ public sealed partial class PostgresCheckpointStore : ICheckpointStore
                 return;
             }
 
+            await _budget.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
                 await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -136,6 +144,10 @@ public sealed partial class PostgresCheckpointStore : ICheckpointStore
             catch (NpgsqlException e) when (!cancellationToken.IsCancellationRequested)
             {
                 throw Failure("create or upgrade its tables", e);
+            }
+            finally
+            {
+                _budget.Release();
             }
 
             _migrated = true;
@@ -398,6 +410,9 @@ public sealed partial class PostgresCheckpointStore : ICheckpointStore
         var started = Stopwatch.GetTimestamp();
         for (var attempt = 0; ; attempt++)
         {
+            // The connection budget is held for one try, not across the backoff.
+            TimeSpan delay;
+            await _budget.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
                 await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -405,14 +420,19 @@ public sealed partial class PostgresCheckpointStore : ICheckpointStore
             }
             catch (NpgsqlException e) when (!cancellationToken.IsCancellationRequested && Transient.Is(e) && Stopwatch.GetElapsedTime(started) < TransientRetryWindow)
             {
-                // Waiting on the server, not on the store's clock (which tests may freeze): real time.
-                var delay = TimeSpan.FromMilliseconds(Math.Min(2000, 50 << Math.Min(attempt, 6)));
-                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                delay = TimeSpan.FromMilliseconds(Math.Min(2000, 50 << Math.Min(attempt, 6)));
             }
             catch (NpgsqlException e) when (!cancellationToken.IsCancellationRequested)
             {
                 throw Failure("complete a call", e);
             }
+            finally
+            {
+                _budget.Release();
+            }
+
+            // Waiting on the server, not on the store's clock (which tests may freeze): real time.
+            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
         }
     }
 

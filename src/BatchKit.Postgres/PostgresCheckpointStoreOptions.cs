@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Npgsql;
 
 namespace BatchKit.Postgres;
@@ -25,4 +26,12 @@ public sealed class PostgresCheckpointStoreOptions
     /// </summary>
     /// <value>The default value is <see langword="null"/>: the longest lease the store was asked to grant (at least a second), so a paused worker's locks last no longer than its lease.</value>
     public TimeSpan? IdleInTransactionTimeout { get; set; }
+
+    /// <summary>
+    /// Gets or sets how many connections the store's calls use at most at once (claims, heartbeats, checkpoints of all
+    /// the partitions of the jobs using this instance); further calls wait for a free one.
+    /// </summary>
+    /// <value>The default value is 10.</value>
+    [Range(1, 1000)]
+    public int MaxConnections { get; set; } = 10;
 }
