@@ -37,7 +37,8 @@ internal static class Fleet
             var latencies = new ConcurrentBag<double>();
             long writes = 0;
             var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var builder = new NpgsqlConnectionStringBuilder(db.ConnectionString) { MaxPoolSize = 1, MinPoolSize = 1 };
+            // A generous command timeout: on a loaded machine a claim can wait on the server's CPU for longer than Npgsql's 30 s.
+            var builder = new NpgsqlConnectionStringBuilder(db.ConnectionString) { MaxPoolSize = 1, MinPoolSize = 1, CommandTimeout = 300 };
             var tasks = Enumerable.Range(0, workers).Select(w => Task.Run(async () =>
             {
                 await using var dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
