@@ -82,6 +82,34 @@ public sealed class PostgresExactlyOnceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RunAsync_RejectedRecords_AreStoredWithTheChunksCheckpoint_AlsoForAChunkWithNoRowLeft()
+    {
+        await using var store = Store();
+        await using var sink = Sink();
+        var orders = PostgresSinkTests.Orders(0, 1_000);
+        var job = Job.Create("orders-once")
+            .ReadFrom(EnumerableSource<Order>.FromList(orders))
+            .PartitionBy(Partitioners.RowRanges(orders.Length, 500))
+            .Validate(o => o.Id % 10 == 3 || o.Id is >= 600 and < 700 ? "rejected" : null)
+            .WriteTo(sink)
+            .WithCommitInterval(100)
+            .Configure(o => o.MaxErrorRate = 1)
+            .UseCheckpointStore(store)
+            .Build();
+
+        var result = await new JobRunner(job).RunAsync(RunParameters.Of("date", "2025-03-01"));
+
+        result.Succeeded.Should().BeTrue(result.Exception?.ToString());
+        var expected = orders.Where(o => !(o.Id % 10 == 3 || o.Id is >= 600 and < 700)).Select(o => o.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        (await _schema.RowsAsync($"SELECT id FROM {Quoted} ORDER BY id")).Should().Equal(expected);
+        (await store.QueryErrorsAsync(new ErrorQuery(result.RunKey.Value, Limit: 1_000), default)).Should().HaveCount(1_000 - expected.Count);
+        (await _schema.RowsAsync($"SELECT partition_id, records_read, records_written, error_count FROM \"{State}\".checkpoints ORDER BY partition_id"))
+            .Should().Equal($"{Partition(0)}|500|450|50", $"{Partition(1)}|500|360|140");
+    }
+
+    private static string Partition(int index) => Partitioners.RowRanges(1_000, 500).PlanAsync(new PartitionPlanContext(new RunKey("x", RunParameters.Of("x", 1))), default).AsTask().Result[index].Id;
+
+    [Fact]
     public async Task RunAsync_CheckpointSeparate_ChunksCommitInTransactionsOfTheirOwn()
     {
         // The control of the test above: with the option off, no chunk shares a transaction with a checkpoint.
