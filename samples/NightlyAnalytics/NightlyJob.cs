@@ -65,7 +65,7 @@ public static class NightlyJob
                 .HasKey(x => x.EventDate, x => x.UserId, x => x.EventType, x => x.Hour);
             return new PostgresSink<DailyAggregate>(pgMapping, new PostgresSinkOptions
             {
-                ConnectionString = settings.PostgresConnectionString(settings.WarehousePath),
+                ConnectionString = NightlyJobSettings.PostgresConnectionString(settings.WarehousePath),
                 Disposition = settings.WriteDisposition,
                 CreateTable = true,
                 MaxConnections = Math.Max(2, settings.Parallelism),
@@ -99,7 +99,7 @@ public static class NightlyJob
     {
         ArgumentNullException.ThrowIfNull(settings);
         return settings.StateIsPostgres
-            ? new PostgresCheckpointStore(new PostgresCheckpointStoreOptions { ConnectionString = settings.PostgresConnectionString(settings.ResolvedStatePath) })
+            ? new PostgresCheckpointStore(new PostgresCheckpointStoreOptions { ConnectionString = NightlyJobSettings.PostgresConnectionString(settings.ResolvedStatePath) })
             : new SqliteCheckpointStore(settings.ResolvedStatePath);
     }
 
@@ -260,7 +260,7 @@ public static class NightlyJob
             return ReadWarehouseTotals(settings.ConnectionString, settings.Date);
         }
 
-        await using var connection = new NpgsqlConnection(settings.PostgresConnectionString(settings.WarehousePath));
+        await using var connection = new NpgsqlConnection(NightlyJobSettings.PostgresConnectionString(settings.WarehousePath));
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = new NpgsqlCommand(
             $"SELECT CASE WHEN to_regclass('{TableName}') IS NULL THEN NULL ELSE 1 END", connection);

@@ -105,25 +105,13 @@ public sealed class NightlyJobSettings
     public static string ToNpgsql(string value) => PostgresUrl.ToConnectionString(value);
 
     /// <summary>
-    /// Returns the Npgsql connection string for the state or the warehouse, with the server told to end a session
-    /// that sits idle inside a transaction for longer than the lease (<c>idle_in_transaction_session_timeout</c>).
+    /// Returns the Npgsql connection string for the state or the warehouse. The PostgreSQL store and sink bound each of
+    /// their transactions by the lease (<c>idle_in_transaction_session_timeout</c>), so a paused worker's open
+    /// transaction is ended by the server instead of blocking the worker that takes its partition over.
     /// </summary>
     /// <param name="value">The connection string or URL.</param>
     /// <returns>The Npgsql connection string.</returns>
-    /// <remarks>
-    /// A worker paused (SIGSTOP, a frozen VM) between two statements of a transaction keeps that transaction's row
-    /// locks: the lock on the partition's state row or on its fence row would block the worker that takes the
-    /// partition over. The server ends such a session once it has been idle in its transaction for a lease, which
-    /// rolls it back and frees the locks; the paused worker, when it wakes, finds its connection closed and its lease
-    /// gone, and writes nothing.
-    /// </remarks>
-    public string PostgresConnectionString(string value)
-    {
-        var builder = new Npgsql.NpgsqlConnectionStringBuilder(ToNpgsql(value));
-        var timeout = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"-c idle_in_transaction_session_timeout={(long)Math.Max(1000, LeaseDuration.TotalMilliseconds)}");
-        builder.Options = string.IsNullOrWhiteSpace(builder.Options) ? timeout : builder.Options + " " + timeout;
-        return builder.ConnectionString;
-    }
+    public static string PostgresConnectionString(string value) => ToNpgsql(value);
 
     private static string Describe(string value) => IsPostgres(value) ? PostgresUrl.Describe(value) : Path.GetFullPath(value);
 }

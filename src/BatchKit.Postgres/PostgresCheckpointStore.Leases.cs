@@ -17,6 +17,7 @@ public sealed partial class PostgresCheckpointStore
         ArgumentNullException.ThrowIfNull(claim);
         ArgumentException.ThrowIfNullOrWhiteSpace(claim.Owner, nameof(claim));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(claim.LeaseDuration, TimeSpan.Zero, nameof(claim));
+        SawLease(claim.LeaseDuration);
         var gone = claim.GoneOwners.ToArray();
         return InTransactionAsync<PartitionLease?>(
             async connection =>
@@ -70,6 +71,7 @@ public sealed partial class PostgresCheckpointStore
     {
         ArgumentNullException.ThrowIfNull(lease);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(leaseDuration, TimeSpan.Zero);
+        SawLease(leaseDuration);
         return RunAsync(
             async connection => await ExecuteAsync(
                 connection,

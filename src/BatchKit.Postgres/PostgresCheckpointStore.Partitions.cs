@@ -131,6 +131,21 @@ public sealed partial class PostgresCheckpointStore
             cancellationToken);
     }
 
+    /// <summary>
+    /// Writes a chunk's checkpoint and error records in the caller's transaction (a <see cref="PostgresSink{T}"/> on
+    /// the same database commits them with the chunk), checking the partition lease there as <see cref="CommitChunkAsync"/>
+    /// does and locking the partition's row until the caller commits.
+    /// </summary>
+    /// <exception cref="LeaseLostException">The lease no longer holds the partition; the caller must roll back.</exception>
+    internal async Task CommitChunkInAsync(NpgsqlConnection connection, PartitionLease lease, Checkpoint checkpoint, IReadOnlyList<ErrorRecord> errors, CancellationToken cancellationToken)
+    {
+        StateStoreText.ValidatePartition(lease, checkpoint.PartitionId);
+        StateStoreText.ValidateErrors(lease, errors);
+        await EnsurePartitionLeaseAsync(connection, lease, cancellationToken).ConfigureAwait(false);
+        await UpsertCheckpointAsync(connection, lease.RunKey, checkpoint, cancellationToken).ConfigureAwait(false);
+        await InsertErrorsAsync(connection, lease.RunKey, errors, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <inheritdoc/>
     public ValueTask ClearCheckpointAsync(PartitionLease lease, CancellationToken cancellationToken) =>
         WriteAsync(

@@ -33,6 +33,7 @@ public sealed partial class PostgresCheckpointStore : ICheckpointStore
     private readonly TimeProvider _timeProvider;
     private readonly string _server;
     private readonly SemaphoreSlim _migrateGate = new(1, 1);
+    private readonly SemaphoreSlim _budget;
     private readonly string _runs;
     private readonly string _plans;
     private readonly string _planPartitions;
@@ -41,6 +42,8 @@ public sealed partial class PostgresCheckpointStore : ICheckpointStore
     private readonly string _stages;
     private readonly string _errors;
     private readonly string _effects;
+    private readonly TimeSpan? _idleTimeout;
+    private long _longestLeaseTicks;
     private volatile bool _migrated;
     private bool _disposed;
 
@@ -89,6 +92,13 @@ public sealed partial class PostgresCheckpointStore : ICheckpointStore
         }
 
         _timeProvider = timeProvider ?? TimeProvider.System;
+        _idleTimeout = options.IdleInTransactionTimeout;
+        if (options.MaxConnections < 1)
+        {
+            throw new ArgumentException($"MaxConnections of the PostgreSQL state store must be at least 1, found {options.MaxConnections}.", nameof(options));
+        }
+
+        _budget = new SemaphoreSlim(options.MaxConnections, options.MaxConnections);
         Schema = options.Schema;
         _server = Pg.Describe(_dataSource);
         var s = Pg.Quote(Schema) + ".";
@@ -125,6 +135,7 @@ public sealed partial class PostgresCheckpointStore : ICheckpointStore
                 return;
             }
 
+            await _budget.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
                 await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -133,6 +144,10 @@ public sealed partial class PostgresCheckpointStore : ICheckpointStore
             catch (NpgsqlException e) when (!cancellationToken.IsCancellationRequested)
             {
                 throw Failure("create or upgrade its tables", e);
+            }
+            finally
+            {
+                _budget.Release();
             }
 
             _migrated = true;
@@ -160,6 +175,7 @@ public sealed partial class PostgresCheckpointStore : ICheckpointStore
     {
         ArgumentNullException.ThrowIfNull(lease);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(leaseDuration, TimeSpan.Zero);
+        SawLease(leaseDuration);
         return RunAsync(async connection => await ExecuteAsync(
             connection,
             $"UPDATE {_runs} SET lease_expires_at = @expires WHERE run_key = @k AND lease_owner = @owner AND lease_epoch = @epoch",
@@ -299,6 +315,7 @@ public sealed partial class PostgresCheckpointStore : ICheckpointStore
         ArgumentNullException.ThrowIfNull(runKey);
         ArgumentException.ThrowIfNullOrWhiteSpace(owner);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(leaseDuration, TimeSpan.Zero);
+        SawLease(leaseDuration);
         return InTransactionAsync(
             async connection =>
             {
@@ -393,6 +410,9 @@ public sealed partial class PostgresCheckpointStore : ICheckpointStore
         var started = Stopwatch.GetTimestamp();
         for (var attempt = 0; ; attempt++)
         {
+            // The connection budget is held for one try, not across the backoff.
+            TimeSpan delay;
+            await _budget.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
                 await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -400,14 +420,42 @@ public sealed partial class PostgresCheckpointStore : ICheckpointStore
             }
             catch (NpgsqlException e) when (!cancellationToken.IsCancellationRequested && Transient.Is(e) && Stopwatch.GetElapsedTime(started) < TransientRetryWindow)
             {
-                // Waiting on the server, not on the store's clock (which tests may freeze): real time.
-                var delay = TimeSpan.FromMilliseconds(Math.Min(2000, 50 << Math.Min(attempt, 6)));
-                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                delay = TimeSpan.FromMilliseconds(Math.Min(2000, 50 << Math.Min(attempt, 6)));
             }
             catch (NpgsqlException e) when (!cancellationToken.IsCancellationRequested)
             {
                 throw Failure("complete a call", e);
             }
+            finally
+            {
+                _budget.Release();
+            }
+
+            // Waiting on the server, not on the store's clock (which tests may freeze): real time.
+            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Tells whether a connection of <paramref name="dataSource"/> reaches this store's database as the store's user (the same data source, or the same host, port, database and user).</summary>
+    internal bool SharesDatabaseWith(NpgsqlDataSource dataSource) => Pg.SameDatabase(dataSource, _dataSource);
+
+    /// <summary>Gets how long a transaction of the store may sit idle before the server ends its session: the option, or the longest lease the store was asked to grant.</summary>
+    internal TimeSpan IdleInTransactionTimeout => _idleTimeout ?? TimeSpan.FromTicks(Interlocked.Read(ref _longestLeaseTicks));
+
+    // Remembers the longest lease granted, from which the idle-in-transaction timeout is derived.
+    private void SawLease(TimeSpan duration)
+    {
+        var ticks = duration.Ticks;
+        var seen = Interlocked.Read(ref _longestLeaseTicks);
+        while (ticks > seen)
+        {
+            var previous = Interlocked.CompareExchange(ref _longestLeaseTicks, ticks, seen);
+            if (previous == seen)
+            {
+                return;
+            }
+
+            seen = previous;
         }
     }
 
@@ -416,6 +464,7 @@ public sealed partial class PostgresCheckpointStore : ICheckpointStore
             async connection =>
             {
                 await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                await Pg.LimitIdleInTransactionAsync(connection, IdleInTransactionTimeout, cancellationToken).ConfigureAwait(false);
                 var result = await work(connection).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return result;

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Npgsql;
 
 namespace BatchKit.Postgres;
@@ -16,4 +17,21 @@ public sealed class PostgresCheckpointStoreOptions
     /// <summary>Gets or sets the PostgreSQL schema that holds the store's tables; it is created when absent.</summary>
     /// <value>The default value is <c>batchkit</c>.</value>
     public string Schema { get; set; } = "batchkit";
+
+    /// <summary>
+    /// Gets or sets how long a transaction of the store may sit idle (a process paused between two of its statements)
+    /// before the server ends the session and rolls the transaction back, releasing its row locks
+    /// (<c>idle_in_transaction_session_timeout</c>, set for each transaction); <see cref="TimeSpan.Zero"/> leaves the
+    /// server's setting alone.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: the longest lease the store was asked to grant (at least a second), so a paused worker's locks last no longer than its lease.</value>
+    public TimeSpan? IdleInTransactionTimeout { get; set; }
+
+    /// <summary>
+    /// Gets or sets how many connections the store's calls use at most at once (claims, heartbeats, checkpoints of all
+    /// the partitions of the jobs using this instance); further calls wait for a free one.
+    /// </summary>
+    /// <value>The default value is 10.</value>
+    [Range(1, 1000)]
+    public int MaxConnections { get; set; } = 10;
 }

@@ -33,4 +33,14 @@ public sealed class PostgresSinkOptions
     /// <value>The default value is 10.</value>
     [Range(1, 1000)]
     public int MaxConnections { get; set; } = 10;
+
+    /// <summary>
+    /// Gets or sets a value indicating whether the sink writes each chunk's checkpoint in the transaction that merges
+    /// the chunk, when the job's checkpoint store is a <see cref="PostgresCheckpointStore"/> on the same database: the
+    /// same <see cref="NpgsqlDataSource"/>, or connection strings naming the same host, port, database and user name.
+    /// The transaction then also checks the partition lease (owner and epoch) in the store, so a chunk and its
+    /// checkpoint commit together or not at all: exactly once, not merely idempotent.
+    /// </summary>
+    /// <value>The default value is <see langword="true"/>. With <see langword="false"/>, or a store elsewhere, the checkpoint is a transaction of the store's own, after the chunk's.</value>
+    public bool CommitCheckpointWithChunk { get; set; } = true;
 }

@@ -20,6 +20,32 @@ public sealed class PostgresCheckpointStoreTests : IAsyncLifetime
         new(new PostgresCheckpointStoreOptions { DataSource = dataSource ?? _schema.DataSource, Schema = _schema.Name }, _time);
 
     [Fact]
+    public async Task Calls_ManyPartitionsAtOnce_NeverUseMoreThanMaxConnections()
+    {
+        // Pooled connections stay open once made, so the backends under the data source's application name are the
+        // most connections the store ever held at once.
+        var name = "bk-budget-" + _schema.Name;
+        await using var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(_schema.ConnectionString) { ApplicationName = name }.ConnectionString);
+        await using var store = new PostgresCheckpointStore(new PostgresCheckpointStoreOptions { DataSource = dataSource, Schema = _schema.Name, MaxConnections = 2 }, _time);
+        var (run, _) = await store.AcquireRunAsync(Key, "planner", Lease, default);
+        await store.SavePlanAsync(run, new PartitionPlan("fp", Enumerable.Range(0, 16).Select(i => new Partition(i, "p" + i, "x")).ToList()), default);
+        var leases = new List<PartitionLease>();
+        for (var i = 0; i < 16; i++)
+        {
+            leases.Add((await store.ClaimPartitionAsync(new PartitionClaim(Key.Value, "worker", Lease), default))!);
+        }
+
+        await Task.WhenAll(leases.SelectMany(lease => Enumerable.Range(1, 4).Select(c => Task.Run(async () =>
+        {
+            await store.CommitChunkAsync(lease, new Checkpoint(lease.PartitionId, "sink", c, c, c, 0, c, _time.GetUtcNow()), [], default);
+            await store.RenewPartitionLeaseAsync(lease, Lease, default);
+        }))));
+
+        (await _schema.ScalarAsync<long>($"SELECT count(*) FROM pg_stat_activity WHERE application_name = '{name}'")).Should().BeInRange(1, 2);
+        (await _schema.ScalarAsync<long>($"SELECT count(*) FROM \"{_schema.Name}\".checkpoints WHERE records_read > 0")).Should().Be(16);
+    }
+
+    [Fact]
     public async Task MigrateAsync_NewSchema_CreatesTablesAndRecordsVersion()
     {
         await using var store = Store();

@@ -46,6 +46,51 @@ internal static class Pg
         }
     }
 
+    /// <summary>
+    /// Tells whether two data sources reach the same database as the same user: the same instance, or connection
+    /// strings naming the same host (ignoring case), port, database and user name.
+    /// </summary>
+    public static bool SameDatabase(NpgsqlDataSource a, NpgsqlDataSource b)
+    {
+        if (ReferenceEquals(a, b))
+        {
+            return true;
+        }
+
+        try
+        {
+            var x = new NpgsqlConnectionStringBuilder(a.ConnectionString);
+            var y = new NpgsqlConnectionStringBuilder(b.ConnectionString);
+            return !string.IsNullOrEmpty(x.Host)
+                && string.Equals(x.Host, y.Host, StringComparison.OrdinalIgnoreCase)
+                && x.Port == y.Port
+                && string.Equals(x.Username, y.Username, StringComparison.Ordinal)
+                && string.Equals(x.Database ?? x.Username, y.Database ?? y.Username, StringComparison.Ordinal);
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Tells the server to end this session, rolling its transaction back, when it sits idle inside the transaction
+    /// for longer than <paramref name="timeout"/> (at least a second): a process paused (SIGSTOP, a frozen VM) between
+    /// two statements would otherwise keep its row locks, and block the worker that takes its lease over. Call it right
+    /// after BEGIN; it applies to this transaction only (<c>SET LOCAL</c>). Nothing is set for a zero timeout.
+    /// </summary>
+    public static async Task LimitIdleInTransactionAsync(NpgsqlConnection connection, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (timeout <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        var milliseconds = (long)Math.Max(1000, Math.Min(int.MaxValue, timeout.TotalMilliseconds));
+        await using var command = new NpgsqlCommand(string.Create(CultureInfo.InvariantCulture, $"SET LOCAL idle_in_transaction_session_timeout = {milliseconds}"), connection);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Reads a text column that may be NULL.</summary>
     public static string? GetStringOrNull(this NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 

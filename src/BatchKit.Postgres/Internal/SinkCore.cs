@@ -29,6 +29,7 @@ internal sealed class SinkCore<T> : IDisposable
         Disposition = options.Disposition;
         Slice = options.Slice;
         _createTable = options.CreateTable;
+        CommitCheckpointWithChunk = options.CommitCheckpointWithChunk;
         Budget = new SemaphoreSlim(options.MaxConnections, options.MaxConnections);
         FenceTable = Pg.QuoteQualified(map.Table + "__bk_fence");
         StagingTable = Pg.QuoteQualified(map.Table + "__bk_stage");
@@ -42,6 +43,25 @@ internal sealed class SinkCore<T> : IDisposable
     public WriteDisposition Disposition { get; }
 
     public Func<SinkContext, PostgresSlice>? Slice { get; }
+
+    /// <summary>Gets a value indicating whether chunks are committed with their checkpoint when the store shares the database.</summary>
+    public bool CommitCheckpointWithChunk { get; }
+
+    /// <summary>Begins a transaction whose session the server ends once it sits idle in it for longer than the attempt's lease.</summary>
+    public static async ValueTask<NpgsqlTransaction> BeginAsync(NpgsqlConnection connection, SinkContext context, CancellationToken cancellationToken)
+    {
+        var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await Pg.LimitIdleInTransactionAsync(connection, context.Fence.LeaseDuration, cancellationToken).ConfigureAwait(false);
+            return transaction;
+        }
+        catch
+        {
+            await transaction.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
 
     /// <summary>Gets the connection budget of the sink's writers.</summary>
     public SemaphoreSlim Budget { get; }
@@ -92,7 +112,7 @@ internal sealed class SinkCore<T> : IDisposable
 
             await using var lease = await OpenAsync(cancellationToken).ConfigureAwait(false);
             var connection = lease.Connection;
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using var transaction = await BeginAsync(connection, context, cancellationToken).ConfigureAwait(false);
             await ExecuteAsync(connection, "SELECT pg_advisory_xact_lock(hashtext(@bk_name))", cancellationToken, ("bk_name", "batchkit-sink:" + Map.Table)).ConfigureAwait(false);
             if (_createTable)
             {

@@ -8,7 +8,7 @@ namespace BatchKit.Postgres.Internal;
 /// point before COMMIT leaves nothing behind; a commit whose outcome is unknown is repeated by a writer opened at the
 /// previous position, which the ordinal guards make harmless.
 /// </summary>
-internal sealed class SinkWriter<T> : ISinkWriter<T>
+internal sealed class SinkWriter<T> : ICheckpointingSinkWriter<T>
 {
     private const string Stage = "bk_stage";
 
@@ -42,20 +42,39 @@ internal sealed class SinkWriter<T> : ISinkWriter<T>
         return ValueTask.CompletedTask;
     }
 
-    public async ValueTask<long> CommitAsync(CancellationToken cancellationToken)
+    public ValueTask<long> CommitAsync(CancellationToken cancellationToken) => CommitAsync(null, cancellationToken);
+
+    /// <summary>A store on the same database, as the same user, holds its checkpoints in the chunk's transaction (unless turned off).</summary>
+    public bool CanCommitCheckpointsOf(ICheckpointStore store) =>
+        _core.CommitCheckpointWithChunk && _core.Disposition != WriteDisposition.ReplacePartition && store is PostgresCheckpointStore postgres && postgres.SharesDatabaseWith(_core.DataSource);
+
+    // The checkpoint, when given, is written last, just before COMMIT: the partition row stays locked (renewals and
+    // claims of it wait or skip it) only for the end of the transaction.
+    public async ValueTask<long> CommitAsync(ChunkCheckpoint? checkpoint, CancellationToken cancellationToken)
     {
-        if (_buffer.Count == 0 && !_truncatePending)
+        if (_buffer.Count == 0 && !_truncatePending && checkpoint is null)
         {
             return _position;
+        }
+
+        var store = checkpoint?.Store as PostgresCheckpointStore;
+        if (checkpoint is not null && (store is null || !CanCommitCheckpointsOf(store)))
+        {
+            throw new InvalidOperationException($"The PostgreSQL sink of table '{_core.Map.Table}' cannot write checkpoints of a {checkpoint.Store.GetType().Name} in its transactions.");
         }
 
         var fence = _context.Fence;
         fence.ThrowIfExpired();
         try
         {
+            if (store is not null)
+            {
+                await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             await using var lease = await _core.OpenAsync(cancellationToken).ConfigureAwait(false);
             var connection = lease.Connection;
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using var transaction = await SinkCore<T>.BeginAsync(connection, _context, cancellationToken).ConfigureAwait(false);
             if (_buffer.Count > 0)
             {
                 await CopyToStageAsync(connection, cancellationToken).ConfigureAwait(false);
@@ -71,6 +90,11 @@ internal sealed class SinkWriter<T> : ISinkWriter<T>
             if (_buffer.Count > 0)
             {
                 await MergeAsync(connection, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (store is not null)
+            {
+                await store.CommitChunkInAsync(connection, checkpoint!.Lease, checkpoint.At(_position + _buffer.Count), checkpoint.Errors, cancellationToken).ConfigureAwait(false);
             }
 
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -228,7 +252,7 @@ internal sealed class SinkWriter<T> : ISinkWriter<T>
         {
             await using var lease = await _core.OpenAsync(cancellationToken).ConfigureAwait(false);
             var connection = lease.Connection;
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using var transaction = await SinkCore<T>.BeginAsync(connection, _context, cancellationToken).ConfigureAwait(false);
             fence.ThrowIfExpired();
             if (await _core.CheckFenceAsync(connection, _context, cancellationToken).ConfigureAwait(false))
             {

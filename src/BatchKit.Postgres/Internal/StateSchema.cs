@@ -191,6 +191,20 @@ internal static class StateSchema
     public static async Task MigrateAsync(NpgsqlConnection connection, string schema, string server, CancellationToken cancellationToken)
     {
         var quoted = Pg.Quote(schema);
+
+        // A schema already current needs no lock: processes that start together (a fleet of workers) do not queue on it.
+        await using (var exists = Pg.Command(connection, "SELECT to_regclass(@t) IS NOT NULL", ("t", quoted + ".schema_version")))
+        {
+            if (await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true)
+            {
+                await using var current = Pg.Command(connection, $"SELECT version FROM {quoted}.schema_version");
+                if (await current.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is int found && found == CurrentVersion)
+                {
+                    return;
+                }
+            }
+        }
+
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using (var lockCommand = Pg.Command(connection, "SELECT pg_advisory_xact_lock(hashtext(@name))", ("name", "batchkit-state-schema:" + schema)))
         {

@@ -226,13 +226,34 @@ internal sealed partial class JobPipeline<TSource, TSink>(
                         using var span = Telemetry.StartChunk(runtime, chunk);
                         try
                         {
-                            if (chunk.Count > 0)
+                            if (writer.CommitsCheckpoints)
                             {
-                                await writer.WriteAndCommitAsync(chunk.Memory, cancellationToken).ConfigureAwait(false);
+                                // One transaction holds the chunk and its checkpoint: written in order, nothing queued.
+                                var next = new Checkpoint(runtime.Partition.Id, SinkStageName, sourcePosition, read, written, errorCount, writer.Position, runtime.Job.TimeProvider.GetUtcNow()) { InDoubtCount = inDoubt };
+                                var errors = chunk.Errors is { Count: > 0 } drafts ? drafts.Select(runtime.ToErrorRecord).ToList() : (IReadOnlyList<ErrorRecord>)[];
+                                if (chunk.Count > 0)
+                                {
+                                    await writer.WriteAndCommitAsync(chunk.Memory, new ChunkCheckpoint(runtime.Store, runtime.Lease, next, errors), cancellationToken).ConfigureAwait(false);
+                                }
+                                else
+                                {
+                                    await runtime.Store.CommitChunkAsync(runtime.Lease, next, errors, cancellationToken).ConfigureAwait(false);
+                                }
+
+                                chunk.Release();
+                                runtime.Probe?.Checkpointed();
+                            }
+                            else
+                            {
+                                if (chunk.Count > 0)
+                                {
+                                    await writer.WriteAndCommitAsync(chunk.Memory, null, cancellationToken).ConfigureAwait(false);
+                                }
+
+                                chunk.Release();
                             }
 
-                            chunk.Release();
-                            if (!IsAtomic || chunk.ErrorCount > 0 || chunk.InDoubt > 0)
+                            if (!writer.CommitsCheckpoints && (!IsAtomic || chunk.ErrorCount > 0 || chunk.InDoubt > 0))
                             {
                                 var next = new Checkpoint(runtime.Partition.Id, SinkStageName, sourcePosition, read, written, errorCount, writer.Position, runtime.Job.TimeProvider.GetUtcNow()) { InDoubtCount = inDoubt };
                                 await checkpoints.EnqueueAsync(next, chunk.Errors, cancellationToken).ConfigureAwait(false);

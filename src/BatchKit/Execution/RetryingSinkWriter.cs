@@ -15,6 +15,12 @@ internal sealed class RetryingSinkWriter<T>(ISink<T> sink, PartitionRuntime runt
 
     public long Position => _committed ?? 0;
 
+    /// <summary>
+    /// Gets a value indicating whether the sink commits each chunk's checkpoint in the chunk's transaction
+    /// (<see cref="ICheckpointingSinkWriter{T}"/> over the job's store); decided once, when the writer is opened.
+    /// </summary>
+    public bool CommitsCheckpoints { get; private set; }
+
     public async ValueTask OpenAsync(CancellationToken cancellationToken)
     {
         await runtime.Fence.EnsureCurrentAsync(cancellationToken).ConfigureAwait(false); // self-fencing: a process that slept past its lease stops before it writes
@@ -26,9 +32,11 @@ internal sealed class RetryingSinkWriter<T>(ISink<T> sink, PartitionRuntime runt
         }
 
         await runtime.SinkRetry.ExecuteAsync(async t => await EnsureOpenAsync(t).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        CommitsCheckpoints = _writer is ICheckpointingSinkWriter<T> checkpointing && checkpointing.CanCommitCheckpointsOf(runtime.Store);
     }
 
-    public async ValueTask WriteAndCommitAsync(ReadOnlyMemory<T> records, CancellationToken cancellationToken)
+    /// <summary>Writes and commits a chunk; with <paramref name="checkpoint"/> (only when <see cref="CommitsCheckpoints"/>), its checkpoint in the same transaction.</summary>
+    public async ValueTask WriteAndCommitAsync(ReadOnlyMemory<T> records, ChunkCheckpoint? checkpoint, CancellationToken cancellationToken)
     {
         await runtime.Fence.EnsureCurrentAsync(cancellationToken).ConfigureAwait(false); // self-fencing: a process that slept past its lease stops before it writes
         if (atomic)
@@ -46,7 +54,9 @@ internal sealed class RetryingSinkWriter<T>(ISink<T> sink, PartitionRuntime runt
                     var writer = await EnsureOpenAsync(t).ConfigureAwait(false);
                     await runtime.Fence.EnsureCurrentAsync(t).ConfigureAwait(false);
                     await writer.WriteAsync(records, t).ConfigureAwait(false);
-                    _committed = await writer.CommitAsync(t).ConfigureAwait(false);
+                    _committed = checkpoint is null
+                        ? await writer.CommitAsync(t).ConfigureAwait(false)
+                        : await CheckpointingWriter(writer).CommitAsync(checkpoint, t).ConfigureAwait(false);
                 }
                 catch (Exception) when (!t.IsCancellationRequested)
                 {
@@ -97,6 +107,18 @@ internal sealed class RetryingSinkWriter<T>(ISink<T> sink, PartitionRuntime runt
     }
 
     public ValueTask DisposeAsync() => DisposeWriterAsync();
+
+    // A writer reopened after a failure must keep committing checkpoints the way the attempt started: the store holds
+    // no separate checkpoint for the chunks it committed.
+    private ICheckpointingSinkWriter<T> CheckpointingWriter(ISinkWriter<T> writer) =>
+        writer is ICheckpointingSinkWriter<T> checkpointing && checkpointing.CanCommitCheckpointsOf(runtime.Store)
+            ? checkpointing
+            : throw new BatchKitException($"The sink {sink.GetType().Name} of job '{runtime.RunKey.JobName}' committed the checkpoints of partition '{runtime.Partition.Id}' with its chunks, but a reopened writer of it cannot.")
+            {
+                JobName = runtime.RunKey.JobName,
+                PartitionId = runtime.Partition.Id,
+                IsTransient = false,
+            };
 
     private async ValueTask<ISinkWriter<T>> EnsureOpenAsync(CancellationToken cancellationToken) =>
         _writer ??= await sink.OpenAsync(new SinkContext(runtime.RunKey, runtime.Partition, _committed) { Fence = runtime.Fence }, cancellationToken).ConfigureAwait(false);

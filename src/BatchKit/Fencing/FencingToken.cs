@@ -53,6 +53,13 @@ public sealed class FencingToken
     /// <summary>Gets the lease epoch. A takeover increases it, so a higher epoch always wins.</summary>
     public long Epoch { get; }
 
+    /// <summary>
+    /// Gets the duration of the lease the token stands for, for sinks that bound what a stalled writer may hold on to
+    /// by it (for example a database session idle in a transaction).
+    /// </summary>
+    /// <value>The executor sets the lease duration of the attempt; the default value is <see cref="TimeSpan.Zero"/>: unknown.</value>
+    public TimeSpan LeaseDuration { get; init; }
+
     /// <summary>Gets a value indicating whether the attempt has gone too long without renewing its lease and must stop writing.</summary>
     public bool IsExpired => _isExpired();
 

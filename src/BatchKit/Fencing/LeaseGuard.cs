@@ -45,7 +45,7 @@ internal sealed class LeaseGuard : IDisposable
         _logger = logger;
         _jobName = jobName;
         _renewedAt = time.GetTimestamp();
-        Token = new FencingToken(owner, epoch, () => IsExpired, ConfirmAsync);
+        Token = new FencingToken(owner, epoch, () => IsExpired, ConfirmAsync) { LeaseDuration = duration };
     }
 
     /// <summary>Creates the guard of a run lease.</summary>
