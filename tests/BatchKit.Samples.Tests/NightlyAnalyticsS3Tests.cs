@@ -125,7 +125,7 @@ public sealed class NightlyAnalyticsS3Tests(ITestOutputHelper output)
         comparison.RightRows.Should().Be(comparison.LeftRows);
     }
 
-    /// <summary>The number of the run's extract partitions (one per object, <c>events-*</c>) that completed; 0 while the state is not readable yet.</summary>
+    /// <summary>The number of the run's extract partitions (one per object, <c>extract-events-*</c>) that completed; 0 while the state is not readable yet.</summary>
     private static async Task<int> ExtractedAsync(string state, string runKey)
     {
         if (!File.Exists(state))
@@ -137,7 +137,7 @@ public sealed class NightlyAnalyticsS3Tests(ITestOutputHelper output)
         {
             await using var store = new SqliteCheckpointStore(state);
             var states = await store.GetPartitionStatesAsync(runKey, CancellationToken.None);
-            return states.Count(s => s.PartitionId.StartsWith("events-", StringComparison.Ordinal) && s.Status == PartitionStatus.Completed);
+            return states.Count(s => s.PartitionId.StartsWith("extract-", StringComparison.Ordinal) && s.Status == PartitionStatus.Completed);
         }
         catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or InvalidOperationException or BatchKitException)
         {
