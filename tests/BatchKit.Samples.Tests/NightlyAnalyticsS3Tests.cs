@@ -125,6 +125,73 @@ public sealed class NightlyAnalyticsS3Tests(ITestOutputHelper output)
         comparison.RightRows.Should().Be(comparison.LeftRows);
     }
 
+    [Fact]
+    public async Task Run_RadosgwKilledAndRestartedMidRead_TheRunResumes_NothingLostNothingDuplicated()
+    {
+        using var dir = new TempDirectory();
+        await using var gateway = await OwnRadosgw.StartAsync();
+        await using var bucket = await SampleBucket.CreateAsync(gateway.Endpoint);
+        var input = bucket.Uri("raw/");
+        var uploaded = await NightlyProcess.RunAsync(bucket.Environment, "generate", "--events", "800000", "--out", input, "--files", "8", "--seed", "31");
+        uploaded.ExitCode.Should().Be(0, uploaded.Output + uploaded.Error);
+
+        var reference = dir.File("reference.duckdb");
+        var clean = await NightlyProcess.RunAsync(bucket.Environment, "run", "--input", input, "--warehouse", reference, "--parallelism", "1");
+        clean.ExitCode.Should().Be(0, clean.Output + clean.Error);
+        var summary = NightlyProcess.Summary(clean.Output);
+        summary["records_in"].Should().Be("800000");
+
+        // The gateway is killed (SIGKILL) once some objects are read and before all are, and started again 3 s later;
+        // the run is not restarted: its ranged GETs fail, are retried and reopen the object at the last good position.
+        var runKey = new RunKey(NightlyJob.JobName, NightlyJob.Parameters(NightlyJob.DefaultDate)).Value;
+        for (var attempt = 0; ; attempt++)
+        {
+            var warehouse = Path.Combine(dir.File($"outage-{attempt}"), "w.duckdb");
+            Directory.CreateDirectory(Path.GetDirectoryName(warehouse)!);
+            var state = Path.ChangeExtension(warehouse, ".state.db");
+            using var process = NightlyProcess.Start(bucket.Environment, "run", "--input", input, "--warehouse", warehouse, "--parallelism", "1");
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            var clock = Stopwatch.StartNew();
+            while (!process.HasExited && clock.Elapsed < TimeSpan.FromMinutes(3) && await ExtractedAsync(state, runKey) < 1)
+            {
+                await Task.Delay(20);
+            }
+
+            await gateway.KillAsync();
+            var atKill = await ExtractedAsync(state, runKey);
+            var running = !process.HasExited;
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            await gateway.StartAgainAsync();
+            using (var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5)))
+            {
+                await process.WaitForExitAsync(timeout.Token);
+            }
+
+            var (exitCode, runOutput, runError) = (process.ExitCode, await stdout, await stderr);
+            output.WriteLine($"attempt {attempt}: radosgw killed with {atKill} of 8 objects read (run {(running ? "running" : "already exited")}); exit {exitCode}: {runOutput.Trim()} {runError.Trim()}");
+            if (!running || atKill >= 8)
+            {
+                attempt.Should().BeLessThan(4, "the outage must come while the objects are being read");
+                continue;
+            }
+
+            exitCode.Should().Be(0, "the run rides out the gateway's restart: " + runOutput + runError);
+            var resumed = NightlyProcess.Summary(runOutput);
+            resumed["verified"].Should().Be("true");
+            foreach (var key in new[] { "records_in", "records_out", "errors", "warehouse_events", "warehouse_rows" })
+            {
+                resumed[key].Should().Be(summary[key], key);
+            }
+
+            var comparison = Warehouse.Compare(Warehouse.TableSql("r"), Warehouse.TableSql("o"), ("r", reference), ("o", warehouse));
+            comparison.OnlyLeft.Should().Be(0, "nothing is lost");
+            comparison.OnlyRight.Should().Be(0, "nothing is duplicated");
+            comparison.RightRows.Should().Be(comparison.LeftRows);
+            break;
+        }
+    }
+
     /// <summary>The number of the run's extract partitions (one per object, <c>extract-events-*</c>) that completed; 0 while the state is not readable yet.</summary>
     private static async Task<int> ExtractedAsync(string state, string runKey)
     {
