@@ -70,14 +70,14 @@ public sealed class NightlyAnalyticsS3Tests(ITestOutputHelper output)
         using var dir = new TempDirectory();
         await using var bucket = await SampleBucket.CreateAsync();
         var input = bucket.Uri("raw/");
-        var uploaded = await NightlyProcess.RunAsync(bucket.Environment, "generate", "--events", "800000", "--out", input, "--files", "8", "--seed", "29");
+        var uploaded = await NightlyProcess.RunAsync(bucket.Environment, "generate", "--events", "400000", "--out", input, "--files", "8", "--seed", "29");
         uploaded.ExitCode.Should().Be(0, uploaded.Output + uploaded.Error);
 
         var reference = dir.File("reference.duckdb");
         var clean = await NightlyProcess.RunAsync(bucket.Environment, "run", "--input", input, "--warehouse", reference, "--parallelism", "1");
         clean.ExitCode.Should().Be(0, clean.Output + clean.Error);
         var summary = NightlyProcess.Summary(clean.Output);
-        summary["records_in"].Should().Be("800000");
+        summary["records_in"].Should().Be("400000");
 
         // Killed (SIGKILL) once some of the 8 objects are read and before all are: one object is being read at that moment.
         var runKey = new RunKey(NightlyJob.JobName, NightlyJob.Parameters(NightlyJob.DefaultDate)).Value;
@@ -132,14 +132,14 @@ public sealed class NightlyAnalyticsS3Tests(ITestOutputHelper output)
         await using var gateway = await OwnRadosgw.StartAsync();
         await using var bucket = await SampleBucket.CreateAsync(gateway.Endpoint);
         var input = bucket.Uri("raw/");
-        var uploaded = await NightlyProcess.RunAsync(bucket.Environment, "generate", "--events", "800000", "--out", input, "--files", "8", "--seed", "31");
+        var uploaded = await NightlyProcess.RunAsync(bucket.Environment, "generate", "--events", "400000", "--out", input, "--files", "8", "--seed", "31");
         uploaded.ExitCode.Should().Be(0, uploaded.Output + uploaded.Error);
 
         var reference = dir.File("reference.duckdb");
         var clean = await NightlyProcess.RunAsync(bucket.Environment, "run", "--input", input, "--warehouse", reference, "--parallelism", "1");
         clean.ExitCode.Should().Be(0, clean.Output + clean.Error);
         var summary = NightlyProcess.Summary(clean.Output);
-        summary["records_in"].Should().Be("800000");
+        summary["records_in"].Should().Be("400000");
 
         // The gateway is killed (SIGKILL) once some objects are read and before all are, and started again 3 s later;
         // the run is not restarted: its ranged GETs fail, are retried and reopen the object at the last good position.
