@@ -9,10 +9,11 @@ internal static class Commands
 {
     public const string Usage = """
         usage:
-          NightlyAnalytics generate --events N --out DIR [--files F] [--seed S]
-          NightlyAnalytics run --input DIR --warehouse FILE.duckdb|PG [--state FILE.db|PG] [--staging DIR] [--date yyyy-MM-dd] [--parallelism P] [--write replace|upsert] [--shuffle partials|rows] [--lease-seconds S]
+          NightlyAnalytics generate --events N --out DIR|s3://bucket/prefix/ [--files F] [--seed S]
+          NightlyAnalytics run --input DIR|s3://bucket/prefix/ --warehouse FILE.duckdb|PG [--state FILE.db|PG] [--staging DIR] [--date yyyy-MM-dd] [--parallelism P] [--write replace|upsert] [--shuffle partials|rows] [--lease-seconds S]
           NightlyAnalytics serve --input DIR --warehouse FILE.duckdb --state FILE.db [--urls http://127.0.0.1:5080] [--schedule CRON] [--date yyyy-MM-dd] [--parallelism P]
           NightlyAnalytics worker (the options of run) [--worker-index I --worker-count N]   (one worker of N sharing a run; defaults from JOB_COMPLETION_INDEX and BATCHKIT_WORKER_COUNT)
+          s3://: the client from AWS_ENDPOINT_URL_S3 (or AWS_ENDPOINT_URL), AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
           PG: a PostgreSQL connection string, Host=...;Database=... or postgres://user:password@host:port/database
           without --warehouse/--state: BATCHKIT_NIGHTLY_WAREHOUSE/BATCHKIT_NIGHTLY_STATE from the environment
           NightlyAnalytics                (no arguments: generate 1M events into a temp folder once and run the job)
@@ -66,9 +67,31 @@ internal static class Commands
         }
 
         var clock = Stopwatch.StartNew();
-        var paths = await EventGenerator.GenerateAsync(output, events, files, seed);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"generated events={events} files={paths.Count} seed={seed} out={Path.GetFullPath(output)} elapsed_s={clock.Elapsed.TotalSeconds:F2}"));
-        return 0;
+        if (!S3Events.IsS3(output))
+        {
+            var paths = await EventGenerator.GenerateAsync(output, events, files, seed);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"generated events={events} files={paths.Count} seed={seed} out={Path.GetFullPath(output)} elapsed_s={clock.Elapsed.TotalSeconds:F2}"));
+            return 0;
+        }
+
+        // s3://bucket/prefix/: the same files, written to a local temporary folder first and then uploaded (one PUT each).
+        var location = S3Events.Normalize(output);
+        var local = Path.Combine(Path.GetTempPath(), "batchkit-nightly-generate-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var paths = await EventGenerator.GenerateAsync(local, events, files, seed);
+            using var s3 = S3Events.CreateClient();
+            await S3Events.UploadAsync(s3, location, paths);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"generated events={events} files={paths.Count} seed={seed} out={location} elapsed_s={clock.Elapsed.TotalSeconds:F2}"));
+            return 0;
+        }
+        finally
+        {
+            if (Directory.Exists(local))
+            {
+                Directory.Delete(local, recursive: true);
+            }
+        }
     }
 
     private static readonly string[] JobOptionNames = ["input", "warehouse", "state", "staging", "date", "parallelism", "write", "shuffle", "lease-seconds"];

@@ -3,6 +3,8 @@ using BatchKit;
 using BatchKit.DuckDb;
 using BatchKit.Parquet;
 using BatchKit.Postgres;
+using BatchKit.S3;
+using Amazon.S3;
 using DuckDB.NET.Data;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -108,12 +110,18 @@ public static class NightlyJob
     /// <param name="store">The checkpoint store; the caller disposes it.</param>
     /// <param name="sink">The warehouse sink (<see cref="CreateSink"/>); the caller disposes it.</param>
     /// <param name="loggerFactory">The logger factory, or <see langword="null"/> for none.</param>
+    /// <param name="s3">The S3 client an <c>s3://</c> input is read with (<see cref="S3Events.CreateClient"/>); the caller disposes it.</param>
     /// <returns>The job.</returns>
-    public static Job Build(NightlyJobSettings settings, ICheckpointStore store, ISink<DailyAggregate> sink, ILoggerFactory? loggerFactory = null)
+    /// <exception cref="ArgumentException">The input is an S3 prefix and <paramref name="s3"/> is <see langword="null"/>.</exception>
+    public static Job Build(NightlyJobSettings settings, ICheckpointStore store, ISink<DailyAggregate> sink, ILoggerFactory? loggerFactory = null, IAmazonS3? s3 = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(sink);
+        if (settings.InputIsS3 && s3 is null)
+        {
+            throw new ArgumentException($"The input '{settings.InputDirectory}' is in S3: pass the S3 client.", nameof(s3));
+        }
         var date = settings.Date;
         var dayStart = date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc).Ticks;
         var dayEnd = dayStart + TimeSpan.TicksPerDay;
@@ -126,9 +134,15 @@ public static class NightlyJob
                 string.Create(CultureInfo.InvariantCulture, $"ts {e.Timestamp:O} is outside the run date {date:yyyy-MM-dd}"),
             _ => null,
         };
-        var events = Job.Create(JobName)
-            .ReadFrom(new ParquetSource<Event>(new EventRowMapper()))
-            .PartitionBy(ParquetPartitioner.ForDirectory(settings.InputDirectory, "*.parquet", rowGroupsPerPartition: 1));
+        // A local folder: one partition per row group. An S3 prefix: one partition per object, with its size and ETag in
+        // the frozen plan; the generated files hold one row group each (up to 1M events), so both plan the same partitions.
+        var events = settings.InputIsS3
+            ? Job.Create(JobName)
+                .ReadFrom(new ParquetSource<Event>(new EventRowMapper()) { Opener = new S3InputOpener(s3!) })
+                .PartitionBy(new S3ObjectPartitioner(s3!, S3Events.Normalize(settings.InputDirectory), "*.parquet"))
+            : Job.Create(JobName)
+                .ReadFrom(new ParquetSource<Event>(new EventRowMapper()))
+                .PartitionBy(ParquetPartitioner.ForDirectory(settings.InputDirectory, "*.parquet", rowGroupsPerPartition: 1));
         var aggregates = settings.CombineBeforeShuffle
             ? events
                 .Validate(rule)
@@ -219,7 +233,7 @@ public static class NightlyJob
     private static async Task<NightlyOutcome> ExecuteAsync(NightlyJobSettings settings, Func<JobRunner, RunParameters, Task<RunResult>> run, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        if (!Directory.Exists(settings.InputDirectory))
+        if (!settings.InputIsS3 && !Directory.Exists(settings.InputDirectory))
         {
             throw new DirectoryNotFoundException($"The input folder '{settings.InputDirectory}' does not exist; create it with the 'generate' command.");
         }
@@ -230,11 +244,12 @@ public static class NightlyJob
         }
 
         var timer = new PhaseTimer();
+        using var s3 = settings.InputIsS3 ? S3Events.CreateClient() : null;
         await using var store = OpenStore(settings);
         var sink = CreateSink(settings);
         try
         {
-            var job = Build(settings, store, sink, timer);
+            var job = Build(settings, store, sink, timer, s3);
             var result = await run(new JobRunner(job), Parameters(settings.Date)).ConfigureAwait(false);
             var (events, rows) = result.Succeeded ? await ReadWarehouseTotalsAsync(settings, cancellationToken).ConfigureAwait(false) : (0, 0);
             return new NightlyOutcome(result, events, rows, timer.Extract, timer.Partitions);

@@ -11,8 +11,14 @@ public sealed class NightlyJobSettings
     /// <summary>The environment variable <c>run</c> and <c>worker</c> read the state from when <c>--state</c> is not given.</summary>
     public const string StateVariable = "BATCHKIT_NIGHTLY_STATE";
 
-    /// <summary>Gets the folder of the event Parquet files (<c>*.parquet</c>).</summary>
+    /// <summary>
+    /// Gets the folder of the event Parquet files (<c>*.parquet</c>), or an S3 prefix <c>s3://bucket/prefix/</c> whose
+    /// <c>*.parquet</c> objects are read through ranged GETs (the client from the AWS SDKs' environment variables).
+    /// </summary>
     public required string InputDirectory { get; init; }
+
+    /// <summary>Gets a value indicating whether the input is an S3 prefix (<c>s3://…</c>) rather than a local folder.</summary>
+    public bool InputIsS3 => S3Events.IsS3(InputDirectory);
 
     /// <summary>
     /// Gets the warehouse: a DuckDB file, or a PostgreSQL connection string (<c>Host=…</c>, <c>postgres://…</c> or

@@ -52,6 +52,12 @@ internal static class ServeCommand
             Date = date,
             Parallelism = parallelism,
         };
+        if (settings.InputIsS3)
+        {
+            Console.Error.WriteLine($"error: serve reads a local folder; an S3 input ('{settings.InputDirectory}') is for 'run' and 'worker'.");
+            return 1;
+        }
+
         if (!Directory.Exists(settings.InputDirectory))
         {
             Console.Error.WriteLine($"error: the input folder '{settings.InputDirectory}' does not exist; create it with the 'generate' command.");

@@ -1,13 +1,10 @@
 using System.Diagnostics;
-using BatchKit.Testing.Services;
 
 namespace BatchKit.S3.Tests;
 
 /// <summary>A job reading S3 objects in another process, killed (SIGKILL) mid-object and run again.</summary>
 public sealed class S3CrashResumeTests(S3TestBucket bucket) : IClassFixture<S3TestBucket>
 {
-    private static string HostDll => Path.Combine(AppContext.BaseDirectory, "BatchKit.TestHost.dll");
-
     [Fact]
     public async Task RunAsync_KilledMidObject_ResumesAtItsByteOffset_ReadingNothingTwice()
     {
@@ -60,30 +57,7 @@ public sealed class S3CrashResumeTests(S3TestBucket bucket) : IClassFixture<S3Te
         actual.Output.Should().Be(expected.Output);
     }
 
-    private static Process Start(params string[] args)
-    {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(HostDll);
-        foreach (var a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
+    private static Process Start(params string[] args) => TestHostProcess.Start(args);
 
-        // The host builds its S3 client from the standard AWS environment variables only.
-        info.Environment["AWS_ENDPOINT_URL_S3"] = TestServices.S3Endpoint;
-        info.Environment["AWS_REGION"] = "us-east-1";
-        info.Environment["AWS_ACCESS_KEY_ID"] = TestServices.S3AccessKey;
-        info.Environment["AWS_SECRET_ACCESS_KEY"] = TestServices.S3SecretKey;
-        return Process.Start(info)!;
-    }
-
-    private static async Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args)
-    {
-        using var process = Start(args);
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await output, await error);
-    }
+    private static Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args) => TestHostProcess.RunAsync(args);
 }

@@ -99,10 +99,12 @@ internal static class Modes
         var chunks = 0;
         // --s3-input s3://bucket/prefix/ reads the objects under a prefix instead, with the S3 client from the standard
         // AWS environment variables (AWS_ENDPOINT_URL_S3, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY).
-        using var s3 = args.Values.ContainsKey("s3-input") ? S3ClientOptions.FromEnvironment().CreateClient() : null;
+        // --sink s3-jsonl writes S3JsonLinesSink output under --s3-output s3://bucket/prefix/ with the same client.
+        using var s3 = args.Values.ContainsKey("s3-input") || args.Values.ContainsKey("s3-output") ? S3ClientOptions.FromEnvironment().CreateClient() : null;
+        var s3Input = args.Values.ContainsKey("s3-input");
         var job = Job.Create("testhost-run")
-            .ReadFrom(s3 is null ? new JsonLinesSource<Item>() : new JsonLinesSource<Item>() { Opener = new S3InputOpener(s3, blockSize: 64 << 10) })
-            .PartitionBy(s3 is null ? Partitioners.Files(args["input"], "*.jsonl") : new S3ObjectPartitioner(s3, args["s3-input"], "*.jsonl"))
+            .ReadFrom(!s3Input ? new JsonLinesSource<Item>() : new JsonLinesSource<Item>() { Opener = new S3InputOpener(s3!, blockSize: 64 << 10) })
+            .PartitionBy(!s3Input ? Partitioners.Files(args["input"], "*.jsonl") : new S3ObjectPartitioner(s3!, args["s3-input"], "*.jsonl"))
             .Validate(i => i.Value >= 0 ? null : "negative value")
             .Select(i => new Doubled(i.Id, i.Name, i.Value * 2))
             .Select(d =>
@@ -115,7 +117,7 @@ internal static class Modes
                 return d;
             })
             .WriteTo(new ExitingSink(
-                SinkOf(args),
+                args.Text("sink", "jsonl") == "s3-jsonl" ? new S3JsonLinesSink<Doubled>(s3!, args["s3-output"]) : SinkOf(args),
                 () =>
                 {
                     if (exitAfter >= 0 && Interlocked.Increment(ref chunks) > exitAfter)
@@ -123,7 +125,8 @@ internal static class Modes
                         Environment.Exit(9); // an abrupt stop: no checkpoint for the chunk just written
                     }
                 },
-                TimeSpan.FromMilliseconds(args.Int("slow-complete-ms", 0))))
+                TimeSpan.FromMilliseconds(args.Int("slow-complete-ms", 0)),
+                args.Text("stop-before-complete", string.Empty)))
             .WithParallelism(args.Int("parallel", 2))
             .WithCommitInterval(args.Int("commit", 100))
             .Configure(o =>
@@ -511,14 +514,17 @@ internal sealed class TracingSource(ISource<Item> inner, Action onRecord) : ISou
 /// pause the process while its output is staged but not yet published (a DuckDB sink's staging files, before the
 /// warehouse is opened to apply them).
 /// </summary>
-internal sealed class ExitingSink(ISink<Doubled> inner, Action beforeCommit, TimeSpan beforeComplete) : ISink<Doubled>
+internal sealed class ExitingSink(ISink<Doubled> inner, Action beforeCommit, TimeSpan beforeComplete, string stopBeforeComplete = "") : ISink<Doubled>
 {
     public WriteDisposition Disposition => inner.Disposition;
 
     public async ValueTask<ISinkWriter<Doubled>> OpenAsync(SinkContext context, CancellationToken cancellationToken) =>
-        new Writer(await inner.OpenAsync(context, cancellationToken), beforeCommit, beforeComplete);
+        new Writer(await inner.OpenAsync(context, cancellationToken), beforeCommit, beforeComplete, context, stopBeforeComplete);
 
-    private sealed class Writer(ISinkWriter<Doubled> inner, Action beforeCommit, TimeSpan beforeComplete) : ISinkWriter<Doubled>
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+
+    private sealed class Writer(ISinkWriter<Doubled> inner, Action beforeCommit, TimeSpan beforeComplete, SinkContext context, string stopBeforeComplete) : ISinkWriter<Doubled>
     {
         public async ValueTask WriteAsync(ReadOnlyMemory<Doubled> records, CancellationToken cancellationToken)
         {
@@ -533,7 +539,18 @@ internal sealed class ExitingSink(ISink<Doubled> inner, Action beforeCommit, Tim
             // The executor committed the last chunk (and checkpointed it) before it completes the partition.
             if (beforeComplete > TimeSpan.Zero)
             {
+                // Tests pause the process here (SIGSTOP): every record is written, the partition not yet published.
+                Console.WriteLine($"completing partition={context.Partition.Id} epoch={context.Fence?.Epoch}");
                 await Task.Delay(beforeComplete, cancellationToken);
+            }
+
+            // --stop-before-complete ID: the process pauses itself (SIGSTOP) with every record of that partition written and
+            // the partition not yet published, once (at epoch 1); the test wakes it (SIGCONT) when it wants.
+            if (stopBeforeComplete == context.Partition.Id && context.Fence?.Epoch == 1)
+            {
+                Console.WriteLine($"stopping partition={context.Partition.Id} epoch={context.Fence.Epoch}");
+                _ = Kill(Environment.ProcessId, 19);
+                Console.WriteLine($"continued partition={context.Partition.Id}");
             }
 
             await inner.CompleteAsync(cancellationToken);

@@ -18,6 +18,12 @@ internal static class TestServices
     /// <summary>The S3 secret key of the test run.</summary>
     public static string S3SecretKey => Require("BATCHKIT_S3_SECRET_KEY", "S3 (radosgw)");
 
+    /// <summary>
+    /// The configuration file of the test run's Ceph cluster, for tests that start (and kill) a radosgw of their own on
+    /// another port over the same cluster.
+    /// </summary>
+    public static string CephConf => Require("BATCHKIT_CEPH_CONF", "Ceph (radosgw)");
+
     /// <summary>The Chromium executable for browser tests.</summary>
     public static string Chromium => Require("BATCHKIT_CHROMIUM", "Chromium");
 
