@@ -22,7 +22,7 @@ public sealed partial class CancelProcessTests
         var expected = await CleanRunAsync(dir);
         var state = dir.File("state.db");
         var output = dir.File("out");
-        string[] Args(params string[] extra) => ["worker", "--state", state, "--input", dir.File("in"), "--output", output, "--commit", "50", "--slow-ms", "40", "--parallel", "1", "--lease-s", "5", .. extra];
+        string[] Args(params string[] extra) => ["worker", "--state", state, "--input", dir.File("in"), "--output", output, "--commit", "50", "--slow-ms", "150", "--parallel", "1", "--lease-s", "5", .. extra];
         var workers = new[] { TestHostProcess.Start(Args("--worker-index", "0", "--worker-count", "2")), TestHostProcess.Start(Args("--worker-index", "1", "--worker-count", "2")) };
         var outputs = workers.Select(w => (Out: w.StandardOutput.ReadToEndAsync(), Err: w.StandardError.ReadToEndAsync())).ToArray();
         try
@@ -85,7 +85,7 @@ public sealed partial class CancelProcessTests
         var expected = await CleanRunAsync(dir);
         var state = dir.File("state.db");
         var output = dir.File("out");
-        string[] Args(params string[] extra) => ["worker", "--state", state, "--input", dir.File("in"), "--output", output, "--commit", "50", "--slow-ms", "40", "--parallel", "1", "--lease-s", "2", .. extra];
+        string[] Args(params string[] extra) => ["worker", "--state", state, "--input", dir.File("in"), "--output", output, "--commit", "50", "--slow-ms", "100", "--parallel", "1", "--lease-s", "2", .. extra];
         using var running = TestHostProcess.Start(Args("--worker-index", "0", "--worker-count", "2"));
         using var paused = TestHostProcess.Start(Args("--worker-index", "1", "--worker-count", "2"));
         var runningOut = (Out: running.StandardOutput.ReadToEndAsync(), Err: running.StandardError.ReadToEndAsync());
