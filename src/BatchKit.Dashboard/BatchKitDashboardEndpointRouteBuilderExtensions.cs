@@ -92,6 +92,7 @@ public static class BatchKitDashboardEndpointRouteBuilderExtensions
             // Read-only unless the host names the policy: without it these endpoints do not exist (404).
             group.MapPost("/runs/{runKey}/actions/retry-failed", DashboardActions.RetryFailedAsync).RequireAuthorization(actions);
             group.MapPost("/runs/{runKey}/actions/resolve", DashboardActions.ResolveAsync).RequireAuthorization(actions);
+            group.MapPost("/runs/{runKey}/actions/cancel", DashboardActions.CancelAsync).RequireAuthorization(actions);
         }
 
         return group;

@@ -65,6 +65,34 @@ internal static class DashboardActions
         return BackToRun(context, runKey);
     }
 
+    public static async Task<IResult> CancelAsync(HttpContext context, string runKey)
+    {
+        if (await ValidateAsync(context).ConfigureAwait(false) is { } refused)
+        {
+            return refused;
+        }
+
+        var store = context.RequestServices.GetRequiredService<ICheckpointStore>();
+        try
+        {
+            await RunMaintenance.CancelRunAsync(store, runKey, Owner(context), context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (KeyNotFoundException ex)
+        {
+            return Results.Text(ex.Message, "text/plain", statusCode: StatusCodes.Status404NotFound);
+        }
+        catch (RunLeaseConflictException ex)
+        {
+            return Results.Text("The run is being joined or finalized: " + ex.Message + " Try again.", "text/plain", statusCode: StatusCodes.Status409Conflict);
+        }
+        catch (InvalidOperationException ex)
+        {
+            return Results.Text(ex.Message, "text/plain", statusCode: StatusCodes.Status409Conflict);
+        }
+
+        return BackToRun(context, runKey);
+    }
+
     public static async Task<IResult> ResolveAsync(HttpContext context, string runKey)
     {
         if (await ValidateAsync(context).ConfigureAwait(false) is { } refused)

@@ -142,8 +142,21 @@ internal sealed class DashboardPages(BatchKitDashboardOptions options)
             .Raw("</dd><dt>Records</dt><dd>").Text($"{DashboardHtml.Format(run.RecordsRead)} read, {DashboardHtml.Format(run.RecordsWritten)} written, {DashboardHtml.Format(run.Errors)} errors")
             .Raw("</dd><dt>Owner</dt><dd>").Text(run.Owner)
             .Raw("</dd><dt>Error</dt><dd><pre>").Text(run.Error)
-            .Raw("</pre></dd></dl><p>").Link("/runs/" + DashboardHtml.PathSegment(runKey) + "/errors", "Error records").Raw("</p>");
+            .Raw("</pre></dd>");
+        var record = await store.GetRunAsync(runKey, context.RequestAborted).ConfigureAwait(false);
+        if (record?.CancelRequestedAt is { } cancelledAt)
+        {
+            html.Raw("<dt>Cancelled by</dt><dd id=\"cancelled-by\">").Text($"{record.CancelRequestedBy} at {DashboardHtml.Format(cancelledAt)}").Raw("</dd>");
+        }
+
+        html.Raw("</dl><p>").Link("/runs/" + DashboardHtml.PathSegment(runKey) + "/errors", "Error records").Raw("</p>");
         var actions = await DashboardActions.AllowsAsync(context, options.ActionsPolicy).ConfigureAwait(false);
+        if (actions && run.Status == RunStatus.Running && record?.CancelRequestedAt is null)
+        {
+            // Workers stop at their next chunk boundary; the partitions stay resumable.
+            DashboardActions.Form(html, context, "/runs/" + DashboardHtml.PathSegment(runKey) + "/actions/cancel", "cancel-run", "Cancel run");
+        }
+
         if (actions && run.PartitionsFailed > 0 && run.Status != RunStatus.Running)
         {
             DashboardActions.Form(html, context, "/runs/" + DashboardHtml.PathSegment(runKey) + "/actions/retry-failed", "retry-failed",

@@ -32,6 +32,7 @@ public sealed partial class PostgresCheckpointStore
                         JOIN {_planPartitions} p ON p.run_key = s.run_key AND p.partition_id = s.partition_id
                         JOIN {_plans} plan ON plan.run_key = s.run_key
                         WHERE s.run_key = @k
+                          AND NOT EXISTS (SELECT 1 FROM {_runs} r WHERE r.run_key = @k AND r.cancel_requested_at IS NOT NULL)
                           AND ((s.lease_owner IS NULL AND s.status = 'Pending')
                                OR (s.lease_owner IS NOT NULL AND (s.lease_expires_at <= @now OR s.lease_owner = ANY(@gone))))
                           AND (p.position < plan.barrier OR NOT EXISTS (

@@ -26,7 +26,7 @@ public sealed partial class PostgresCheckpointStore : ICheckpointStore
     private static readonly TimeSpan TransientRetryWindow = TimeSpan.FromSeconds(30);
 
     private const string RunColumns =
-        "run_key, job_name, parameters, status, started_at, ended_at, attempts, last_error, lease_owner, lease_epoch, lease_expires_at";
+        "run_key, job_name, parameters, status, started_at, ended_at, attempts, last_error, lease_owner, lease_epoch, lease_expires_at, cancel_requested_at, cancel_requested_by";
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly bool _ownsDataSource;
@@ -195,6 +195,16 @@ public sealed partial class PostgresCheckpointStore : ICheckpointStore
             ("k", lease.RunKey)).ConfigureAwait(false), cancellationToken);
 
     /// <inheritdoc/>
+    public ValueTask SetCancelRequestAsync(RunLease lease, string? requestedBy, CancellationToken cancellationToken) =>
+        WriteAsync(lease, LeaseLock.Update, async connection => await ExecuteAsync(
+            connection,
+            $"UPDATE {_runs} SET cancel_requested_at = @at, cancel_requested_by = @by WHERE run_key = @k",
+            cancellationToken,
+            ("at", requestedBy is null ? null : Now()),
+            ("by", requestedBy),
+            ("k", lease.RunKey)).ConfigureAwait(false), cancellationToken);
+
+    /// <inheritdoc/>
     public ValueTask SetRunStatusAsync(RunLease lease, RunStatus status, string? error, bool release, CancellationToken cancellationToken) =>
         WriteAsync(lease, LeaseLock.Update, async connection => await ExecuteAsync(
             connection,
@@ -300,7 +310,11 @@ public sealed partial class PostgresCheckpointStore : ICheckpointStore
         reader.GetStringOrNull(7),
         reader.GetStringOrNull(8),
         reader.GetInt64(9),
-        reader.GetInstantOrNull(10));
+        reader.GetInstantOrNull(10))
+    {
+        CancelRequestedAt = reader.GetInstantOrNull(11),
+        CancelRequestedBy = reader.GetStringOrNull(12),
+    };
 
     private static async Task<int> ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
@@ -354,7 +368,7 @@ public sealed partial class PostgresCheckpointStore : ICheckpointStore
         await ExecuteAsync(
             connection,
             $"""
-            INSERT INTO {_runs} ({RunColumns}) VALUES (@k, @job, @params, @status, @now, NULL, 0, NULL, @owner, 1, @expires)
+            INSERT INTO {_runs} ({RunColumns}) VALUES (@k, @job, @params, @status, @now, NULL, 0, NULL, @owner, 1, @expires, NULL, NULL)
             ON CONFLICT (run_key) DO NOTHING
             """,
             cancellationToken,

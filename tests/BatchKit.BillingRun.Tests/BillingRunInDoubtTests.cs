@@ -109,6 +109,48 @@ public sealed class BillingRunInDoubtTests(ITestOutputHelper output)
         stub.RequestsPerKey()[doubts[150]].Should().Be(1, "the stalled request before the charge never created the charge");
     }
 
+    [Fact]
+    public async Task Run_InDoubtResolvedInAPartitionWithDeclinedCards_ReplaysTheDeclinesWithoutASecondErrorRecord()
+    {
+        const int Accounts = 200;
+        using var dir = new TempDirectory();
+        await using var stub = await PaymentStub.StartAsync(new PaymentStubOptions());
+        stub.Stall(7, StallMode.AfterCharge); // charged, but the answer never arrives: partition 1 (accounts 1..50) has a doubt
+        var args = BillingRunTests.Args(dir, stub, "--generate", $"{Accounts}", "--decline-every", "25", "--partitions", "4", "--timeout-ms", "2000", "--retries", "2");
+
+        var first = await ChildProcess.RunAsync(ChildProcess.Billing, args);
+        output.WriteLine(first.ToString());
+        first.ExitCode.Should().Be(3, first.ToString());
+        var key = ChildProcess.Run.Field(first.Lines("in doubt:").Single(), "key");
+        var runId = ChildProcess.Run.Field(first.Lines("billing: month=").Single(), "run");
+        stub.ClearStalls();
+        (await ChildProcess.RunAsync(ChildProcess.Cli, ["resolve", runId, key, "--happened", "--store", dir.File("state/state.db")])).ExitCode.Should().Be(0);
+
+        var resolved = await ChildProcess.RunAsync(ChildProcess.Billing, args);
+        output.WriteLine(resolved.ToString());
+
+        resolved.ExitCode.Should().Be(0, resolved.ToString());
+        var declinedInDoubtPartition = new[] { 25L, 50L };
+        var requests = stub.RequestsPerKey();
+        var runKey = new RunKey("billing-run", RunParameters.Of("month", Month));
+        await using var store = new SqliteCheckpointStore(dir.File("state/state.db"));
+        var errors = await store.QueryErrorsAsync(new ErrorQuery(runKey.Value), CancellationToken.None);
+        errors.Should().HaveCount(Accounts / 25, "one error record per declined account, also for the declines the resolved partition sent again");
+        foreach (var account in declinedInDoubtPartition)
+        {
+            errors.Should().ContainSingle(e => e.Reason.StartsWith($"Account {account}:", StringComparison.Ordinal)).Which.Reason.Should().Contain("402 card_declined");
+        }
+
+        errors.Select(e => (e.PartitionId, e.Step, e.Offset)).Should().OnlyHaveUniqueItems();
+        requests.Values.Should().Contain(2, "the reprocessed partition sent its declined cards again (the stub replays the 402)");
+        stub.Stats.Declines.Should().Be(Accounts / 25, "a replayed decline is not a new decline");
+        resolved.Output.Should().Contain($"errors={Accounts / 25}");
+        AssertEveryGoodAccountChargedOnce(stub, Accounts);
+    }
+
+    private static void AssertEveryGoodAccountChargedOnce(PaymentStub stub, int accounts) =>
+        stub.Charges().Select(c => c.AccountId).Order().Should().Equal(Enumerable.Range(1, accounts).Where(i => i % 25 != 0).Select(i => (long)i), "every good card is charged once");
+
     internal static void AssertEveryAccountChargedOnce(PaymentStub stub, TempDirectory dir, int accounts)
     {
         var charges = stub.Charges();

@@ -48,6 +48,57 @@ public abstract class ChangeCommandTests(StoreFixture fixture)
     }
 
     [Fact]
+    public async Task Cancel_RunNotCompleted_CancelsIt_ARerunStaysCancelledUntilResumed()
+    {
+        var store = await fixture.CopyStoreAsync();
+        var run = fixture.FailedRun.RunKey.ShortValue;
+
+        var cancelled = await store.RunAsync("cancel", run, "--json");
+        var again = await store.RunAsync("cancel", run);
+
+        cancelled.ExitCode.Should().Be(0, cancelled.ToString());
+        cancelled.Json.GetProperty("status").GetString().Should().Be("Cancelled");
+        cancelled.Json.GetProperty("alreadyCancelled").GetBoolean().Should().BeFalse();
+        cancelled.Json.GetProperty("cancelRequestedBy").GetString().Should().StartWith("batchkit-cli/");
+        again.ExitCode.Should().Be(0, again.ToString());
+        again.Output.Should().Contain("was already cancelled by batchkit-cli/").And.Contain("nothing changed");
+        var shown = await store.RunAsync("run", "show", run, "--json");
+        shown.Json.GetProperty("run").GetProperty("status").GetString().Should().Be("Cancelled");
+
+        await using (var state = store.Open())
+        {
+            var job = fixture.Build(state, invalid: false, doubtOn: -1, failFrom: long.MaxValue);
+            var plain = await new JobRunner(job).RunAsync(StoreFixture.WithFailure);
+            plain.Status.Should().Be(RunStatus.Cancelled, "a cancelled run is resumed only when asked to");
+            plain.PartitionsProcessed.Should().Be(0);
+            plain.Exception.Should().BeOfType<RunCancelledException>().Which.Message.Should().Contain("batchkit-cli/");
+
+            var resumed = await new JobRunner(job).RunAsync(StoreFixture.WithFailure, new RunOptions { ResumeCancelled = true });
+            resumed.Status.Should().Be(RunStatus.Completed);
+            resumed.PartitionsProcessed.Should().Be(1, "the failed partition is retried, the completed ones are kept");
+            resumed.RecordsWritten.Should().Be(300);
+            var record = (await state.GetRunAsync(fixture.FailedRun.RunKey.Value, default))!;
+            record.CancelRequestedAt.Should().BeNull("the resume cleared the request");
+        }
+    }
+
+    [Fact]
+    public async Task Cancel_CompletedRun_IsRefusedWithConflictAndChangesNothing()
+    {
+        var store = await fixture.CopyStoreAsync();
+        var run = fixture.CleanRun.RunKey.ShortValue;
+
+        var refused = await store.RunAsync("cancel", run);
+        var unknown = await store.RunAsync("cancel", "ffffffffffff");
+
+        refused.ExitCode.Should().Be(7, refused.ToString());
+        refused.Error.Should().Contain("is Completed").And.Contain("a completed run cannot be cancelled");
+        unknown.ExitCode.Should().Be(6, unknown.ToString());
+        var shown = await store.RunAsync("run", "show", run, "--json");
+        shown.Json.GetProperty("run").GetProperty("status").GetString().Should().Be("Completed");
+    }
+
+    [Fact]
     public async Task RetryFailed_MarksFailedPartitionsPending_AndTheNextRunCompletesThem()
     {
         var store = await fixture.CopyStoreAsync();

@@ -29,8 +29,11 @@ public sealed partial class DashboardReadOnlyTests(ReadOnlySite site) : IClassFi
         var resolve = await client.PostAsync($"/batchkit/runs/{site.DoubtRun.RunKey.Value}/actions/resolve",
             new FormUrlEncodedContent([new("key", "any"), new("outcome", "happened")]));
 
+        var cancel = await client.PostAsync($"/batchkit/runs/{site.FailedRun.RunKey.Value}/actions/cancel", new FormUrlEncodedContent([]));
+
         retry.StatusCode.Should().Be(HttpStatusCode.NotFound);
         resolve.StatusCode.Should().Be(HttpStatusCode.NotFound);
+        cancel.StatusCode.Should().Be(HttpStatusCode.NotFound);
         await using var store = new SqliteCheckpointStore(site.StorePath);
         (await store.GetPartitionStatesAsync(site.FailedRun.RunKey.Value, CancellationToken.None)).Should().Contain(s => s.Status == PartitionStatus.Failed);
         (await store.ListInDoubtEffectsAsync(site.DoubtRun.RunKey.Value, CancellationToken.None)).Should().ContainSingle();

@@ -54,7 +54,7 @@ public sealed class PostgresCheckpointStoreTests : IAsyncLifetime
         await using var again = Store();
         await again.MigrateAsync(default);
 
-        (await _schema.ScalarAsync<int>($"SELECT version FROM \"{_schema.Name}\".schema_version")).Should().Be(4);
+        (await _schema.ScalarAsync<int>($"SELECT version FROM \"{_schema.Name}\".schema_version")).Should().Be(5);
         (await _schema.RowsAsync($"SELECT table_name FROM information_schema.tables WHERE table_schema = '{_schema.Name}' ORDER BY table_name"))
             .Should().Equal(
                 "checkpoints", "effects", "error_records", "partition_attempts", "partition_plans", "partition_states", "plan_partitions", "run_attempts", "run_notifications", "runs",
@@ -78,7 +78,7 @@ public sealed class PostgresCheckpointStoreTests : IAsyncLifetime
             DROP INDEX {q}.ix_partition_states_claim;
             ALTER TABLE {q}.partition_states DROP COLUMN lease_owner, DROP COLUMN lease_epoch, DROP COLUMN lease_expires_at;
             ALTER TABLE {q}.partition_plans DROP COLUMN barrier;
-            ALTER TABLE {q}.runs DROP COLUMN partition_epoch_floor;
+            ALTER TABLE {q}.runs DROP COLUMN partition_epoch_floor, DROP COLUMN cancel_requested_at, DROP COLUMN cancel_requested_by;
             DROP TABLE {q}.run_attempts, {q}.partition_attempts, {q}.sla_results, {q}.run_notifications;
             UPDATE {q}.schema_version SET version = 1;
             """);
@@ -86,7 +86,7 @@ public sealed class PostgresCheckpointStoreTests : IAsyncLifetime
         await using var store = Store();
         await store.MigrateAsync(default);
 
-        (await _schema.ScalarAsync<int>($"SELECT version FROM {q}.schema_version")).Should().Be(4);
+        (await _schema.ScalarAsync<int>($"SELECT version FROM {q}.schema_version")).Should().Be(5);
         (await store.GetPlanAsync(Key.Value, default))!.Partitions.Should().ContainSingle().Which.Id.Should().Be("p0");
         var (runLease, run) = await store.AcquireRunAsync(Key, "worker-b", Lease, default);
         await store.SetRunStatusAsync(runLease, RunStatus.Running, null, release: true, default);
@@ -117,14 +117,14 @@ public sealed class PostgresCheckpointStoreTests : IAsyncLifetime
         }
 
         var q = $"\"{_schema.Name}\"";
-        await _schema.ExecuteAsync($"DROP TABLE {q}.run_attempts, {q}.partition_attempts, {q}.sla_results, {q}.run_notifications; UPDATE {q}.schema_version SET version = 2;");
+        await _schema.ExecuteAsync($"DROP TABLE {q}.run_attempts, {q}.partition_attempts, {q}.sla_results, {q}.run_notifications; ALTER TABLE {q}.runs DROP COLUMN cancel_requested_at, DROP COLUMN cancel_requested_by; UPDATE {q}.schema_version SET version = 2;");
         var before = await _schema.RowsAsync($"SELECT run_key, status, attempts, lease_epoch, partition_epoch_floor FROM {q}.runs ORDER BY run_key");
         var statesBefore = await _schema.RowsAsync($"SELECT run_key, partition_id, status, lease_owner, lease_epoch FROM {q}.partition_states ORDER BY run_key");
 
         await using var store = Store();
         await store.MigrateAsync(default);
 
-        (await _schema.ScalarAsync<int>($"SELECT version FROM {q}.schema_version")).Should().Be(4);
+        (await _schema.ScalarAsync<int>($"SELECT version FROM {q}.schema_version")).Should().Be(5);
         (await _schema.RowsAsync($"SELECT run_key, status, attempts, lease_epoch, partition_epoch_floor FROM {q}.runs ORDER BY run_key")).Should().Equal(before).And.HaveCount(2);
         (await _schema.RowsAsync($"SELECT run_key, partition_id, status, lease_owner, lease_epoch FROM {q}.partition_states ORDER BY run_key")).Should().Equal(statesBefore);
         (await store.GetCheckpointAsync(done.Value, "p0", default))!.RecordsRead.Should().Be(10);
@@ -137,6 +137,38 @@ public sealed class PostgresCheckpointStoreTests : IAsyncLifetime
         var attempt = new RunAttempt(Key.Value, "worker-b", 2, runLease.Epoch, _time.GetUtcNow(), null, RunStatus.Running);
         await store.RecordRunAttemptAsync(attempt, default);
         (await store.ListRunAttemptsAsync(Key.Value, default)).Should().ContainSingle().Which.Owner.Should().Be("worker-b");
+    }
+
+    [Fact]
+    public async Task MigrateAsync_SchemaVersion4_AddsCancellationRequestsKeepingRuns()
+    {
+        // A schema written before cancellation requests (version 4, with notifications).
+        await using (var first = Store())
+        {
+            var (lease, _) = await first.AcquireRunAsync(Key, "worker-a", Lease, default);
+            await first.SavePlanAsync(lease, new PartitionPlan("fp", [new Partition(0, "p0", "x")]), default);
+            await first.SetRunStatusAsync(lease, RunStatus.Failed, "boom", release: true, default);
+        }
+
+        var q = $"\"{_schema.Name}\"";
+        await _schema.ExecuteAsync($"ALTER TABLE {q}.runs DROP COLUMN cancel_requested_at, DROP COLUMN cancel_requested_by; UPDATE {q}.schema_version SET version = 4;");
+
+        await using var store = Store();
+        await store.MigrateAsync(default);
+
+        (await _schema.ScalarAsync<int>($"SELECT version FROM {q}.schema_version")).Should().Be(5);
+        var run = (await store.GetRunAsync(Key.Value, default))!;
+        run.Status.Should().Be(RunStatus.Failed);
+        run.CancelRequestedAt.Should().BeNull();
+        var (runLease, _) = await store.AcquireRunAsync(Key, "operator", Lease, default);
+        await store.SetCancelRequestAsync(runLease, "operator", default);
+        await store.SetRunStatusAsync(runLease, RunStatus.Running, null, release: true, default);
+        (await store.GetRunAsync(Key.Value, default))!.CancelRequestedBy.Should().Be("operator");
+        (await store.ClaimPartitionAsync(new PartitionClaim(Key.Value, "worker-b", Lease), default)).Should().BeNull("no partition of a cancelled run is claimed");
+        var (clearLease, _) = await store.AcquireRunAsync(Key, "worker-b", Lease, default);
+        await store.SetCancelRequestAsync(clearLease, null, default);
+        await store.SetRunStatusAsync(clearLease, RunStatus.Running, null, release: true, default);
+        (await store.ClaimPartitionAsync(new PartitionClaim(Key.Value, "worker-b", Lease), default)).Should().NotBeNull("the request was cleared");
     }
 
     [Fact]
@@ -166,7 +198,7 @@ public sealed class PostgresCheckpointStoreTests : IAsyncLifetime
 
         var act = () => newer.GetRunAsync("x", default).AsTask();
 
-        (await act.Should().ThrowAsync<BatchKitException>()).Which.Message.Should().Contain("schema version 99").And.Contain("up to 4").And.Contain(_schema.Name);
+        (await act.Should().ThrowAsync<BatchKitException>()).Which.Message.Should().Contain("schema version 99").And.Contain("up to 5").And.Contain(_schema.Name);
         (await _schema.ScalarAsync<int>($"SELECT version FROM \"{_schema.Name}\".schema_version")).Should().Be(99);
     }
 

@@ -241,7 +241,7 @@ internal static class Modes
             })
             .UseCheckpointStore(store)
             .Build();
-        var options = new WorkerOptions { WorkerCount = args.Int("worker-count", 0), WorkerIndex = args.Int("worker-index", 0) };
+        var options = new WorkerOptions { WorkerCount = args.Int("worker-count", 0), WorkerIndex = args.Int("worker-index", 0), ResumeCancelled = args.Int("resume-cancelled", 0) == 1 };
         using var shutdown = new GracefulShutdown();
         RunResult[] results;
         try

@@ -91,6 +91,11 @@ internal static class BatchKitCli
         Handle(retry, (c, p, t) => ChangeCommands.RetryAsync(c, p.GetValue(retryRun)!, p.GetValue(failed), t));
         root.Subcommands.Add(retry);
 
+        var cancelRun = RunArgument();
+        var cancel = new Command("cancel", "Cancels a run that has not completed: its workers claim no more partitions and stop at their next chunk boundary, resumable.") { cancelRun };
+        Handle(cancel, (c, p, t) => ChangeCommands.CancelAsync(c, p.GetValue(cancelRun)!, t));
+        root.Subcommands.Add(cancel);
+
         var olderThan = new Option<string>("--older-than") { Description = "Delete runs that ended longer ago than this (7d, 12h).", Required = true };
         var dryRun = new Option<bool>("--dry-run") { Description = "Only list what would be deleted." };
         var cleanup = new Command("cleanup", "Deletes the state, history and staging files of old runs that ended.") { olderThan, dryRun };

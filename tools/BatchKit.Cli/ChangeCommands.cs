@@ -3,7 +3,7 @@ using static BatchKit.Cli.CliContext;
 
 namespace BatchKit.Cli;
 
-/// <summary>resolve, retry, cleanup: the changes a person decides.</summary>
+/// <summary>resolve, retry, cancel, cleanup: the changes a person decides.</summary>
 internal static class ChangeCommands
 {
     public static async Task ResolveAsync(CliContext context, string runId, string key, bool happened, bool notHappened, CancellationToken cancellationToken)
@@ -71,6 +71,38 @@ internal static class ChangeCommands
         context.WriteLine(failedPartitions.Count == 0
             ? $"The run {Short(run.RunKey)} has no failed partitions; nothing changed."
             : $"Marked {failedPartitions.Count} failed partition(s) of the run {Short(run.RunKey)} pending ({string.Join(", ", failedPartitions)}); the next run of {run.JobName} with the parameters ({run.Parameters}) processes them.");
+    }
+
+    public static async Task CancelAsync(CliContext context, string runId, CancellationToken cancellationToken)
+    {
+        var run = await RunResolver.ResolveAsync(context.Store, runId, cancellationToken).ConfigureAwait(false);
+        var already = run.CancelRequestedAt is not null;
+        RunRecord cancelled;
+        try
+        {
+            // Through the store's contract, under the run's lease (shared with the dashboard's cancel action).
+            cancelled = await RunMaintenance.CancelRunAsync(
+                context.Store, run.RunKey, "batchkit-cli/" + Environment.MachineName + "/" + Environment.ProcessId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RunLeaseConflictException ex)
+        {
+            throw new CliException(ExitCodes.Conflict, "The run is being joined or finalized: " + ex.Message + " Try again.", ex);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new CliException(ExitCodes.Conflict, ex.Message, ex);
+        }
+
+        if (context.Json)
+        {
+            context.WriteJson(new { runKey = cancelled.RunKey, status = cancelled.Status, cancelRequestedAt = cancelled.CancelRequestedAt, cancelRequestedBy = cancelled.CancelRequestedBy, alreadyCancelled = already });
+            return;
+        }
+
+        context.WriteLine(already
+            ? $"The run {Short(run.RunKey)} was already cancelled by {cancelled.CancelRequestedBy} at {Time(cancelled.CancelRequestedAt)}; nothing changed."
+            : $"Cancelled the run {Short(run.RunKey)} of {run.JobName} ({run.Parameters}): its workers claim no more partitions and stop at their next chunk boundary.");
+        context.WriteLine($"Its partitions are resumable: run {run.JobName} with the same parameters and ResumeCancelled (RunOptions or WorkerOptions) to go on from the checkpoints.");
     }
 
     public static async Task CleanupAsync(CliContext context, TimeSpan olderThan, bool dryRun, CancellationToken cancellationToken)

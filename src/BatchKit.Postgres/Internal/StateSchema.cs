@@ -177,6 +177,12 @@ internal static class StateSchema
             attempts     integer     NOT NULL,
             last_error   text);
         """,
+        // Cancellation requests: a person asked for the run to stop (RunMaintenance.CancelRunAsync); claims refuse its
+        // partitions and workers stop at their next chunk boundary until a rerun clears the request.
+        """
+        ALTER TABLE {0}.runs ADD COLUMN IF NOT EXISTS cancel_requested_at timestamptz;
+        ALTER TABLE {0}.runs ADD COLUMN IF NOT EXISTS cancel_requested_by text;
+        """,
     ];
 
     /// <summary>Gets the schema version this code creates and understands.</summary>

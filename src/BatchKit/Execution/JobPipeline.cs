@@ -256,7 +256,9 @@ internal sealed partial class JobPipeline<TSource, TSink>(
                             if (!writer.CommitsCheckpoints && (!IsAtomic || chunk.ErrorCount > 0 || chunk.InDoubt > 0))
                             {
                                 var next = new Checkpoint(runtime.Partition.Id, SinkStageName, sourcePosition, read, written, errorCount, writer.Position, runtime.Job.TimeProvider.GetUtcNow()) { InDoubtCount = inDoubt };
-                                await checkpoints.EnqueueAsync(next, chunk.Errors, cancellationToken).ConfigureAwait(false);
+                                // The chunk is committed: its checkpoint is queued even when the partition is being cancelled
+                                // (a cancelled token would refuse the queue at once and leave committed output uncovered).
+                                await checkpoints.EnqueueAsync(next, chunk.Errors, CancellationToken.None).ConfigureAwait(false);
                             }
                         }
                         catch (Exception ex) when (span is not null && ex is not OperationCanceledException)

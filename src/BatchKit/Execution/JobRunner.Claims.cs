@@ -23,6 +23,7 @@ public sealed partial class JobRunner
         {
             while (true)
             {
+                await ObserveCancelRequestAsync(run, cancellationToken).ConfigureAwait(false);
                 cancellationToken.ThrowIfCancellationRequested();
                 var states = await store.GetPartitionStatesAsync(run.RunKey.Value, cancellationToken).ConfigureAwait(false);
                 run.Progress?.Observe(states);

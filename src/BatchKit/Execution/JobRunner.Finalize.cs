@@ -20,6 +20,11 @@ public sealed partial class JobRunner
             return await ResultAsync(run, partitions, finished.Status, null).ConfigureAwait(false); // another worker finalized it
         }
 
+        if (await store.GetRunAsync(runKey.Value, cancellationToken).ConfigureAwait(false) is { CancelRequestedAt: not null } cancelled)
+        {
+            return await ResultAsync(run, partitions, RunStatus.Cancelled, CancelledError(runKey, cancelled)).ConfigureAwait(false);
+        }
+
         var (lease, record) = await AcquireRunLeaseAsync(run, cancellationToken).ConfigureAwait(false);
         using var lost = new CancellationTokenSource();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lost.Token);
@@ -32,6 +37,13 @@ public sealed partial class JobRunner
             {
                 await ReleaseAsync(store, lease, record, ref released).ConfigureAwait(false);
                 return await ResultAsync(run, partitions, record.Status, null).ConfigureAwait(false);
+            }
+
+            if (record.CancelRequestedAt is not null)
+            {
+                // Cancelled before this worker could finalize: nothing is published, the run stays cancelled.
+                await ReleaseAsync(store, lease, record, ref released).ConfigureAwait(false);
+                return await ResultAsync(run, partitions, RunStatus.Cancelled, CancelledError(runKey, record)).ConfigureAwait(false);
             }
 
             var states = await store.GetPartitionStatesAsync(runKey.Value, linked.Token).ConfigureAwait(false);

@@ -21,7 +21,9 @@ public sealed partial class JobRunner
         // A join that finds nothing to do (completed, or doubts still unresolved) is not an attempt at the run.
         var doubtsLeft = record.Status == RunStatus.CompletedWithDoubts && !options.Reprocess
             && (await store.ListInDoubtEffectsAsync(runKey.Value, cancellationToken).ConfigureAwait(false)).Count > 0;
-        if (!doubtsLeft && !(record.Status == RunStatus.Completed && !options.Reprocess))
+        // A run a person cancelled stays cancelled unless this call resumes it explicitly (a restarted worker must not undo the cancel).
+        var staysCancelled = record.CancelRequestedAt is not null && !options.ResumeCancelled && !options.Reprocess;
+        if (!doubtsLeft && !staysCancelled && !(record.Status == RunStatus.Completed && !options.Reprocess))
         {
             await store.CountRunAttemptAsync(lease, cancellationToken).ConfigureAwait(false);
         }
@@ -42,6 +44,20 @@ public sealed partial class JobRunner
                 var doubtful = await ResultAsync(run, plan?.Partitions ?? [], RunStatus.CompletedWithDoubts, null, alreadyCompleted: true).ConfigureAwait(false);
                 Log.RunCompletedWithDoubts(_logger, _job.Name, runKey, doubtful.InDoubt);
                 return (null, doubtful);
+            }
+
+            if (staysCancelled)
+            {
+                await ReleaseAsync(store, lease, record, ref released).ConfigureAwait(false);
+                Log.RunStaysCancelled(_logger, _job.Name, runKey, record.CancelRequestedBy);
+                var plan = await store.GetPlanAsync(runKey.Value, linked.Token).ConfigureAwait(false);
+                return (null, await ResultAsync(run, plan?.Partitions ?? [], RunStatus.Cancelled, CancelledError(runKey, record)).ConfigureAwait(false));
+            }
+
+            if (record.CancelRequestedAt is not null)
+            {
+                await store.SetCancelRequestAsync(lease, null, linked.Token).ConfigureAwait(false);
+                Log.RunCancelCleared(_logger, _job.Name, runKey, record.CancelRequestedBy);
             }
 
             if (record.Status == RunStatus.Completed && !options.Reprocess)
@@ -137,9 +153,12 @@ public sealed partial class JobRunner
         try
         {
             var (lease, record) = await AcquireRunLeaseAsync(run, CancellationToken.None).ConfigureAwait(false);
+            // A completed run stays completed; a run a person cancelled stays cancelled, with the request's message.
             var keep = record.Status is RunStatus.Completed or RunStatus.CompletedWithDoubts;
-            await run.Store.SetRunStatusAsync(lease, keep ? record.Status : status, keep ? record.LastError : error, release: true, CancellationToken.None).ConfigureAwait(false);
-            return keep ? record.Status : status;
+            var cancelled = !keep && record.CancelRequestedAt is not null;
+            var final = keep ? record.Status : cancelled ? RunStatus.Cancelled : status;
+            await run.Store.SetRunStatusAsync(lease, final, keep || cancelled ? record.LastError : error, release: true, CancellationToken.None).ConfigureAwait(false);
+            return final;
         }
         catch (RunLeaseConflictException)
         {

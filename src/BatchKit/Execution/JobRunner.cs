@@ -90,7 +90,7 @@ public sealed partial class JobRunner
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        return await RunWithStoreAsync(new RunKey(_job.Name, parameters), new RunOptions(), options, cancellationToken).ConfigureAwait(false);
+        return await RunWithStoreAsync(new RunKey(_job.Name, parameters), new RunOptions { ResumeCancelled = options.ResumeCancelled }, options, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<RunResult> RunWithStoreAsync(RunKey runKey, RunOptions options, WorkerOptions? worker, CancellationToken cancellationToken)
@@ -124,7 +124,10 @@ public sealed partial class JobRunner
             timeout.CancelAfter(_job.Options.MaxDuration);
         }
 
-        using var runCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        // Cancelled when this worker sees the run's cancellation request (RunMaintenance.CancelRunAsync) in the store.
+        using var requested = new CancellationTokenSource();
+        run.CancelRequest = requested;
+        using var runCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token, requested.Token);
         IReadOnlyList<Partition> partitions = [];
         TelemetryRegistry.Add(run.Counters);
         try
@@ -150,6 +153,12 @@ public sealed partial class JobRunner
                     return result;
                 }
             }
+        }
+        catch (OperationCanceledException) when (requested.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            // A person cancelled the run: this worker's partitions went back to pending at a chunk boundary.
+            var status = await RecordStopAsync(run, RunStatus.Cancelled, "Cancelled by request at a chunk boundary.").ConfigureAwait(false);
+            return await ResultAsync(run, partitions, status, status == RunStatus.Cancelled ? await CancelledErrorAsync(run).ConfigureAwait(false) : null).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -338,5 +347,8 @@ public sealed partial class JobRunner
         public void CountProcessed() => Interlocked.Increment(ref _processed);
 
         public void StopClaiming() => Volatile.Write(ref _permanentFailure, 1);
+
+        /// <summary>Gets or sets the source this worker cancels when it sees the run's cancellation request.</summary>
+        public CancellationTokenSource? CancelRequest { get; set; }
     }
 }

@@ -21,7 +21,15 @@ public static partial class BatchKitEventId
     public const int RunFailed = 1004;
 
     /// <summary>The receiver of a run's progress (<see cref="RunOptions.Progress"/>) threw; it gets no more reports from this call, and the run goes on.</summary>
-    public const int ProgressReportFailed = 1005;
+    public const int ProgressReportFailed = 1008;
+    /// <summary>A worker saw the run's cancellation request and stops at its next chunk boundary.</summary>
+    public const int RunCancelRequested = 1005;
+
+    /// <summary>A run cancelled by a request was joined and left cancelled (it is resumed only when asked to).</summary>
+    public const int RunStaysCancelled = 1006;
+
+    /// <summary>A run cancelled by a request was resumed and its request cleared.</summary>
+    public const int RunCancelCleared = 1007;
 
     /// <summary>A run's completion notification was delivered (<see cref="IRunNotifier"/>).</summary>
     public const int NotificationDelivered = 1200;
@@ -139,4 +147,12 @@ internal static partial class Log
 
     [LoggerMessage(EventId = BatchKitEventId.ProgressReportFailed, EventName = nameof(BatchKitEventId.ProgressReportFailed), Level = LogLevel.Warning, Message = "Job {JobName} run {RunKey}: the progress receiver threw; it gets no more reports from this call, and the run goes on")]
     public static partial void ProgressReportFailed(ILogger logger, Exception exception, string jobName, RunKey runKey);
+    [LoggerMessage(EventId = BatchKitEventId.RunCancelRequested, EventName = nameof(BatchKitEventId.RunCancelRequested), Level = LogLevel.Information, Message = "Job {JobName} run {RunKey} was cancelled by {RequestedBy}; this worker claims no more partitions and stops the running ones at their next chunk boundary")]
+    public static partial void RunCancelRequested(ILogger logger, string jobName, RunKey runKey, string? requestedBy);
+
+    [LoggerMessage(EventId = BatchKitEventId.RunStaysCancelled, EventName = nameof(BatchKitEventId.RunStaysCancelled), Level = LogLevel.Information, Message = "Job {JobName} run {RunKey} was cancelled by {RequestedBy}; nothing was done (resume it with RunOptions.ResumeCancelled)")]
+    public static partial void RunStaysCancelled(ILogger logger, string jobName, RunKey runKey, string? requestedBy);
+
+    [LoggerMessage(EventId = BatchKitEventId.RunCancelCleared, EventName = nameof(BatchKitEventId.RunCancelCleared), Level = LogLevel.Information, Message = "Job {JobName} run {RunKey}: the cancellation by {RequestedBy} was cleared; the run resumes from its checkpoints")]
+    public static partial void RunCancelCleared(ILogger logger, string jobName, RunKey runKey, string? requestedBy);
 }

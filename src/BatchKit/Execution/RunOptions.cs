@@ -38,4 +38,15 @@ public sealed class RunOptions
     }
 
     private TimeSpan _progressInterval = TimeSpan.FromSeconds(1);
+    /// <summary>
+    /// Gets or sets a value indicating whether a run cancelled by a request (<see cref="RunMaintenance.CancelRunAsync"/>)
+    /// is resumed: the request is cleared and the run goes on from its checkpoints.
+    /// </summary>
+    /// <value>
+    /// The default value is <see langword="false"/>: a cancelled run stays cancelled, and this call returns
+    /// <see cref="RunStatus.Cancelled"/> at once without counting an attempt, so a restarted worker, a supervisor or a
+    /// scheduler's catch-up does not undo a person's cancel. (A run stopped by a <see cref="CancellationToken"/> has no
+    /// request and always resumes.)
+    /// </value>
+    public bool ResumeCancelled { get; set; }
 }

@@ -31,6 +31,10 @@ public sealed class WorkerOptions
     /// <value>The default value is <see langword="null"/>: the job's <see cref="JobOptions.LeaseDuration"/>.</value>
     public TimeSpan? LeaseDuration { get; set; }
 
+    /// <summary>Gets or sets a value indicating whether this worker resumes a run cancelled by a request, as <see cref="RunOptions.ResumeCancelled"/>.</summary>
+    /// <value>The default value is <see langword="false"/>: the worker returns <see cref="RunStatus.Cancelled"/> at once.</value>
+    public bool ResumeCancelled { get; set; }
+
     /// <summary>
     /// Creates the options of a pod of a Kubernetes Indexed Job: the index from <c>JOB_COMPLETION_INDEX</c> and the
     /// worker count from <c>BATCHKIT_WORKER_COUNT</c>. Either missing gives a worker without a share.

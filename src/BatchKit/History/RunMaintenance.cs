@@ -54,6 +54,69 @@ public static class RunMaintenance
         return failed;
     }
 
+    /// <summary>
+    /// Cancels a run that has not completed: records a cancellation request in the state store and marks the run
+    /// <see cref="RunStatus.Cancelled"/>. Every worker of the run, in any process sharing the store, claims no more
+    /// partitions and stops its running ones at their next chunk boundary (what was in flight is committed, fenced, and
+    /// the partitions are left pending and resumable); each returns a <see cref="RunResult"/> with status
+    /// <see cref="RunStatus.Cancelled"/>.
+    /// </summary>
+    /// <param name="store">The state store holding the run.</param>
+    /// <param name="runKey">The run's RunKey hash.</param>
+    /// <param name="owner">Who cancels (such as <c>batchkit-cli/host/pid</c> or a dashboard user), recorded as <see cref="RunRecord.CancelRequestedBy"/>.</param>
+    /// <param name="cancellationToken">Cancels the change before the run lease is taken.</param>
+    /// <returns>The run after the change (or as it was, when it was already cancelled by a request: then nothing is written).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="store"/>, <paramref name="runKey"/> or <paramref name="owner"/> is <see langword="null"/>.</exception>
+    /// <exception cref="KeyNotFoundException">No run with <paramref name="runKey"/> is in the store.</exception>
+    /// <exception cref="InvalidOperationException">The run completed (or completed with doubts): there is nothing to cancel; the message says so.</exception>
+    /// <exception cref="RunLeaseConflictException">A live worker held the run's lease (to join or finalize the run) for the whole of a few seconds; try again.</exception>
+    /// <remarks>
+    /// <para>
+    /// The change takes the run's lease, so it is ordered with a worker's finalization: either the run completed first
+    /// (and the cancel is refused) or the cancel is recorded first (and no worker publishes or completes the run). The
+    /// request stays until a rerun resumes the run explicitly (<see cref="RunOptions.ResumeCancelled"/>,
+    /// <see cref="WorkerOptions.ResumeCancelled"/>); any other join of the run returns <see cref="RunStatus.Cancelled"/> at
+    /// once, so a worker that is restarted, or one that was paused while the cancel was issued, does not undo it.
+    /// </para>
+    /// <para>
+    /// Workers notice the request when they poll the store between claims (every lease duration / 20, at most a second)
+    /// and at once when they try to claim (a claim of a cancelled run returns nothing); a partition stops at the end of
+    /// the chunk it is processing. A worker that is not running at all (crashed, paused) holds its partitions until its
+    /// lease expires; the run is cancelled all the same.
+    /// </para>
+    /// </remarks>
+    public static async Task<RunRecord> CancelRunAsync(ICheckpointStore store, string runKey, string owner, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(runKey);
+        ArgumentNullException.ThrowIfNull(owner);
+        var run = await store.GetRunAsync(runKey, cancellationToken).ConfigureAwait(false)
+            ?? throw new KeyNotFoundException($"No run with the RunKey '{runKey}' is in the state store.");
+        ThrowIfCompleted(run);
+        if (run.CancelRequestedAt is not null)
+        {
+            return run;
+        }
+
+        var key = RunKeyOf(run);
+        var (lease, current) = await AcquireWithRetryAsync(store, key, owner, cancellationToken).ConfigureAwait(false);
+        if (current.Status is RunStatus.Completed or RunStatus.CompletedWithDoubts)
+        {
+            await store.SetRunStatusAsync(lease, current.Status, current.LastError, release: true, CancellationToken.None).ConfigureAwait(false);
+            ThrowIfCompleted(current);
+        }
+
+        if (current.CancelRequestedAt is not null)
+        {
+            await store.SetRunStatusAsync(lease, current.Status, current.LastError, release: true, CancellationToken.None).ConfigureAwait(false);
+            return current;
+        }
+
+        await store.SetCancelRequestAsync(lease, owner, CancellationToken.None).ConfigureAwait(false);
+        await store.SetRunStatusAsync(lease, RunStatus.Cancelled, $"Cancelled by {owner}; the partitions stopped at a chunk boundary and resume when the run is run again with ResumeCancelled.", release: true, CancellationToken.None).ConfigureAwait(false);
+        return (await store.GetRunAsync(runKey, CancellationToken.None).ConfigureAwait(false))!;
+    }
+
     /// <summary>Records what was found downstream for an effect in doubt: it happened (never repeat it) or did not (the next run performs it).</summary>
     /// <param name="store">The state store holding the run.</param>
     /// <param name="runKey">The run's RunKey hash.</param>
@@ -70,6 +133,34 @@ public static class RunMaintenance
         ArgumentNullException.ThrowIfNull(key);
         await store.ResolveInDoubtEffectAsync(runKey, key, happened, cancellationToken).ConfigureAwait(false);
         return (await store.ListInDoubtEffectsAsync(runKey, cancellationToken).ConfigureAwait(false)).Count;
+    }
+
+    private static void ThrowIfCompleted(RunRecord run)
+    {
+        if (run.Status is RunStatus.Completed or RunStatus.CompletedWithDoubts)
+        {
+            throw new InvalidOperationException(
+                $"The run {run.RunKey[..Math.Min(12, run.RunKey.Length)]} of '{run.JobName}' is {run.Status}"
+                + (run.EndedAt is { } ended ? $" (ended {ended:O})" : string.Empty)
+                + "; a completed run cannot be cancelled."
+                + (run.Status == RunStatus.CompletedWithDoubts ? " Resolve its in-doubt effects instead." : " Reprocess it to run it again."));
+        }
+    }
+
+    // The run lease is held by a worker only while it joins or finalizes the run: wait a few seconds for it.
+    private static async Task<(RunLease Lease, RunRecord Run)> AcquireWithRetryAsync(ICheckpointStore store, RunKey key, string owner, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await store.AcquireRunAsync(key, owner, LeaseDuration, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RunLeaseConflictException) when (attempt < 50)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false);
+            }
+        }
     }
 
     /// <summary>Rebuilds a run's <see cref="RunKey"/> from its job name and parameter text, checking that it hashes to the stored key.</summary>

@@ -94,6 +94,20 @@ public partial interface ICheckpointStore : IAsyncDisposable
     /// <exception cref="LeaseLostException">The lease was lost.</exception>
     ValueTask SetRunStatusAsync(RunLease lease, RunStatus status, string? error, bool release, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Records a request to cancel the run (<paramref name="requestedBy"/> set), or clears it (<see langword="null"/>),
+    /// under the run lease. While a request is recorded (<see cref="RunRecord.CancelRequestedAt"/>),
+    /// <see cref="ClaimPartitionAsync"/> claims no partition of the run, not even one whose lease expired.
+    /// </summary>
+    /// <param name="lease">The run lease.</param>
+    /// <param name="requestedBy">Who asks for the cancellation, or <see langword="null"/> to clear a request.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>A task that completes when the change is durable.</returns>
+    /// <exception cref="LeaseLostException">The lease was lost; nothing was written.</exception>
+    /// <exception cref="NotSupportedException">The store does not record cancellation requests (the default implementation).</exception>
+    ValueTask SetCancelRequestAsync(RunLease lease, string? requestedBy, CancellationToken cancellationToken) =>
+        throw new NotSupportedException($"The state store {GetType().Name} does not record cancellation requests; use a store that does (in-memory, SQLite, PostgreSQL).");
+
     /// <summary>Gets a run.</summary>
     /// <param name="runKey">The RunKey hash.</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
@@ -144,7 +158,7 @@ public partial interface ICheckpointStore : IAsyncDisposable
 
     /// <summary>
     /// Claims one partition of a run in one short transaction, or returns <see langword="null"/> when none is claimable
-    /// now. A partition is claimable when it is <see cref="PartitionStatus.Pending"/> and unleased, or when its lease
+    /// now (always <see langword="null"/> while the run has a cancellation request, <see cref="SetCancelRequestAsync"/>). A partition is claimable when it is <see cref="PartitionStatus.Pending"/> and unleased, or when its lease
     /// (whatever its status) has expired or belongs to one of <see cref="PartitionClaim.GoneOwners"/>; a partition at a
     /// plan position at or after <see cref="PartitionPlan.Barrier"/> is claimable only once every partition before the
     /// barrier is <see cref="PartitionStatus.Completed"/>. A <see cref="PartitionStatus.Failed"/> partition without a lease

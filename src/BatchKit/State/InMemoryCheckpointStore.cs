@@ -83,6 +83,10 @@ public sealed partial class InMemoryCheckpointStore : ICheckpointStore
         Write(lease, data => data.Run = data.Run with { Attempts = data.Run.Attempts + 1 }, cancellationToken);
 
     /// <inheritdoc/>
+    public ValueTask SetCancelRequestAsync(RunLease lease, string? requestedBy, CancellationToken cancellationToken) =>
+        Write(lease, data => data.Run = data.Run with { CancelRequestedAt = requestedBy is null ? null : Now(), CancelRequestedBy = requestedBy }, cancellationToken);
+
+    /// <inheritdoc/>
     public ValueTask SetRunStatusAsync(RunLease lease, RunStatus status, string? error, bool release, CancellationToken cancellationToken) =>
         Write(lease, data =>
         {
@@ -161,7 +165,7 @@ public sealed partial class InMemoryCheckpointStore : ICheckpointStore
         cancellationToken.ThrowIfCancellationRequested();
         lock (_lock)
         {
-            if (!_runs.TryGetValue(claim.RunKey, out var data) || data.Plan is null)
+            if (!_runs.TryGetValue(claim.RunKey, out var data) || data.Plan is null || data.Run.CancelRequestedAt is not null)
             {
                 return ValueTask.FromResult<PartitionLease?>(null);
             }

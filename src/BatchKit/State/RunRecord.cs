@@ -23,4 +23,18 @@ public sealed record RunRecord(
     string? LastError,
     string? LeaseOwner,
     long LeaseEpoch,
-    DateTimeOffset? LeaseExpiresAt);
+    DateTimeOffset? LeaseExpiresAt)
+{
+    /// <summary>
+    /// Gets when a person asked for the run to be cancelled (<see cref="RunMaintenance.CancelRunAsync"/>), or
+    /// <see langword="null"/> when no request is pending. While it is set, no partition of the run is claimed, every
+    /// worker stops at its next chunk boundary, and a join returns <see cref="RunStatus.Cancelled"/> at once unless it
+    /// resumes the run explicitly (<see cref="RunOptions.ResumeCancelled"/>), which clears the request.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public DateTimeOffset? CancelRequestedAt { get; init; }
+
+    /// <summary>Gets who asked for the run to be cancelled (such as <c>batchkit-cli/host/pid</c> or a dashboard user), when <see cref="CancelRequestedAt"/> is set.</summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public string? CancelRequestedBy { get; init; }
+}

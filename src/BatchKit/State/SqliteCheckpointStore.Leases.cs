@@ -25,6 +25,7 @@ public sealed partial class SqliteCheckpointStore
                     JOIN plan_partitions p ON p.run_key = s.run_key AND p.partition_id = s.partition_id
                     JOIN partition_plans plan ON plan.run_key = s.run_key
                     WHERE s.run_key = $k
+                      AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.run_key = $k AND r.cancel_requested_at IS NOT NULL)
                       AND ((s.lease_owner IS NULL AND s.status = 'Pending')
                            OR (s.lease_owner IS NOT NULL AND (s.lease_expires_at <= $now OR s.lease_owner IN (SELECT value FROM json_each($gone)))))
                       AND (p.position < plan.barrier OR NOT EXISTS (

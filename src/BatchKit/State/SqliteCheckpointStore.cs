@@ -19,7 +19,7 @@ namespace BatchKit;
 public sealed partial class SqliteCheckpointStore : ICheckpointStore
 {
     private const string RunColumns =
-        "run_key, job_name, parameters, status, started_at, ended_at, attempts, last_error, lease_owner, lease_epoch, lease_expires_at";
+        "run_key, job_name, parameters, status, started_at, ended_at, attempts, last_error, lease_owner, lease_epoch, lease_expires_at, cancel_requested_at, cancel_requested_by";
 
     private readonly SqliteConnection _connection;
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -99,7 +99,7 @@ public sealed partial class SqliteCheckpointStore : ICheckpointStore
             if (before is null)
             {
                 var created = new RunRecord(runKey.Value, runKey.JobName, runKey.Parameters.ToString(), RunStatus.Running, now, null, 0, null, owner, 1, expires);
-                Command($"INSERT INTO runs ({RunColumns}) VALUES ($k, $job, $params, $status, $now, NULL, 0, NULL, $owner, 1, $expires)", transaction)
+                Command($"INSERT INTO runs ({RunColumns}) VALUES ($k, $job, $params, $status, $now, NULL, 0, NULL, $owner, 1, $expires, NULL, NULL)", transaction)
                     .With("$k", created.RunKey).With("$job", created.JobName).With("$params", created.Parameters)
                     .With("$status", nameof(RunStatus.Running)).With("$now", Ms(now)).With("$owner", owner).With("$expires", Ms(expires))
                     .ExecuteNonQuery();
@@ -148,6 +148,12 @@ public sealed partial class SqliteCheckpointStore : ICheckpointStore
                 """, transaction)
             .With("$status", status.ToString()).With("$error", error).With("$ended", status == RunStatus.Running ? null : Ms(Now()))
             .With("$release", release).With("$k", lease.RunKey)
+            .ExecuteNonQuery(), cancellationToken);
+
+    /// <inheritdoc/>
+    public ValueTask SetCancelRequestAsync(RunLease lease, string? requestedBy, CancellationToken cancellationToken) =>
+        WriteAsync(lease, transaction => Command("UPDATE runs SET cancel_requested_at = $at, cancel_requested_by = $by WHERE run_key = $k", transaction)
+            .With("$at", requestedBy is null ? null : Ms(Now())).With("$by", requestedBy).With("$k", lease.RunKey)
             .ExecuteNonQuery(), cancellationToken);
 
     /// <inheritdoc/>
@@ -239,7 +245,11 @@ public sealed partial class SqliteCheckpointStore : ICheckpointStore
         reader.GetStringOrNull(7),
         reader.GetStringOrNull(8),
         reader.GetInt64(9),
-        reader.GetInstantOrNull(10));
+        reader.GetInstantOrNull(10))
+    {
+        CancelRequestedAt = reader.GetInstantOrNull(11),
+        CancelRequestedBy = reader.GetStringOrNull(12),
+    };
 
     private void Configure(SqliteCheckpointStoreOptions options)
     {

@@ -174,6 +174,12 @@ internal static class SqliteSchema
             attempts     INTEGER NOT NULL,
             last_error   TEXT);
         """,
+        // Migration 7 — cancellation requests: a person asked for the run to stop (RunMaintenance.CancelRunAsync); claims
+        // refuse its partitions and workers stop at their next chunk boundary until a rerun clears the request.
+        """
+        ALTER TABLE runs ADD COLUMN cancel_requested_at INTEGER;
+        ALTER TABLE runs ADD COLUMN cancel_requested_by TEXT;
+        """,
     ];
 
     // The tables of schema version 1: a file at version 0 that holds any other table belongs to another application.

@@ -61,7 +61,7 @@ public sealed class PostgresFailureTests(PostgresStoreFixture fixture) : IClassF
     {
         var store = await fixture.CopyStoreAsync();
         var schema = store.Args[3];
-        await fixture.Schemas.ExecuteAsync($"DROP TABLE \"{schema}\".run_attempts, \"{schema}\".partition_attempts, \"{schema}\".sla_results, \"{schema}\".run_notifications; UPDATE \"{schema}\".schema_version SET version = 2");
+        await fixture.Schemas.ExecuteAsync($"DROP TABLE \"{schema}\".run_attempts, \"{schema}\".partition_attempts, \"{schema}\".sla_results, \"{schema}\".run_notifications; ALTER TABLE \"{schema}\".runs DROP COLUMN cancel_requested_at, DROP COLUMN cancel_requested_by; UPDATE \"{schema}\".schema_version SET version = 2");
 
         var runs = await store.RunAsync("runs", "--json");
         var shown = await store.RunAsync("run", "show", fixture.CleanRun.RunKey.ShortValue, "--json");

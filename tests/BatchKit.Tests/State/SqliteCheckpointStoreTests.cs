@@ -86,6 +86,8 @@ public sealed class SqliteCheckpointStoreTests : CheckpointStoreContractTests, I
             ALTER TABLE partition_states DROP COLUMN lease_expires_at;
             ALTER TABLE partition_plans DROP COLUMN barrier;
             ALTER TABLE runs DROP COLUMN partition_epoch_floor;
+            ALTER TABLE runs DROP COLUMN cancel_requested_at;
+            ALTER TABLE runs DROP COLUMN cancel_requested_by;
             DROP TABLE run_notifications;
             PRAGMA user_version = 4;
             """);
@@ -93,7 +95,7 @@ public sealed class SqliteCheckpointStoreTests : CheckpointStoreContractTests, I
 
         await using var reopened = new SqliteCheckpointStore(DatabasePath, timeProvider: Time);
 
-        Convert.ToInt32(Scalar("PRAGMA user_version;")).Should().Be(6);
+        Convert.ToInt32(Scalar("PRAGMA user_version;")).Should().Be(7);
         (await reopened.GetPlanAsync(key.Value, default))!.Partitions.Should().Equal(Plan(2).Partitions);
         var (runLease, run) = await reopened.AcquireRunAsync(key, "worker-b", LeaseDuration, default);
         run.Status.Should().Be(RunStatus.Failed);
@@ -118,16 +120,44 @@ public sealed class SqliteCheckpointStoreTests : CheckpointStoreContractTests, I
         }
 
         SqliteConnection.ClearAllPools();
-        Scalar("DROP TABLE run_notifications; PRAGMA user_version = 5;");
+        Scalar("DROP TABLE run_notifications; ALTER TABLE runs DROP COLUMN cancel_requested_at; ALTER TABLE runs DROP COLUMN cancel_requested_by; PRAGMA user_version = 5;");
 
         await using var reopened = new SqliteCheckpointStore(DatabasePath, timeProvider: Time);
 
-        Convert.ToInt32(Scalar("PRAGMA user_version;")).Should().Be(6);
+        Convert.ToInt32(Scalar("PRAGMA user_version;")).Should().Be(7);
         (await reopened.GetRunAsync(key.Value, default))!.Status.Should().Be(RunStatus.Completed);
         (await reopened.GetNotificationAsync(key.Value, default)).Should().BeNull("a run completed before notifications existed has none recorded");
         var notification = new RunNotification(key.Value, key.Value + ":1", "{}", Time.GetUtcNow(), null, 0, null);
         await reopened.SaveNotificationAsync(notification, default);
         (await reopened.GetNotificationAsync(key.Value, default)).Should().Be(notification);
+    }
+
+    [Fact]
+    public async Task Constructor_FileAtNotificationSchemaVersion6_MigratesToCancellationRequestsKeepingRuns()
+    {
+        // A file written before cancellation requests (schema 6).
+        var key = Key();
+        await using (var first = new SqliteCheckpointStore(DatabasePath, timeProvider: Time))
+        {
+            var (lease, _) = await first.AcquireRunAsync(key, "worker-a", LeaseDuration, default);
+            await first.SavePlanAsync(lease, Plan(2), default);
+            await first.SetRunStatusAsync(lease, RunStatus.Failed, "boom", release: true, default);
+        }
+
+        SqliteConnection.ClearAllPools();
+        Scalar("ALTER TABLE runs DROP COLUMN cancel_requested_at; ALTER TABLE runs DROP COLUMN cancel_requested_by; PRAGMA user_version = 6;");
+
+        await using var reopened = new SqliteCheckpointStore(DatabasePath, timeProvider: Time);
+
+        Convert.ToInt32(Scalar("PRAGMA user_version;")).Should().Be(7);
+        var run = (await reopened.GetRunAsync(key.Value, default))!;
+        run.Status.Should().Be(RunStatus.Failed);
+        run.CancelRequestedAt.Should().BeNull();
+        var (runLease, _) = await reopened.AcquireRunAsync(key, "operator", LeaseDuration, default);
+        await reopened.SetCancelRequestAsync(runLease, "operator", default);
+        await reopened.SetRunStatusAsync(runLease, RunStatus.Running, null, release: true, default);
+        (await reopened.GetRunAsync(key.Value, default))!.CancelRequestedAt.Should().Be(Time.GetUtcNow());
+        (await reopened.ClaimPartitionAsync(new PartitionClaim(key.Value, "worker-b", LeaseDuration), default)).Should().BeNull("no partition of a cancelled run is claimed");
     }
 
     [Fact]
