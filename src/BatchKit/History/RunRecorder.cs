@@ -12,6 +12,9 @@ internal sealed class RunRecorder(Job job, ICheckpointStore store, RunKey runKey
     private RunAttempt? _attempt;
     private IReadOnlyList<SlaResult>? _results;
 
+    /// <summary>Gets or sets the number of partitions this attempt reconciled (late-arriving data).</summary>
+    public int Reconciled { get; set; }
+
     public async Task BeginAsync(RunLease lease, CancellationToken cancellationToken)
     {
         if (!store.RecordsHistory)
@@ -96,6 +99,7 @@ internal sealed class RunRecorder(Job job, ICheckpointStore store, RunKey runKey
             RecordsWritten = result?.RecordsWritten ?? 0,
             Errors = result?.Errors ?? 0,
             InDoubt = result?.InDoubt ?? 0,
+            PartitionsReconciled = Reconciled,
             SlaResults = results,
         };
         await WriteAsync(_attempt, "run attempt").ConfigureAwait(false);
