@@ -28,7 +28,7 @@ public sealed class PostgresCheckpointStoreTests : IAsyncLifetime
         await using var again = Store();
         await again.MigrateAsync(default);
 
-        (await _schema.ScalarAsync<int>($"SELECT version FROM \"{_schema.Name}\".schema_version")).Should().Be(4);
+        (await _schema.ScalarAsync<int>($"SELECT version FROM \"{_schema.Name}\".schema_version")).Should().Be(5);
         (await _schema.RowsAsync($"SELECT table_name FROM information_schema.tables WHERE table_schema = '{_schema.Name}' ORDER BY table_name"))
             .Should().Equal(
                 "checkpoints", "effects", "error_records", "partition_attempts", "partition_plans", "partition_states", "plan_partitions", "run_attempts", "run_notifications", "runs",
@@ -60,7 +60,7 @@ public sealed class PostgresCheckpointStoreTests : IAsyncLifetime
         await using var store = Store();
         await store.MigrateAsync(default);
 
-        (await _schema.ScalarAsync<int>($"SELECT version FROM {q}.schema_version")).Should().Be(4);
+        (await _schema.ScalarAsync<int>($"SELECT version FROM {q}.schema_version")).Should().Be(5);
         (await store.GetPlanAsync(Key.Value, default))!.Partitions.Should().ContainSingle().Which.Id.Should().Be("p0");
         var (runLease, run) = await store.AcquireRunAsync(Key, "worker-b", Lease, default);
         await store.SetRunStatusAsync(runLease, RunStatus.Running, null, release: true, default);
@@ -98,7 +98,7 @@ public sealed class PostgresCheckpointStoreTests : IAsyncLifetime
         await using var store = Store();
         await store.MigrateAsync(default);
 
-        (await _schema.ScalarAsync<int>($"SELECT version FROM {q}.schema_version")).Should().Be(4);
+        (await _schema.ScalarAsync<int>($"SELECT version FROM {q}.schema_version")).Should().Be(5);
         (await _schema.RowsAsync($"SELECT run_key, status, attempts, lease_epoch, partition_epoch_floor FROM {q}.runs ORDER BY run_key")).Should().Equal(before).And.HaveCount(2);
         (await _schema.RowsAsync($"SELECT run_key, partition_id, status, lease_owner, lease_epoch FROM {q}.partition_states ORDER BY run_key")).Should().Equal(statesBefore);
         (await store.GetCheckpointAsync(done.Value, "p0", default))!.RecordsRead.Should().Be(10);

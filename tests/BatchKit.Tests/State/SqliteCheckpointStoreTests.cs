@@ -87,13 +87,14 @@ public sealed class SqliteCheckpointStoreTests : CheckpointStoreContractTests, I
             ALTER TABLE partition_plans DROP COLUMN barrier;
             ALTER TABLE runs DROP COLUMN partition_epoch_floor;
             DROP TABLE run_notifications;
+            ALTER TABLE run_attempts DROP COLUMN reconciled;
             PRAGMA user_version = 4;
             """);
         Convert.ToInt32(Scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('run_attempts', 'partition_attempts', 'sla_results');")).Should().Be(3);
 
         await using var reopened = new SqliteCheckpointStore(DatabasePath, timeProvider: Time);
 
-        Convert.ToInt32(Scalar("PRAGMA user_version;")).Should().Be(6);
+        Convert.ToInt32(Scalar("PRAGMA user_version;")).Should().Be(7);
         (await reopened.GetPlanAsync(key.Value, default))!.Partitions.Should().Equal(Plan(2).Partitions);
         var (runLease, run) = await reopened.AcquireRunAsync(key, "worker-b", LeaseDuration, default);
         run.Status.Should().Be(RunStatus.Failed);
@@ -118,11 +119,11 @@ public sealed class SqliteCheckpointStoreTests : CheckpointStoreContractTests, I
         }
 
         SqliteConnection.ClearAllPools();
-        Scalar("DROP TABLE run_notifications; PRAGMA user_version = 5;");
+        Scalar("DROP TABLE run_notifications; ALTER TABLE run_attempts DROP COLUMN reconciled; PRAGMA user_version = 5;");
 
         await using var reopened = new SqliteCheckpointStore(DatabasePath, timeProvider: Time);
 
-        Convert.ToInt32(Scalar("PRAGMA user_version;")).Should().Be(6);
+        Convert.ToInt32(Scalar("PRAGMA user_version;")).Should().Be(7);
         (await reopened.GetRunAsync(key.Value, default))!.Status.Should().Be(RunStatus.Completed);
         (await reopened.GetNotificationAsync(key.Value, default)).Should().BeNull("a run completed before notifications existed has none recorded");
         var notification = new RunNotification(key.Value, key.Value + ":1", "{}", Time.GetUtcNow(), null, 0, null);
