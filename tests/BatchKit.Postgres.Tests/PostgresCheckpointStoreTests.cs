@@ -140,7 +140,7 @@ public sealed class PostgresCheckpointStoreTests : IAsyncLifetime
 
         var act = () => newer.GetRunAsync("x", default).AsTask();
 
-        (await act.Should().ThrowAsync<BatchKitException>()).Which.Message.Should().Contain("schema version 99").And.Contain("up to 4").And.Contain(_schema.Name);
+        (await act.Should().ThrowAsync<BatchKitException>()).Which.Message.Should().Contain("schema version 99").And.Contain("up to 5").And.Contain(_schema.Name);
         (await _schema.ScalarAsync<int>($"SELECT version FROM \"{_schema.Name}\".schema_version")).Should().Be(99);
     }
 
