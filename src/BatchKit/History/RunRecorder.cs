@@ -23,7 +23,10 @@ internal sealed class RunRecorder(Job job, ICheckpointStore store, RunKey runKey
         }
 
         var run = await store.GetRunAsync(runKey.Value, cancellationToken).ConfigureAwait(false);
-        _attempt = new RunAttempt(runKey.Value, owner, run?.Attempts ?? 1, lease.Epoch, job.TimeProvider.GetUtcNow(), null, RunStatus.Running);
+        _attempt = new RunAttempt(runKey.Value, owner, run?.Attempts ?? 1, lease.Epoch, job.TimeProvider.GetUtcNow(), null, RunStatus.Running)
+        {
+            PartitionsReconciled = Reconciled, // recorded at the start too: a process killed mid-reconciliation leaves only this record
+        };
         await WriteAsync(_attempt, "run attempt").ConfigureAwait(false);
     }
 
