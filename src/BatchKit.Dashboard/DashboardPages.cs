@@ -140,6 +140,9 @@ internal sealed class DashboardPages(BatchKitDashboardOptions options)
             .Raw("</dd><dt>Ended</dt><dd>").Text(DashboardHtml.Format(run.EndedAt))
             .Raw("</dd><dt>Attempts</dt><dd>").Text(run.Attempts.ToString(CultureInfo.InvariantCulture))
             .Raw("</dd><dt>Records</dt><dd>").Text($"{DashboardHtml.Format(run.RecordsRead)} read, {DashboardHtml.Format(run.RecordsWritten)} written, {DashboardHtml.Format(run.Errors)} errors")
+            .Raw("</dd><dt>Late data</dt><dd id=\"run-late\">").Text(run.PartitionsReconciled == 0
+                ? "none reconciled"
+                : $"{run.PartitionsReconciled.ToString(CultureInfo.InvariantCulture)} partition(s) reconciled after completion, late-arrival rate {(run.LateArrivalRate * 100).ToString("0.#", CultureInfo.InvariantCulture)}%")
             .Raw("</dd><dt>Owner</dt><dd>").Text(run.Owner)
             .Raw("</dd><dt>Error</dt><dd><pre>").Text(run.Error)
             .Raw("</pre></dd>");

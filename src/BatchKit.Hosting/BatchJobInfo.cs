@@ -24,6 +24,9 @@ public sealed record BatchJobInfo
     /// <summary>Gets the SLA (longest run from start to completion), if any.</summary>
     public TimeSpan? Sla { get; init; }
 
+    /// <summary>Gets the window within which completed runs are reconciled when their input changes late (<see cref="JobScheduleOptions.ReconcileWindow"/>).</summary>
+    public TimeSpan? ReconcileWindow { get; init; }
+
     /// <summary>Gets the description of the job, if any.</summary>
     public string? Description { get; init; }
 

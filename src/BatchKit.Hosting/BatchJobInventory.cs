@@ -22,6 +22,7 @@ internal sealed class BatchJobInventory(BatchKitJobCatalog catalog, ICheckpointS
                 Misfire = options.Misfire,
                 Priority = options.Priority,
                 Sla = options.Sla,
+                ReconcileWindow = options.ReconcileWindow,
                 Description = options.Description,
                 Input = options.Input,
                 Output = options.Output,

@@ -29,4 +29,10 @@ public static class BatchKitHostingEventId
 
     /// <summary>A scheduled run was stopped by the host's shutdown at a chunk boundary; it resumes at the next start.</summary>
     public const int OccurrenceStoppedByShutdown = 11008;
+
+    /// <summary>A completed run of an earlier occurrence within the reconciliation window had late-arriving data; its changed partitions were reprocessed.</summary>
+    public const int LateDataReconciled = 11009;
+
+    /// <summary>Reconciling the run of an earlier occurrence within the reconciliation window failed.</summary>
+    public const int ReconcileFailed = 11010;
 }

@@ -35,6 +35,11 @@ internal sealed class BatchKitHostingOptionsValidator(IReadOnlyList<JobRegistrat
                 builder.AddError($"The job '{jobName}': {error}", $"Jobs:{jobName}:Cron");
             }
 
+            if (schedule.ReconcileWindow is { } window && window <= TimeSpan.Zero)
+            {
+                builder.AddError($"The job '{jobName}': ReconcileWindow must be positive, found {window}.", $"Jobs:{jobName}:ReconcileWindow");
+            }
+
             if (schedule.Sla is { } sla && sla <= TimeSpan.Zero)
             {
                 builder.AddError($"The job '{jobName}': Sla must be positive, found {sla}.", $"Jobs:{jobName}:Sla");

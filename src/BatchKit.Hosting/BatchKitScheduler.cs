@@ -131,7 +131,53 @@ internal sealed class BatchKitScheduler(
             return;
         }
 
-        await RunAsync(entry, occurrence, new RunKey(entry.Name, entry.ParametersFor(occurrence)), stoppingToken).ConfigureAwait(false);
+        var runKey = new RunKey(entry.Name, entry.ParametersFor(occurrence));
+        await RunAsync(entry, occurrence, runKey, stoppingToken).ConfigureAwait(false);
+        await ReconcileWindowAsync(entry, occurrence, runKey, stoppingToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Opens again, with <see cref="RunOptions.ReprocessChangedInput"/>, the completed runs of the occurrences in
+    /// [occurrence − window, occurrence), newest first: each reprocesses only the partitions whose input changed since it
+    /// completed, and does nothing when none did. Runs that did not complete are left alone (resume and failures are
+    /// handled as for any run).
+    /// </summary>
+    private async Task ReconcileWindowAsync(CatalogEntry entry, DateTimeOffset occurrence, RunKey current, CancellationToken stoppingToken)
+    {
+        if (entry.Options.ReconcileWindow is not { } window || window <= TimeSpan.Zero || entry.Schedule is not { } schedule)
+        {
+            return;
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal) { current.Value };
+        var earlier = schedule.GetOccurrences(occurrence - window - TimeSpan.FromTicks(1), occurrence).Where(o => o < occurrence).Reverse().ToList();
+        foreach (var previous in earlier)
+        {
+            var runKey = new RunKey(entry.Name, entry.ParametersFor(previous));
+            if (!seen.Add(runKey.Value) || await store.GetRunAsync(runKey.Value, stoppingToken).ConfigureAwait(false) is not { Status: RunStatus.Completed })
+            {
+                continue;
+            }
+
+            using var slot = await _gate.EnterAsync(entry.Options.Priority, stoppingToken).ConfigureAwait(false);
+            try
+            {
+                var result = await new JobRunner(entry.Job).RunAsync(runKey.Parameters, new RunOptions { ReprocessChangedInput = true }, stoppingToken).ConfigureAwait(false);
+                if (result.PartitionsReconciled > 0 || result.Status != RunStatus.Completed)
+                {
+                    Log.LateDataReconciled(_logger, entry.Name, occurrence, runKey, result.PartitionsReconciled, result.Status);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception ex)
+            {
+                // A sink that cannot replace a partition, a held lease, a store failure: logged; the schedule goes on.
+                Log.ReconcileFailed(_logger, ex, entry.Name, occurrence, runKey);
+            }
+        }
     }
 
     private async Task RunAsync(CatalogEntry entry, DateTimeOffset occurrence, RunKey runKey, CancellationToken stoppingToken)

@@ -39,6 +39,22 @@ public sealed class JobScheduleOptions
     /// <value>The default value is <see langword="null"/>: no SLA.</value>
     public TimeSpan? Sla { get; set; }
 
+    /// <summary>
+    /// Gets or sets the reconciliation window for late-arriving data: after each scheduled occurrence has run, the runs of
+    /// the job's earlier occurrences within this window (those at or after the occurrence minus the window) that completed
+    /// are opened again with <see cref="RunOptions.ReprocessChangedInput"/>, so the partitions whose input changed, appeared
+    /// or vanished since they completed are reprocessed (and only those).
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: completed runs are never reopened by the schedule.</value>
+    /// <remarks>
+    /// With a daily schedule, <c>TimeSpan.FromHours(48)</c> reconciles the two previous business dates at every run. Input
+    /// that changes after its run left the window is not picked up: reprocess it by hand (<c>batchkit</c> or
+    /// <see cref="JobRunner.RunAsync(RunParameters, RunOptions?, CancellationToken)"/> with <see cref="RunOptions.ReprocessChangedInput"/>
+    /// or <see cref="RunOptions.Reprocess"/>). The job's sink must be able to replace a partition's output; otherwise each
+    /// reconciliation fails with <see cref="JobValidationException"/>, which the scheduler logs.
+    /// </remarks>
+    public TimeSpan? ReconcileWindow { get; set; }
+
     /// <summary>Gets or sets a description of the job's input, for the job inventory.</summary>
     /// <value>The default value is <see langword="null"/>.</value>
     public string? Input { get; set; }

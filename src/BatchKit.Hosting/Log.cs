@@ -30,4 +30,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = BatchKitHostingEventId.OccurrenceStoppedByShutdown, EventName = nameof(BatchKitHostingEventId.OccurrenceStoppedByShutdown), Level = LogLevel.Information, Message = "Job {JobName} occurrence {Occurrence} run {RunKey} stopped at a chunk boundary for the host's shutdown; it resumes at the next start")]
     public static partial void OccurrenceStoppedByShutdown(ILogger logger, string jobName, DateTimeOffset occurrence, RunKey runKey);
+
+    [LoggerMessage(EventId = BatchKitHostingEventId.LateDataReconciled, EventName = nameof(BatchKitHostingEventId.LateDataReconciled), Level = LogLevel.Information, Message = "Job {JobName} occurrence {Occurrence}: run {RunKey} of an earlier occurrence had late data; {Reconciled} partition(s) reconciled, ended {Status}")]
+    public static partial void LateDataReconciled(ILogger logger, string jobName, DateTimeOffset occurrence, RunKey runKey, int reconciled, RunStatus status);
+
+    [LoggerMessage(EventId = BatchKitHostingEventId.ReconcileFailed, EventName = nameof(BatchKitHostingEventId.ReconcileFailed), Level = LogLevel.Error, Message = "Job {JobName} occurrence {Occurrence}: reconciling run {RunKey} of an earlier occurrence failed")]
+    public static partial void ReconcileFailed(ILogger logger, Exception exception, string jobName, DateTimeOffset occurrence, RunKey runKey);
 }

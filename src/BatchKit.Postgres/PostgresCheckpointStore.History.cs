@@ -25,13 +25,13 @@ public sealed partial class PostgresCheckpointStore
                     connection,
                     $"""
                     INSERT INTO {History("run_attempts")} (run_key, owner, attempt, epoch, started_at, ended_at, status, partitions, processed,
-                        records_read, records_written, error_count, in_doubt_count, error)
-                    VALUES (@k, @owner, @attempt, @epoch, @started, @ended, @status, @partitions, @processed, @read, @written, @errors, @doubts, @error)
+                        records_read, records_written, error_count, in_doubt_count, error, reconciled)
+                    VALUES (@k, @owner, @attempt, @epoch, @started, @ended, @status, @partitions, @processed, @read, @written, @errors, @doubts, @error, @reconciled)
                     ON CONFLICT (run_key, owner) DO UPDATE SET
                         attempt = excluded.attempt, epoch = excluded.epoch, started_at = excluded.started_at, ended_at = excluded.ended_at,
                         status = excluded.status, partitions = excluded.partitions, processed = excluded.processed,
                         records_read = excluded.records_read, records_written = excluded.records_written, error_count = excluded.error_count,
-                        in_doubt_count = excluded.in_doubt_count, error = excluded.error
+                        in_doubt_count = excluded.in_doubt_count, error = excluded.error, reconciled = excluded.reconciled
                     """,
                     cancellationToken,
                     ("k", attempt.RunKey),
@@ -47,7 +47,8 @@ public sealed partial class PostgresCheckpointStore
                     ("written", attempt.RecordsWritten),
                     ("errors", attempt.Errors),
                     ("doubts", attempt.InDoubt),
-                    ("error", attempt.Error)).ConfigureAwait(false);
+                    ("error", attempt.Error),
+                    ("reconciled", attempt.PartitionsReconciled)).ConfigureAwait(false);
                 await ExecuteAsync(
                     connection,
                     $"DELETE FROM {History("sla_results")} WHERE run_key = @k AND owner = @owner",
@@ -146,7 +147,7 @@ public sealed partial class PostgresCheckpointStore
                 await using (var command = Pg.Command(
                     connection,
                     $"""
-                    SELECT owner, attempt, epoch, started_at, ended_at, status, partitions, processed, records_read, records_written, error_count, in_doubt_count, error
+                    SELECT owner, attempt, epoch, started_at, ended_at, status, partitions, processed, records_read, records_written, error_count, in_doubt_count, error, reconciled
                     FROM {History("run_attempts")} WHERE run_key = @k ORDER BY started_at, attempt
                     """,
                     ("k", runKey)))
@@ -164,6 +165,7 @@ public sealed partial class PostgresCheckpointStore
                             Errors = rows.GetInt64(10),
                             InDoubt = rows.GetInt64(11),
                             Error = rows.GetStringOrNull(12),
+                            PartitionsReconciled = rows.GetInt32(13),
                             SlaResults = results.TryGetValue(owner, out var list) ? list : [],
                         });
                     }

@@ -143,7 +143,9 @@ internal static class Modes
         RunResult result;
         try
         {
-            result = await new JobRunner(job).RunAsync(RunParameters.Of("date", "2026-11-22"), shutdown.Token);
+            // --reconcile 1 reprocesses the partitions whose input changed since the run completed (late-arriving data).
+            var options = new RunOptions { ReprocessChangedInput = args.Int("reconcile", 0) == 1 };
+            result = await new JobRunner(job).RunAsync(RunParameters.Of("date", "2026-11-22"), options, shutdown.Token);
         }
         catch (OperationCanceledException) when (shutdown.IsRequested)
         {
@@ -151,7 +153,7 @@ internal static class Modes
             return GracefulShutdown.ResumableExitCode;
         }
 
-        Console.WriteLine($"status={result.Status} already={result.WasAlreadyCompleted} read={result.RecordsRead} written={result.RecordsWritten} errors={result.Errors}");
+        Console.WriteLine($"status={result.Status} already={result.WasAlreadyCompleted} read={result.RecordsRead} written={result.RecordsWritten} errors={result.Errors} reconciled={result.PartitionsReconciled}");
         return result.Succeeded ? 0 : 1;
     }
 
@@ -514,9 +516,13 @@ internal sealed class TracingSource(ISource<Item> inner, Action onRecord) : ISou
 /// pause the process while its output is staged but not yet published (a DuckDB sink's staging files, before the
 /// warehouse is opened to apply them).
 /// </summary>
-internal sealed class ExitingSink(ISink<Doubled> inner, Action beforeCommit, TimeSpan beforeComplete, string stopBeforeComplete = "") : ISink<Doubled>
+internal sealed class ExitingSink(ISink<Doubled> inner, Action beforeCommit, TimeSpan beforeComplete, string stopBeforeComplete = "") : ISink<Doubled>, IPartitionOutputRemover
 {
     public WriteDisposition Disposition => inner.Disposition;
+
+    // The file sinks publish one output per partition: passed on, so the wrapped sink can still reconcile late data.
+    public ValueTask RemovePartitionOutputAsync(SinkContext context, CancellationToken cancellationToken) =>
+        inner is IPartitionOutputRemover remover ? remover.RemovePartitionOutputAsync(context, cancellationToken) : ValueTask.CompletedTask;
 
     public async ValueTask<ISinkWriter<Doubled>> OpenAsync(SinkContext context, CancellationToken cancellationToken) =>
         new Writer(await inner.OpenAsync(context, cancellationToken), beforeCommit, beforeComplete, context, stopBeforeComplete);

@@ -61,20 +61,23 @@ internal static class ReadCommands
         Row("Attempts", summary.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Row("Partitions", $"{summary.PartitionsCompleted} completed, {summary.PartitionsFailed} failed, {summary.Partitions} in the plan");
         Row("Records", $"{Number(summary.RecordsRead)} read, {Number(summary.RecordsWritten)} written, {Number(summary.Errors)} errors, {Number(summary.InDoubt)} in doubt");
+        Row("Late data", summary.PartitionsReconciled == 0
+            ? "none reconciled"
+            : $"{summary.PartitionsReconciled} partition(s) reconciled after completion, late-arrival rate {(summary.LateArrivalRate * 100).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture)}%");
         Row("Owner", summary.Owner ?? "-");
         Row("Error", summary.Error ?? "-");
         context.Console.Write(grid);
         if (attempts.Count > 0)
         {
             context.WriteLine(string.Empty);
-            var table = new Table().AddColumns("Attempt", "Process", "Epoch", "Started", "Ended", "Duration", "Status", "Processed", "Error");
+            var table = new Table().AddColumns("Attempt", "Process", "Epoch", "Started", "Ended", "Duration", "Status", "Processed", "Reconciled", "Error");
             foreach (var attempt in attempts)
             {
                 table.AddRow(
                     Text(attempt.Attempt.ToString(System.Globalization.CultureInfo.InvariantCulture)), Text(attempt.Owner), Text(attempt.Epoch.ToString(System.Globalization.CultureInfo.InvariantCulture)),
                     Text(Time(attempt.StartedAt)), Text(Time(attempt.EndedAt)), Text(Duration(attempt.Duration)),
                     attempt.EndedAt is null ? Text("no end recorded") : Status(attempt.Status),
-                    Text($"{attempt.PartitionsProcessed}/{attempt.Partitions}"), Text(attempt.Error ?? "-"));
+                    Text($"{attempt.PartitionsProcessed}/{attempt.Partitions}"), Text(attempt.PartitionsReconciled.ToString(System.Globalization.CultureInfo.InvariantCulture)), Text(attempt.Error ?? "-"));
             }
 
             context.Console.Write(table);

@@ -183,6 +183,10 @@ internal static class StateSchema
         ALTER TABLE {0}.runs ADD COLUMN IF NOT EXISTS cancel_requested_at timestamptz;
         ALTER TABLE {0}.runs ADD COLUMN IF NOT EXISTS cancel_requested_by text;
         """,
+        // Late-arriving data: how many partitions a run attempt reprocessed because their input changed after the run completed.
+        """
+        ALTER TABLE {0}.run_attempts ADD COLUMN reconciled integer NOT NULL DEFAULT 0;
+        """,
     ];
 
     /// <summary>Gets the schema version this code creates and understands.</summary>

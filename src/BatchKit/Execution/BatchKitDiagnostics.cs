@@ -55,6 +55,9 @@ public static class BatchKitDiagnostics
     /// <summary>Tagged with the job and <c>batchkit.lease.kind</c>: <c>run</c> or <c>partition</c>.</summary>
     internal static readonly Counter<long> LeaseTakeovers = Meter.CreateCounter<long>("batchkit.lease.takeovers", "{takeover}", "Run or partition leases taken over from a worker that expired or is gone.");
 
+    /// <summary>Tagged with the job and <c>batchkit.late.kind</c>: <c>changed</c>, <c>appeared</c> or <c>vanished</c>.</summary>
+    internal static readonly Counter<long> LatePartitions = Meter.CreateCounter<long>("batchkit.partitions.late", "{partition}", "Partitions of completed runs reconciled because their input changed, appeared or vanished after the run completed.");
+
     /// <summary>Tagged with the job and <c>batchkit.notification.outcome</c>: <c>delivered</c> or <c>failed</c>.</summary>
     internal static readonly Counter<long> Notifications = Meter.CreateCounter<long>("batchkit.notifications", "{notification}", "Run completion notifications attempted.");
 

@@ -25,6 +25,12 @@ internal abstract class JobPipeline
     /// <summary>Removes the published output of a partition that left the plan, when the sink can (<see cref="IPartitionOutputRemover"/>).</summary>
     public abstract ValueTask RemovePartitionOutputAsync(SinkContext context, CancellationToken cancellationToken);
 
+    /// <summary>Gets a value indicating whether the sink can remove a partition's published output (<see cref="IPartitionOutputRemover"/>).</summary>
+    public abstract bool CanRemovePartitionOutput { get; }
+
+    /// <summary>Gets a value indicating whether the sink replaces a partition's output when the partition runs again from its first record.</summary>
+    public abstract bool ReplacesPartitionOutput { get; }
+
     /// <summary>Lets a sink that publishes per run (<see cref="IRunCompletingSink"/>) publish once every partition completed.</summary>
     public abstract ValueTask CompleteRunAsync(RunCompletionContext context, CancellationToken cancellationToken);
 }
@@ -86,6 +92,10 @@ internal sealed partial class JobPipeline<TSource, TSink>(
         entries.Add(new("sink", TypeName(sink.GetType()) + ", " + sink.Disposition));
         return entries;
     }
+
+    public override bool CanRemovePartitionOutput => sink is IPartitionOutputRemover;
+
+    public override bool ReplacesPartitionOutput => sink is IPartitionOutputRemover || sink.Disposition == WriteDisposition.ReplacePartition;
 
     public override ValueTask RemovePartitionOutputAsync(SinkContext context, CancellationToken cancellationToken) =>
         sink is IPartitionOutputRemover remover ? remover.RemovePartitionOutputAsync(context, cancellationToken) : ValueTask.CompletedTask;

@@ -12,6 +12,11 @@ public sealed partial class JobRunner
             throw new NotSupportedException($"The job '{_job.Name}' notifies completed runs (OnCompleted), but its checkpoint store {store.GetType().Name} does not record notifications; use a store that records them (SQLite, PostgreSQL, in-memory), or remove OnCompleted.");
         }
 
+        if (options.ReprocessChangedInput)
+        {
+            EnsureCanReconcile();
+        }
+
         var owner = LocalProcessOwner.Create();
         var recorder = new RunRecorder(_job, store, runKey, owner, _logger);
         RunResult result;

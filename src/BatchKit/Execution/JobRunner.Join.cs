@@ -18,16 +18,41 @@ public sealed partial class JobRunner
         var store = run.Store;
         var runKey = run.RunKey;
         var (lease, record) = await AcquireRunLeaseAsync(run, cancellationToken).ConfigureAwait(false);
-        // A join that finds nothing to do (completed, or doubts still unresolved) is not an attempt at the run.
+        LateInput? late = null;
+        if (Reconciles(options, record) && !LiveHolders(run, await store.GetPartitionStatesAsync(runKey.Value, cancellationToken).ConfigureAwait(false)).Any())
+        {
+            try
+            {
+                late = await FindLateInputAsync(store, runKey, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                await ReleaseQuietlyAsync(store, lease, record).ConfigureAwait(false);
+                throw;
+            }
+            catch (Exception ex) when (ex is BatchKitException or IOException or UnauthorizedAccessException)
+            {
+                // The run keeps its status and its output (that of its old input); the failed attempt is in the history.
+                await store.CountRunAttemptAsync(lease, cancellationToken).ConfigureAwait(false);
+                await run.Recorder.BeginAsync(lease, cancellationToken).ConfigureAwait(false);
+                await store.SetRunStatusAsync(lease, record.Status, record.LastError, release: true, CancellationToken.None).ConfigureAwait(false);
+                var plan = await store.GetPlanAsync(runKey.Value, CancellationToken.None).ConfigureAwait(false);
+                return (null, await ResultAsync(run, plan?.Partitions ?? [], RunStatus.Failed, ex).ConfigureAwait(false));
+            }
+        }
+
+        // A join that finds nothing to do (completed with its input unchanged, or doubts still unresolved) is not an attempt at the run.
+        var upToDate = record.Status == RunStatus.Completed && !options.Reprocess && late is null;
         var doubtsLeft = record.Status == RunStatus.CompletedWithDoubts && !options.Reprocess
             && (await store.ListInDoubtEffectsAsync(runKey.Value, cancellationToken).ConfigureAwait(false)).Count > 0;
         // A run a person cancelled stays cancelled unless this call resumes it explicitly (a restarted worker must not undo the cancel).
         var staysCancelled = record.CancelRequestedAt is not null && !options.ResumeCancelled && !options.Reprocess;
-        if (!doubtsLeft && !staysCancelled && !(record.Status == RunStatus.Completed && !options.Reprocess))
+        if (!doubtsLeft && !staysCancelled && !upToDate)
         {
             await store.CountRunAttemptAsync(lease, cancellationToken).ConfigureAwait(false);
         }
 
+        run.Recorder.Reconciled = late?.Count ?? 0;
         await run.Recorder.BeginAsync(lease, cancellationToken).ConfigureAwait(false);
         using var lost = new CancellationTokenSource();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lost.Token);
@@ -60,7 +85,7 @@ public sealed partial class JobRunner
                 Log.RunCancelCleared(_logger, _job.Name, runKey, record.CancelRequestedBy);
             }
 
-            if (record.Status == RunStatus.Completed && !options.Reprocess)
+            if (upToDate)
             {
                 await ReleaseAsync(store, lease, record, ref released).ConfigureAwait(false);
                 Log.RunAlreadyCompleted(_logger, _job.Name, runKey);
@@ -81,7 +106,17 @@ public sealed partial class JobRunner
             }
 
             var newPass = record.Status != RunStatus.Running;
-            var partitions = await PlanAsync(store, lease, guard.Token, runKey, options, linked.Token).ConfigureAwait(false);
+            IReadOnlyList<Partition> partitions;
+            if (late is not null)
+            {
+                Log.LateInputReconciled(_logger, _job.Name, runKey, late.Changed.Count, late.Appeared.Count, late.Vanished.Count, late.Details);
+                partitions = await ReconcileAsync(store, lease, guard.Token, runKey, late, linked.Token).ConfigureAwait(false);
+            }
+            else
+            {
+                partitions = await PlanAsync(store, lease, guard.Token, runKey, options, linked.Token).ConfigureAwait(false);
+            }
+
             if (record.Status == RunStatus.CompletedWithDoubts && !options.Reprocess)
             {
                 await ReopenDoubtfulPartitionsAsync(store, lease, runKey, partitions, linked.Token).ConfigureAwait(false);

@@ -244,6 +244,7 @@ public sealed partial class JobRunner
             WasAlreadyCompleted = alreadyCompleted,
             Partitions = partitions.Count,
             PartitionsProcessed = run.Processed,
+            PartitionsReconciled = run.Recorder.Reconciled,
             RecordsRead = totals.RecordsRead,
             RecordsWritten = totals.RecordsWritten,
             Errors = totals.Errors,

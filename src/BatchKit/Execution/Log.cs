@@ -31,6 +31,9 @@ public static partial class BatchKitEventId
     /// <summary>A run cancelled by a request was resumed and its request cleared.</summary>
     public const int RunCancelCleared = 1007;
 
+    /// <summary>A completed run's input changed since it completed (late-arriving data): the changed partitions are reprocessed.</summary>
+    public const int LateInputReconciled = 1009;
+
     /// <summary>A run's completion notification was delivered (<see cref="IRunNotifier"/>).</summary>
     public const int NotificationDelivered = 1200;
 
@@ -82,6 +85,9 @@ public static partial class BatchKitEventId
 
 internal static partial class Log
 {
+    [LoggerMessage(EventId = BatchKitEventId.LateInputReconciled, EventName = nameof(BatchKitEventId.LateInputReconciled), Level = LogLevel.Information, Message = "Job {JobName} run {RunKey} completed earlier and its input changed since: {Changed} changed, {Appeared} new and {Vanished} vanished partition(s) are reconciled ({Details})")]
+    public static partial void LateInputReconciled(ILogger logger, string jobName, RunKey runKey, int changed, int appeared, int vanished, string details);
+
     [LoggerMessage(EventId = BatchKitEventId.RunStarted, EventName = nameof(BatchKitEventId.RunStarted), Level = LogLevel.Information, Message = "Job {JobName} run {RunKey} started: {Partitions} partitions, {Pending} to process, lease epoch {Epoch}")]
     public static partial void RunStarted(ILogger logger, string jobName, RunKey runKey, int partitions, int pending, long epoch);
 

@@ -7,6 +7,35 @@ public sealed class RunOptions
     /// <value>The default value is <see langword="false"/>: running a completed RunKey does nothing.</value>
     public bool Reprocess { get; set; }
 
+    /// <summary>
+    /// Gets or sets a value indicating whether a completed run whose input changed since it completed (late-arriving data)
+    /// reprocesses the partitions whose input changed, and only those.
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>: a completed RunKey does nothing whatever its input became.</value>
+    /// <remarks>
+    /// <para>
+    /// The call plans the run again and compares each partition's input identity (<see cref="Partition.InputIdentity"/>:
+    /// a file's size, modification time and content identity; an object's ETag) with the frozen plan's. When nothing
+    /// changed, it does nothing, like a run that is already completed. Otherwise, under the run lease: partitions whose
+    /// input changed go back to pending from their first record, partitions whose input appeared are added, the output of
+    /// partitions whose input vanished is removed (fenced), and the frozen plan takes the new identities, in one store
+    /// transaction; then the reopened partitions run under new epochs and the run is finalized again. Unchanged
+    /// partitions are not touched. Each reprocessed partition's output is replaced when it completes, so the run's output
+    /// is what one clean run over the new input would give.
+    /// </para>
+    /// <para>
+    /// It needs a sink that replaces a partition's output when the partition runs again: one that publishes one output per
+    /// partition (<see cref="IPartitionOutputRemover"/>: JSON Lines, CSV, Parquet, S3) or whose disposition is
+    /// <see cref="WriteDisposition.ReplacePartition"/>. Any other sink (<see cref="WriteDisposition.Append"/> to a table,
+    /// <see cref="WriteDisposition.Upsert"/>, which cannot remove the records a changed input no longer holds) and a shuffled
+    /// job (one input partition feeds every target partition) fail at once with <see cref="JobValidationException"/>. A
+    /// vanished input needs an <see cref="IPartitionOutputRemover"/>; otherwise the call fails with
+    /// <see cref="PlanMismatchException"/> and changes nothing. A changed job definition is never reconciled
+    /// (<see cref="PlanMismatchException"/>): use <see cref="Reprocess"/>. A run that is not completed is run as usual.
+    /// </para>
+    /// </remarks>
+    public bool ReprocessChangedInput { get; set; }
+
     /// <summary>Gets or sets a value indicating whether the run's partitions that failed in an earlier call are attempted again.</summary>
     /// <value>The default value is <see langword="true"/>.</value>
     public bool RetryFailedPartitions { get; set; } = true;

@@ -18,6 +18,13 @@ public sealed record RunResult
     /// <summary>Gets the number of partitions processed by this call (the others had completed earlier).</summary>
     public int PartitionsProcessed { get; init; }
 
+    /// <summary>
+    /// Gets the number of partitions of a completed run that this call reconciled because their input changed, appeared or
+    /// vanished after the run completed (<see cref="RunOptions.ReprocessChangedInput"/>): the changed and new ones were
+    /// reprocessed, the vanished ones' output removed.
+    /// </summary>
+    public int PartitionsReconciled { get; init; }
+
     /// <summary>Gets the number of input records of the run, bad ones included.</summary>
     public long RecordsRead { get; init; }
 

@@ -35,6 +35,12 @@ public sealed record RunAttempt(
     /// <summary>Gets the run's records in doubt when the attempt ended.</summary>
     public long InDoubt { get; init; }
 
+    /// <summary>
+    /// Gets the number of partitions this attempt reconciled: partitions of a completed run whose input changed, appeared
+    /// or vanished after it completed (late-arriving data, <see cref="RunOptions.ReprocessChangedInput"/>), reprocessed or removed.
+    /// </summary>
+    public int PartitionsReconciled { get; init; }
+
     /// <summary>Gets the error that ended the attempt, if any.</summary>
     public string? Error { get; init; }
 

@@ -163,6 +163,7 @@ public sealed class RunHistory
             PartitionsFailed = states.Count(s => s.Status == PartitionStatus.Failed),
             Error = run.LastError,
             Owner = run.LeaseOwner ?? (attempts.Count > 0 ? attempts[^1].Owner : null),
+            PartitionsReconciled = attempts.Sum(a => a.PartitionsReconciled),
             SlaResults = attempts.LastOrDefault(a => a.SlaResults.Count > 0)?.SlaResults ?? [],
         };
     }

@@ -12,6 +12,9 @@ internal sealed class RunRecorder(Job job, ICheckpointStore store, RunKey runKey
     private RunAttempt? _attempt;
     private IReadOnlyList<SlaResult>? _results;
 
+    /// <summary>Gets or sets the number of partitions this attempt reconciled (late-arriving data).</summary>
+    public int Reconciled { get; set; }
+
     public async Task BeginAsync(RunLease lease, CancellationToken cancellationToken)
     {
         if (!store.RecordsHistory)
@@ -20,7 +23,10 @@ internal sealed class RunRecorder(Job job, ICheckpointStore store, RunKey runKey
         }
 
         var run = await store.GetRunAsync(runKey.Value, cancellationToken).ConfigureAwait(false);
-        _attempt = new RunAttempt(runKey.Value, owner, run?.Attempts ?? 1, lease.Epoch, job.TimeProvider.GetUtcNow(), null, RunStatus.Running);
+        _attempt = new RunAttempt(runKey.Value, owner, run?.Attempts ?? 1, lease.Epoch, job.TimeProvider.GetUtcNow(), null, RunStatus.Running)
+        {
+            PartitionsReconciled = Reconciled, // recorded at the start too: a process killed mid-reconciliation leaves only this record
+        };
         await WriteAsync(_attempt, "run attempt").ConfigureAwait(false);
     }
 
@@ -96,6 +102,7 @@ internal sealed class RunRecorder(Job job, ICheckpointStore store, RunKey runKey
             RecordsWritten = result?.RecordsWritten ?? 0,
             Errors = result?.Errors ?? 0,
             InDoubt = result?.InDoubt ?? 0,
+            PartitionsReconciled = Reconciled,
             SlaResults = results,
         };
         await WriteAsync(_attempt, "run attempt").ConfigureAwait(false);

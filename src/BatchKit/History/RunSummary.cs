@@ -34,6 +34,18 @@ public sealed record RunSummary(string RunKey, string JobName, string Parameters
     /// <summary>Gets the number of failed partitions.</summary>
     public int PartitionsFailed { get; init; }
 
+    /// <summary>
+    /// Gets the number of partitions reconciled after the run first completed, over all its attempts: partitions whose
+    /// input changed, appeared or vanished late (<see cref="RunOptions.ReprocessChangedInput"/>).
+    /// </summary>
+    public int PartitionsReconciled { get; init; }
+
+    /// <summary>
+    /// Gets the late-arrival rate: <see cref="PartitionsReconciled"/> over <see cref="Partitions"/> (0 when the plan is empty).
+    /// A rate of 0.25 says a quarter of the run's partitions had input that arrived or changed after it completed.
+    /// </summary>
+    public double LateArrivalRate => Partitions == 0 ? 0 : (double)PartitionsReconciled / Partitions;
+
     /// <summary>Gets the error that ended the last attempt, if any.</summary>
     public string? Error { get; init; }
 

@@ -153,6 +153,52 @@ public sealed partial class InMemoryCheckpointStore : ICheckpointStore
     }
 
     /// <inheritdoc/>
+    public ValueTask AmendPlanAsync(RunLease lease, PartitionPlan plan, IReadOnlyCollection<string> reopened, CancellationToken cancellationToken)
+    {
+        StateStoreText.ValidatePlan(plan);
+        ArgumentNullException.ThrowIfNull(reopened);
+        return Write(lease, data =>
+        {
+            if (data.Plan is null)
+            {
+                throw StateStoreText.NoPlanToAmend(data.Run.JobName, data.Run.Parameters);
+            }
+
+            StateStoreText.ValidateAmendment(data.PlanPositions.Keys, plan, reopened, data.Run.JobName, data.Run.Parameters);
+            var now = Now();
+            var floor = data.RaiseEpochFloor();
+            var kept = plan.Partitions.Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
+            foreach (var gone in data.PlanPositions.Keys.Where(id => !kept.Contains(id)).ToList())
+            {
+                data.States.Remove(gone);
+                data.Checkpoints.Remove(gone);
+                data.RemoveErrors(gone);
+            }
+
+            data.Plan = new PartitionPlan(plan.Fingerprint, plan.Partitions.ToArray()) { Definition = plan.Definition, Barrier = plan.Barrier };
+            data.PlanPositions.Clear();
+            for (var i = 0; i < plan.Partitions.Count; i++)
+            {
+                var id = plan.Partitions[i].Id;
+                data.PlanPositions.Add(id, i);
+                if (!data.States.ContainsKey(id))
+                {
+                    data.States.Add(id, new PartitionState(id, PartitionStatus.Pending, 0, null, now) { LeaseEpoch = floor });
+                }
+            }
+
+            foreach (var id in reopened)
+            {
+                data.States[id] = data.States[id] with { Status = PartitionStatus.Pending, LastError = null, UpdatedAt = now, LeaseOwner = null, LeaseExpiresAt = null };
+                data.Checkpoints.Remove(id);
+                data.RemoveErrors(id);
+            }
+
+            data.Run = data.Run with { Status = RunStatus.Running, LastError = null, EndedAt = null };
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc/>
     public ValueTask<IReadOnlyList<PartitionState>> GetPartitionStatesAsync(string runKey, CancellationToken cancellationToken) =>
         Read<IReadOnlyList<PartitionState>>(runKey, data => data is null ? [] : data.States.Values.OrderBy(s => data.PlanPositions[s.PartitionId]).ToList(), cancellationToken);
 
@@ -516,6 +562,17 @@ public sealed partial class InMemoryCheckpointStore : ICheckpointStore
 
         /// <summary>Gets the highest partition epoch of every plan cleared so far: a new plan's partitions start above it.</summary>
         public long EpochFloor { get; private set; }
+
+        /// <summary>Raises <see cref="EpochFloor"/> to the highest epoch of the current partitions and returns it.</summary>
+        public long RaiseEpochFloor() => EpochFloor = States.Values.Select(s => s.LeaseEpoch).Append(EpochFloor).Max();
+
+        public void RemoveErrors(string partitionId)
+        {
+            foreach (var key in Errors.Keys.Where(k => string.Equals(k.PartitionId, partitionId, StringComparison.Ordinal)).ToList())
+            {
+                Errors.Remove(key);
+            }
+        }
 
         public void Clear()
         {

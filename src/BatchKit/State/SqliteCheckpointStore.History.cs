@@ -24,19 +24,19 @@ public sealed partial class SqliteCheckpointStore
             Command(
                     """
                     INSERT INTO run_attempts (run_key, owner, attempt, epoch, started_at, ended_at, status, partitions, processed,
-                        records_read, records_written, error_count, in_doubt_count, error)
-                    VALUES ($k, $owner, $attempt, $epoch, $started, $ended, $status, $partitions, $processed, $read, $written, $errors, $doubts, $error)
+                        records_read, records_written, error_count, in_doubt_count, error, reconciled)
+                    VALUES ($k, $owner, $attempt, $epoch, $started, $ended, $status, $partitions, $processed, $read, $written, $errors, $doubts, $error, $reconciled)
                     ON CONFLICT (run_key, owner) DO UPDATE SET
                         attempt = excluded.attempt, epoch = excluded.epoch, started_at = excluded.started_at, ended_at = excluded.ended_at,
                         status = excluded.status, partitions = excluded.partitions, processed = excluded.processed,
                         records_read = excluded.records_read, records_written = excluded.records_written, error_count = excluded.error_count,
-                        in_doubt_count = excluded.in_doubt_count, error = excluded.error
+                        in_doubt_count = excluded.in_doubt_count, error = excluded.error, reconciled = excluded.reconciled
                     """, transaction)
                 .With("$k", attempt.RunKey).With("$owner", attempt.Owner).With("$attempt", attempt.Attempt).With("$epoch", attempt.Epoch)
                 .With("$started", Ms(attempt.StartedAt)).With("$ended", attempt.EndedAt is { } ended ? Ms(ended) : null)
                 .With("$status", attempt.Status.ToString()).With("$partitions", attempt.Partitions).With("$processed", attempt.PartitionsProcessed)
                 .With("$read", attempt.RecordsRead).With("$written", attempt.RecordsWritten).With("$errors", attempt.Errors).With("$doubts", attempt.InDoubt)
-                .With("$error", attempt.Error)
+                .With("$error", attempt.Error).With("$reconciled", attempt.PartitionsReconciled)
                 .ExecuteNonQuery();
             Command("DELETE FROM sla_results WHERE run_key = $k AND owner = $owner", transaction).With("$k", attempt.RunKey).With("$owner", attempt.Owner).ExecuteNonQuery();
             for (var position = 0; position < attempt.SlaResults.Count; position++)
@@ -102,7 +102,7 @@ public sealed partial class SqliteCheckpointStore
 
             using var rows = Command(
                     """
-                    SELECT owner, attempt, epoch, started_at, ended_at, status, partitions, processed, records_read, records_written, error_count, in_doubt_count, error
+                    SELECT owner, attempt, epoch, started_at, ended_at, status, partitions, processed, records_read, records_written, error_count, in_doubt_count, error, reconciled
                     FROM run_attempts WHERE run_key = $k ORDER BY started_at, attempt
                     """, null)
                 .With("$k", runKey).ExecuteReader();
@@ -119,6 +119,7 @@ public sealed partial class SqliteCheckpointStore
                     Errors = rows.GetInt64(10),
                     InDoubt = rows.GetInt64(11),
                     Error = rows.GetStringOrNull(12),
+                    PartitionsReconciled = rows.GetInt32(13),
                     SlaResults = results.TryGetValue(owner, out var list) ? list : [],
                 });
             }

@@ -180,6 +180,10 @@ internal static class SqliteSchema
         ALTER TABLE runs ADD COLUMN cancel_requested_at INTEGER;
         ALTER TABLE runs ADD COLUMN cancel_requested_by TEXT;
         """,
+        // Migration 8 — late-arriving data: how many partitions a run attempt reprocessed because their input changed after the run completed.
+        """
+        ALTER TABLE run_attempts ADD COLUMN reconciled INTEGER NOT NULL DEFAULT 0;
+        """,
     ];
 
     // The tables of schema version 1: a file at version 0 that holds any other table belongs to another application.

@@ -103,6 +103,33 @@ internal static class StateStoreText
     public static InvalidOperationException PlanExists(string jobName, string parameters) =>
         new($"A partition plan is already saved for {DescribeRun(jobName, parameters)}; a saved plan is frozen. Reset the run to plan it again.");
 
+    /// <summary>Builds the error raised when a plan is amended for a run that has none.</summary>
+    /// <param name="jobName">The job name.</param>
+    /// <param name="parameters">The canonical parameters.</param>
+    /// <returns>The exception.</returns>
+    public static InvalidOperationException NoPlanToAmend(string jobName, string parameters) =>
+        new($"No partition plan is saved for {DescribeRun(jobName, parameters)}, so none can be amended; save the plan first.");
+
+    /// <summary>Validates an amended plan and the partitions it reopens against the frozen plan.</summary>
+    /// <param name="frozen">The ids of the frozen plan.</param>
+    /// <param name="plan">The new plan.</param>
+    /// <param name="reopened">The reopened ids.</param>
+    /// <param name="jobName">The job name.</param>
+    /// <param name="parameters">The canonical parameters.</param>
+    /// <exception cref="InvalidOperationException">A reopened id is not in both plans.</exception>
+    public static void ValidateAmendment(IReadOnlyCollection<string> frozen, PartitionPlan plan, IReadOnlyCollection<string> reopened, string jobName, string parameters)
+    {
+        var ids = plan.Partitions.Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
+        var old = frozen.ToHashSet(StringComparer.Ordinal);
+        foreach (var id in reopened)
+        {
+            if (!ids.Contains(id) || !old.Contains(id))
+            {
+                throw new InvalidOperationException($"Partition '{id}' cannot be reopened by the amended plan of {DescribeRun(jobName, parameters)}: it must be in the frozen plan and in the new one.");
+            }
+        }
+    }
+
     /// <summary>Builds the error raised when a state is written for a partition that is not in the plan.</summary>
     /// <param name="jobName">The job name.</param>
     /// <param name="parameters">The canonical parameters.</param>

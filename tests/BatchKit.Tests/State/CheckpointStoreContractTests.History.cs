@@ -35,6 +35,7 @@ public abstract partial class CheckpointStoreContractTests
             Errors = 5,
             InDoubt = 1,
             Error = "1 side effect(s) in doubt",
+            PartitionsReconciled = 2,
             SlaResults = Results,
         };
         await store.RecordRunAttemptAsync(ended, default);

@@ -89,6 +89,7 @@ public sealed class SqliteCheckpointStoreTests : CheckpointStoreContractTests, I
             ALTER TABLE runs DROP COLUMN cancel_requested_at;
             ALTER TABLE runs DROP COLUMN cancel_requested_by;
             DROP TABLE run_notifications;
+            ALTER TABLE run_attempts DROP COLUMN reconciled;
             PRAGMA user_version = 4;
             """);
         Convert.ToInt32(Scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('run_attempts', 'partition_attempts', 'sla_results');")).Should().Be(3);
@@ -120,7 +121,7 @@ public sealed class SqliteCheckpointStoreTests : CheckpointStoreContractTests, I
         }
 
         SqliteConnection.ClearAllPools();
-        Scalar("DROP TABLE run_notifications; ALTER TABLE runs DROP COLUMN cancel_requested_at; ALTER TABLE runs DROP COLUMN cancel_requested_by; PRAGMA user_version = 5;");
+        Scalar("DROP TABLE run_notifications; ALTER TABLE runs DROP COLUMN cancel_requested_at; ALTER TABLE runs DROP COLUMN cancel_requested_by; ALTER TABLE run_attempts DROP COLUMN reconciled; PRAGMA user_version = 5;");
 
         await using var reopened = new SqliteCheckpointStore(DatabasePath, timeProvider: Time);
 

@@ -42,6 +42,9 @@ public class DelegatingCheckpointStore(ICheckpointStore inner) : ICheckpointStor
     public virtual ValueTask SetPartitionStateAsync(PartitionLease lease, PartitionState state, bool release, CancellationToken cancellationToken) =>
         inner.SetPartitionStateAsync(lease, state, release, cancellationToken);
 
+    public virtual ValueTask AmendPlanAsync(RunLease lease, PartitionPlan plan, IReadOnlyCollection<string> reopened, CancellationToken cancellationToken) =>
+        inner.AmendPlanAsync(lease, plan, reopened, cancellationToken);
+
     public virtual ValueTask ReopenPartitionAsync(RunLease lease, string partitionId, bool clearCheckpoint, CancellationToken cancellationToken) =>
         inner.ReopenPartitionAsync(lease, partitionId, clearCheckpoint, cancellationToken);
 
