@@ -54,7 +54,7 @@ public sealed class PostgresCheckpointStoreTests : IAsyncLifetime
         await using var again = Store();
         await again.MigrateAsync(default);
 
-        (await _schema.ScalarAsync<int>($"SELECT version FROM \"{_schema.Name}\".schema_version")).Should().Be(5);
+        (await _schema.ScalarAsync<int>($"SELECT version FROM \"{_schema.Name}\".schema_version")).Should().Be(6);
         (await _schema.RowsAsync($"SELECT table_name FROM information_schema.tables WHERE table_schema = '{_schema.Name}' ORDER BY table_name"))
             .Should().Equal(
                 "checkpoints", "effects", "error_records", "partition_attempts", "partition_plans", "partition_states", "plan_partitions", "run_attempts", "run_notifications", "runs",
@@ -86,7 +86,7 @@ public sealed class PostgresCheckpointStoreTests : IAsyncLifetime
         await using var store = Store();
         await store.MigrateAsync(default);
 
-        (await _schema.ScalarAsync<int>($"SELECT version FROM {q}.schema_version")).Should().Be(5);
+        (await _schema.ScalarAsync<int>($"SELECT version FROM {q}.schema_version")).Should().Be(6);
         (await store.GetPlanAsync(Key.Value, default))!.Partitions.Should().ContainSingle().Which.Id.Should().Be("p0");
         var (runLease, run) = await store.AcquireRunAsync(Key, "worker-b", Lease, default);
         await store.SetRunStatusAsync(runLease, RunStatus.Running, null, release: true, default);
@@ -124,7 +124,7 @@ public sealed class PostgresCheckpointStoreTests : IAsyncLifetime
         await using var store = Store();
         await store.MigrateAsync(default);
 
-        (await _schema.ScalarAsync<int>($"SELECT version FROM {q}.schema_version")).Should().Be(5);
+        (await _schema.ScalarAsync<int>($"SELECT version FROM {q}.schema_version")).Should().Be(6);
         (await _schema.RowsAsync($"SELECT run_key, status, attempts, lease_epoch, partition_epoch_floor FROM {q}.runs ORDER BY run_key")).Should().Equal(before).And.HaveCount(2);
         (await _schema.RowsAsync($"SELECT run_key, partition_id, status, lease_owner, lease_epoch FROM {q}.partition_states ORDER BY run_key")).Should().Equal(statesBefore);
         (await store.GetCheckpointAsync(done.Value, "p0", default))!.RecordsRead.Should().Be(10);
@@ -151,12 +151,12 @@ public sealed class PostgresCheckpointStoreTests : IAsyncLifetime
         }
 
         var q = $"\"{_schema.Name}\"";
-        await _schema.ExecuteAsync($"ALTER TABLE {q}.runs DROP COLUMN cancel_requested_at, DROP COLUMN cancel_requested_by; UPDATE {q}.schema_version SET version = 4;");
+        await _schema.ExecuteAsync($"ALTER TABLE {q}.runs DROP COLUMN cancel_requested_at, DROP COLUMN cancel_requested_by; ALTER TABLE {q}.run_attempts DROP COLUMN reconciled; UPDATE {q}.schema_version SET version = 4;");
 
         await using var store = Store();
         await store.MigrateAsync(default);
 
-        (await _schema.ScalarAsync<int>($"SELECT version FROM {q}.schema_version")).Should().Be(5);
+        (await _schema.ScalarAsync<int>($"SELECT version FROM {q}.schema_version")).Should().Be(6);
         var run = (await store.GetRunAsync(Key.Value, default))!;
         run.Status.Should().Be(RunStatus.Failed);
         run.CancelRequestedAt.Should().BeNull();
@@ -198,7 +198,7 @@ public sealed class PostgresCheckpointStoreTests : IAsyncLifetime
 
         var act = () => newer.GetRunAsync("x", default).AsTask();
 
-        (await act.Should().ThrowAsync<BatchKitException>()).Which.Message.Should().Contain("schema version 99").And.Contain("up to 5").And.Contain(_schema.Name);
+        (await act.Should().ThrowAsync<BatchKitException>()).Which.Message.Should().Contain("schema version 99").And.Contain("up to 6").And.Contain(_schema.Name);
         (await _schema.ScalarAsync<int>($"SELECT version FROM \"{_schema.Name}\".schema_version")).Should().Be(99);
     }
 

@@ -96,7 +96,7 @@ public sealed class SqliteCheckpointStoreTests : CheckpointStoreContractTests, I
 
         await using var reopened = new SqliteCheckpointStore(DatabasePath, timeProvider: Time);
 
-        Convert.ToInt32(Scalar("PRAGMA user_version;")).Should().Be(7);
+        Convert.ToInt32(Scalar("PRAGMA user_version;")).Should().Be(8);
         (await reopened.GetPlanAsync(key.Value, default))!.Partitions.Should().Equal(Plan(2).Partitions);
         var (runLease, run) = await reopened.AcquireRunAsync(key, "worker-b", LeaseDuration, default);
         run.Status.Should().Be(RunStatus.Failed);
@@ -125,7 +125,7 @@ public sealed class SqliteCheckpointStoreTests : CheckpointStoreContractTests, I
 
         await using var reopened = new SqliteCheckpointStore(DatabasePath, timeProvider: Time);
 
-        Convert.ToInt32(Scalar("PRAGMA user_version;")).Should().Be(7);
+        Convert.ToInt32(Scalar("PRAGMA user_version;")).Should().Be(8);
         (await reopened.GetRunAsync(key.Value, default))!.Status.Should().Be(RunStatus.Completed);
         (await reopened.GetNotificationAsync(key.Value, default)).Should().BeNull("a run completed before notifications existed has none recorded");
         var notification = new RunNotification(key.Value, key.Value + ":1", "{}", Time.GetUtcNow(), null, 0, null);
@@ -146,11 +146,11 @@ public sealed class SqliteCheckpointStoreTests : CheckpointStoreContractTests, I
         }
 
         SqliteConnection.ClearAllPools();
-        Scalar("ALTER TABLE runs DROP COLUMN cancel_requested_at; ALTER TABLE runs DROP COLUMN cancel_requested_by; PRAGMA user_version = 6;");
+        Scalar("ALTER TABLE runs DROP COLUMN cancel_requested_at; ALTER TABLE runs DROP COLUMN cancel_requested_by; ALTER TABLE run_attempts DROP COLUMN reconciled; PRAGMA user_version = 6;");
 
         await using var reopened = new SqliteCheckpointStore(DatabasePath, timeProvider: Time);
 
-        Convert.ToInt32(Scalar("PRAGMA user_version;")).Should().Be(7);
+        Convert.ToInt32(Scalar("PRAGMA user_version;")).Should().Be(8);
         var run = (await reopened.GetRunAsync(key.Value, default))!;
         run.Status.Should().Be(RunStatus.Failed);
         run.CancelRequestedAt.Should().BeNull();
