@@ -75,6 +75,34 @@ public sealed class ParquetPartitioner : IPartitioner
         return new ParquetPartitioner(() => list, rowGroupsPerPartition, null, "Parquet files " + string.Join(", ", list.Select(f => "'" + f + "'")));
     }
 
+    /// <summary>
+    /// Splits each whole-file partition of another partitioner into partitions of consecutive row groups: for Parquet
+    /// objects in object storage (an object store adapter's partitioner with its opener), or files listed by any partitioner.
+    /// </summary>
+    /// <param name="files">
+    /// The partitioner whose partitions each name one Parquet input with a <c>file:&lt;location&gt;</c> descriptor
+    /// (<see cref="PartitionDescriptor.File"/>), such as an object store adapter's object partitioner.
+    /// </param>
+    /// <param name="rowGroupsPerPartition">The number of row groups per partition (at least 1).</param>
+    /// <param name="opener">
+    /// Opens each input to read its footer while planning; the same opener the <see cref="ParquetSource{T}"/> reads
+    /// through (<see cref="ParquetSource{T}.Opener"/>). The default value is <see cref="LocalFileOpener.Instance"/>.
+    /// </param>
+    /// <returns>
+    /// A partitioner whose partition ids are the file partition's id followed by <c>-rg-</c> and the first row group
+    /// (<c>0004</c>), whose descriptors are <c>parquet:&lt;location&gt;#rg=&lt;first&gt;-&lt;end&gt;</c>, and which keeps
+    /// each file partition's <see cref="Partition.InputIdentity"/>, so a changed input is detected as before. An input with no
+    /// row groups stays one partition. An input that is not a Parquet file fails planning with an
+    /// <see cref="InvalidDataException"/> naming it.
+    /// </returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="rowGroupsPerPartition"/> is less than 1.</exception>
+    public static IPartitioner ByRowGroups(IPartitioner files, int rowGroupsPerPartition, IInputOpener? opener = null)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        ArgumentOutOfRangeException.ThrowIfLessThan(rowGroupsPerPartition, 1);
+        return new Internal.RowGroupPartitioner(files, rowGroupsPerPartition, opener ?? LocalFileOpener.Instance);
+    }
+
     /// <inheritdoc/>
     /// <exception cref="DirectoryNotFoundException">The directory does not exist.</exception>
     /// <exception cref="InvalidDataException">A file is not a readable Parquet file (row-group partitioning only).</exception>

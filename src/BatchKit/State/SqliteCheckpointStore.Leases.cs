@@ -31,7 +31,8 @@ public sealed partial class SqliteCheckpointStore
                       AND (p.position < plan.barrier OR NOT EXISTS (
                            SELECT 1 FROM partition_states bs
                            JOIN plan_partitions bp ON bp.run_key = bs.run_key AND bp.partition_id = bs.partition_id
-                           WHERE bs.run_key = $k AND bp.position < plan.barrier AND bs.status <> 'Completed'))
+                           JOIN partition_plans bplan ON bplan.run_key = bs.run_key
+                           WHERE bs.run_key = $k AND bp.position < bplan.barrier AND bs.status <> 'Completed'))
                     ORDER BY CASE WHEN $count > 0 AND p.position % $count = $index THEN 0 ELSE 1 END, p.position
                     LIMIT 1
                     """, transaction)
