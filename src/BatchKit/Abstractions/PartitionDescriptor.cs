@@ -32,6 +32,40 @@ public static class PartitionDescriptor
     /// <returns>The descriptor <c>file:path</c>.</returns>
     public static string File(string path) => "file:" + path;
 
+    /// <summary>Formats a partition that is a byte range of one file or object, as <see cref="ByteRangePartitioner"/> plans it.</summary>
+    /// <param name="location">The file path or object URI.</param>
+    /// <param name="start">The first byte (inclusive).</param>
+    /// <param name="end">The end (exclusive).</param>
+    /// <returns>The descriptor <c>bytes:&lt;start&gt;:&lt;end&gt;:&lt;location&gt;</c>.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="start"/> is negative, or <paramref name="end"/> is not after it.</exception>
+    public static string Bytes(string location, long start, long end)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(location);
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(end, start);
+        return string.Create(CultureInfo.InvariantCulture, $"bytes:{start}:{end}:{location}");
+    }
+
+    /// <summary>Parses a descriptor written by <see cref="Bytes"/>.</summary>
+    /// <param name="descriptor">The descriptor.</param>
+    /// <returns>The location, the first byte (inclusive) and the end (exclusive).</returns>
+    /// <exception cref="FormatException">The descriptor is not a byte range.</exception>
+    public static (string Location, long Start, long End) ParseBytes(string descriptor)
+    {
+        ArgumentNullException.ThrowIfNull(descriptor);
+        var parts = descriptor.StartsWith("bytes:", StringComparison.Ordinal) ? descriptor[6..].Split(':', 3) : [];
+        if (parts.Length == 3
+            && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var start)
+            && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var end)
+            && end > start
+            && parts[2].Length > 0)
+        {
+            return (parts[2], start, end);
+        }
+
+        throw new FormatException($"Expected a byte-range descriptor 'bytes:<start>:<endExclusive>:<location>', found '{descriptor}'.");
+    }
+
     /// <summary>Formats a hash bucket partition.</summary>
     /// <param name="bucket">The bucket index.</param>
     /// <param name="count">The number of buckets.</param>

@@ -9,6 +9,9 @@ namespace BatchKit;
 /// descriptor reads that file; any other partition reads the file given to the constructor. The position is the byte
 /// offset of the next line, so a resumed partition seeks straight to it. A line that is not valid JSON for
 /// <typeparamref name="T"/> becomes an error record naming the file and line; blank lines are skipped.
+/// A partition with a <see cref="PartitionDescriptor.Bytes"/> descriptor (planned by <see cref="ByteRangePartitioner"/>)
+/// reads the lines that begin inside its byte range; its error records name the file and the byte offset where the line
+/// begins (their offset is that byte offset), since counting the lines before the range would read everything before it.
 /// </summary>
 /// <typeparam name="T">The record type.</typeparam>
 public sealed class JsonLinesSource<T> : ISource<T>
@@ -33,8 +36,14 @@ public sealed class JsonLinesSource<T> : ISource<T>
     public async ValueTask<ISourceReader<T>> OpenAsync(SourceContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var path = context.Partition.Descriptor.StartsWith("file:", StringComparison.Ordinal)
-            ? PartitionDescriptor.ParseFile(context.Partition.Descriptor)
+        var descriptor = context.Partition.Descriptor;
+        if (descriptor.StartsWith("bytes:", StringComparison.Ordinal))
+        {
+            return await OpenRangeAsync(context, cancellationToken).ConfigureAwait(false);
+        }
+
+        var path = descriptor.StartsWith("file:", StringComparison.Ordinal)
+            ? PartitionDescriptor.ParseFile(descriptor)
             : _path ?? throw new InvalidOperationException($"Partition '{context.Partition.Id}' names no file and the JSON Lines source has no default path.");
         var stream = await Opener.OpenReadAsync(path, cancellationToken).ConfigureAwait(false);
         try
@@ -43,10 +52,7 @@ public sealed class JsonLinesSource<T> : ISource<T>
             var position = context.Position;
             if (position == 0)
             {
-                // A UTF-8 byte order mark is not part of the first line.
-                var bom = new byte[3];
-                stream.Position = 0;
-                position = await stream.ReadAtLeastAsync(bom, 3, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false) == 3 && bom.AsSpan().SequenceEqual("\uFEFF"u8) ? 3 : 0;
+                position = await SkipByteOrderMarkAsync(stream, cancellationToken).ConfigureAwait(false);
             }
 
             stream.Position = position;
@@ -56,6 +62,61 @@ public sealed class JsonLinesSource<T> : ISource<T>
         {
             await stream.DisposeAsync().ConfigureAwait(false);
             throw;
+        }
+    }
+
+    private async ValueTask<ISourceReader<T>> OpenRangeAsync(SourceContext context, CancellationToken cancellationToken)
+    {
+        var (path, start, end) = PartitionDescriptor.ParseBytes(context.Partition.Descriptor);
+        var stream = await Opener.OpenReadAsync(path, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var position = context.Position;
+            if (position == 0)
+            {
+                position = start == 0 ? await SkipByteOrderMarkAsync(stream, cancellationToken).ConfigureAwait(false)
+                    : await NextLineStartAsync(stream, start, cancellationToken).ConfigureAwait(false);
+            }
+
+            stream.Position = Math.Min(position, stream.Length);
+            return new Reader(stream, path, context, _options, 0, position, end, byteOffsets: true);
+        }
+        catch
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    // A UTF-8 byte order mark is not part of the first line.
+    private static async ValueTask<long> SkipByteOrderMarkAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        var bom = new byte[3];
+        stream.Position = 0;
+        return await stream.ReadAtLeastAsync(bom, 3, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false) == 3 && bom.AsSpan().SequenceEqual("\uFEFF"u8) ? 3 : 0;
+    }
+
+    // The first line beginning at or after start: the line that began before it belongs to the previous range.
+    private static async ValueTask<long> NextLineStartAsync(Stream stream, long start, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[1 << 16];
+        var offset = start - 1;
+        stream.Position = offset;
+        while (true)
+        {
+            var n = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            if (n == 0)
+            {
+                return offset;
+            }
+
+            var newline = buffer.AsSpan(0, n).IndexOf((byte)'\n');
+            if (newline >= 0)
+            {
+                return offset + newline + 1;
+            }
+
+            offset += n;
         }
     }
 
@@ -78,8 +139,9 @@ public sealed class JsonLinesSource<T> : ISource<T>
         return lines;
     }
 
-    private sealed class Reader(Stream stream, string path, SourceContext context, JsonSerializerOptions options, long linesBefore, long position) : ISourceReader<T>
+    private sealed class Reader(Stream stream, string path, SourceContext context, JsonSerializerOptions options, long linesBefore, long position, long end = long.MaxValue, bool byteOffsets = false) : ISourceReader<T>
     {
+        private long _lineStart;
         private byte[] _buffer = new byte[1 << 16];
         private int _start;
         private int _end;
@@ -91,7 +153,7 @@ public sealed class JsonLinesSource<T> : ISource<T>
         public async ValueTask<int> ReadAsync(Memory<T> buffer, CancellationToken cancellationToken)
         {
             var n = 0;
-            while (n < buffer.Length)
+            while (n < buffer.Length && Position < end)
             {
                 var newline = _buffer.AsSpan(_start, _end - _start).IndexOf((byte)'\n');
                 if (newline < 0 && !_eof)
@@ -108,6 +170,7 @@ public sealed class JsonLinesSource<T> : ISource<T>
                 var length = newline < 0 ? _end - _start : newline;
                 var consumed = newline < 0 ? length : length + 1;
                 var line = _buffer.AsMemory(_start, length);
+                _lineStart = Position;
                 _start += consumed;
                 Position += consumed;
                 _line++;
@@ -155,8 +218,17 @@ public sealed class JsonLinesSource<T> : ISource<T>
             }
         }
 
-        private void Report(ReadOnlySpan<byte> line, string detail, Exception? exception) =>
-            context.ReportBadRecord(_line, Encoding.UTF8.GetString(line), $"{path}, line {_line}: {detail}", exception);
+        private void Report(ReadOnlySpan<byte> line, string detail, Exception? exception)
+        {
+            if (byteOffsets)
+            {
+                context.ReportBadRecord(_lineStart, Encoding.UTF8.GetString(line), $"{path}, line at byte {_lineStart}: {detail}", exception);
+            }
+            else
+            {
+                context.ReportBadRecord(_line, Encoding.UTF8.GetString(line), $"{path}, line {_line}: {detail}", exception);
+            }
+        }
 
         private async ValueTask FillAsync(CancellationToken cancellationToken)
         {
