@@ -50,7 +50,7 @@ public sealed class CsvSink<T> : ISink<T>, IPartitionOutputRemover
         ArgumentNullException.ThrowIfNull(options.Culture);
         _directory = Path.GetFullPath(directory);
         _hasHeader = options.HasHeader;
-        _formatter = new CsvRecordFormatter<T>(options.ColumnNames);
+        _formatter = new CsvRecordFormatter<T>(options.ColumnNames, options.ColumnNaming);
         _writerOptions = new CsvWriterOptions
         {
             Separator = options.Delimiter,
