@@ -57,41 +57,58 @@ internal sealed record BillingSettings
         return new DateTime(now.Year, now.Month, 1, 0, 0, 0, DateTimeKind.Utc).AddMonths(-1).ToString("yyyy-MM", CultureInfo.InvariantCulture);
     }
 
-    public static BillingSettings Parse(string[] args)
+    /// <summary>The options, with their descriptions for <c>--help</c>.</summary>
+    public static readonly (string Name, string Description)[] Options =
+    [
+        ("--month", "The billing month, yyyy-MM: one month is one run (default: the previous month)."),
+        ("--accounts", "The accounts: a PostgreSQL connection string, or a SQLite file, generated when missing (default batchkit-billing/accounts.db)."),
+        ("--accounts-table", "The accounts table, schema-qualified for PostgreSQL if needed (default accounts)."),
+        ("--generate", "How many accounts a new SQLite file gets (default 2000)."),
+        ("--decline-every", "Every Nth generated account has a declined card; 0 for none (default 500)."),
+        ("--payments", "The payment API's base URL (default: a stub hosted in this process)."),
+        ("--state", "The SQLite state file (default batchkit-billing/state.db)."),
+        ("--ledger", "The folder of the month's ledger CSV files (default batchkit-billing/ledger)."),
+        ("--parallelism", "How many partitions run at once (default 4)."),
+        ("--partitions", "How many key-range partitions the accounts are split into (default 8)."),
+        ("--commit-interval", "How many accounts make a chunk (default 50)."),
+        ("--lease-seconds", "The partition lease, in seconds (default 10)."),
+        ("--timeout-ms", "How long one HTTP attempt may take, in milliseconds (default 5000)."),
+        ("--retries", "The retries of a charge after a 5xx, a timeout or a broken connection (default 3)."),
+        ("--max-error-rate", "The share of accounts that may be rejected before the run fails, 0 to 1 (default 0.05)."),
+    ];
+
+    /// <summary>Parses the command line (System.CommandLine); <see langword="null"/> when <c>--help</c> was shown.</summary>
+    /// <exception cref="ArgumentException">An option is unknown or has no value, or a value is invalid.</exception>
+    public static BillingSettings? Parse(string[] args)
     {
         var s = new BillingSettings();
-        for (var i = 0; i < args.Length; i++)
-        {
-            var name = args[i];
-            if (i + 1 >= args.Length)
-            {
-                throw new ArgumentException($"option {name} needs a value");
-            }
-
-            var value = args[++i];
-            s = name switch
-            {
-                "--month" => s with { Month = ParseMonth(value) },
-                "--accounts" => s with { Accounts = value },
-                "--accounts-table" => s with { AccountsTable = value },
-                "--generate" => s with { Generate = (int)Positive(name, value) },
-                "--decline-every" => s with { DeclineEvery = (int)Positive(name, value, allowZero: true) },
-                "--payments" => s with { Payments = ParseUrl(value) },
-                "--state" => s with { StatePath = value },
-                "--ledger" => s with { LedgerDirectory = value },
-                "--parallelism" => s with { Parallelism = (int)Positive(name, value) },
-                "--partitions" => s with { Partitions = (int)Positive(name, value) },
-                "--commit-interval" => s with { CommitInterval = (int)Positive(name, value) },
-                "--lease-seconds" => s with { LeaseDuration = TimeSpan.FromSeconds(Positive(name, value)) },
-                "--timeout-ms" => s with { RequestTimeout = TimeSpan.FromMilliseconds(Positive(name, value)) },
-                "--retries" => s with { Retries = (int)Positive(name, value, allowZero: true) },
-                "--max-error-rate" => s with { MaxErrorRate = Rate(name, value) },
-                _ => throw new ArgumentException($"unknown option {name}; expected --month, --accounts, --accounts-table, --generate, --decline-every, --payments, --state, --ledger, --parallelism, --partitions, --commit-interval, --lease-seconds, --timeout-ms, --retries or --max-error-rate"),
-            };
-        }
-
-        return s;
+        var run = BatchKit.Samples.SampleCommandLine.TryParse(
+            args,
+            "BatchKit BillingRun: charges every account once a month through a payment API with an Idempotency-Key, and writes the month's ledger.",
+            Options,
+            (name, value) => s = Apply(s, name, value));
+        return run ? s : null;
     }
+
+    private static BillingSettings Apply(BillingSettings s, string name, string value) => name switch
+    {
+        "--month" => s with { Month = ParseMonth(value) },
+        "--accounts" => s with { Accounts = value },
+        "--accounts-table" => s with { AccountsTable = value },
+        "--generate" => s with { Generate = (int)Positive(name, value) },
+        "--decline-every" => s with { DeclineEvery = (int)Positive(name, value, allowZero: true) },
+        "--payments" => s with { Payments = ParseUrl(value) },
+        "--state" => s with { StatePath = value },
+        "--ledger" => s with { LedgerDirectory = value },
+        "--parallelism" => s with { Parallelism = (int)Positive(name, value) },
+        "--partitions" => s with { Partitions = (int)Positive(name, value) },
+        "--commit-interval" => s with { CommitInterval = (int)Positive(name, value) },
+        "--lease-seconds" => s with { LeaseDuration = TimeSpan.FromSeconds(Positive(name, value)) },
+        "--timeout-ms" => s with { RequestTimeout = TimeSpan.FromMilliseconds(Positive(name, value)) },
+        "--retries" => s with { Retries = (int)Positive(name, value, allowZero: true) },
+        "--max-error-rate" => s with { MaxErrorRate = Rate(name, value) },
+        _ => throw new ArgumentException($"unknown option {name}"),
+    };
 
     private static string ParseMonth(string value) =>
         DateTime.TryParseExact(value, "yyyy-MM", CultureInfo.InvariantCulture, DateTimeStyles.None, out var month)

@@ -11,7 +11,13 @@ using BillingRun.PaymentStub;
 BillingSettings settings;
 try
 {
-    settings = BillingSettings.Parse(args);
+    // null: --help was shown.
+    if (BillingSettings.Parse(args) is not { } parsed)
+    {
+        return 0;
+    }
+
+    settings = parsed;
 }
 catch (ArgumentException ex)
 {

@@ -29,36 +29,48 @@ internal sealed record BulkEmailSettings
 
     public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(10);
 
-    public static BulkEmailSettings Parse(string[] args)
+    /// <summary>The options, with their descriptions for <c>--help</c>.</summary>
+    public static readonly (string Name, string Description)[] Options =
+    [
+        ("--recipients", "How many recipients are generated, one email each (default 10000)."),
+        ("--rate", "The most emails sent per second (default 100)."),
+        ("--smtp", "The SMTP server, HOST:PORT (default 127.0.0.1:2525)."),
+        ("--from", "The sender address (default newsletter@batchkit.example)."),
+        ("--campaign", "The campaign: one campaign is one run (default 2026-12-welcome)."),
+        ("--state", "The SQLite state file (default batchkit-bulkemail/state.db)."),
+        ("--parallelism", "How many partitions run at once (default 4)."),
+        ("--partition-size", "How many recipients one partition holds (default 500)."),
+        ("--commit-interval", "How many emails make a chunk (default 50)."),
+        ("--lease-seconds", "The partition lease, in seconds (default 10)."),
+    ];
+
+    /// <summary>Parses the command line (System.CommandLine); <see langword="null"/> when <c>--help</c> was shown.</summary>
+    /// <exception cref="ArgumentException">An option is unknown or has no value, or a value is invalid.</exception>
+    public static BulkEmailSettings? Parse(string[] args)
     {
         var s = new BulkEmailSettings();
-        for (var i = 0; i < args.Length; i++)
-        {
-            var name = args[i];
-            if (i + 1 >= args.Length)
-            {
-                throw new ArgumentException($"option {name} needs a value");
-            }
-
-            var value = args[++i];
-            s = name switch
-            {
-                "--recipients" => s with { Recipients = Positive(name, value) },
-                "--rate" => s with { RatePerSecond = (int)Positive(name, value) },
-                "--smtp" => ParseSmtp(s, value),
-                "--from" => s with { From = value },
-                "--campaign" => s with { Campaign = value },
-                "--state" => s with { StatePath = value },
-                "--parallelism" => s with { Parallelism = (int)Positive(name, value) },
-                "--partition-size" => s with { RecipientsPerPartition = Positive(name, value) },
-                "--commit-interval" => s with { CommitInterval = (int)Positive(name, value) },
-                "--lease-seconds" => s with { LeaseDuration = TimeSpan.FromSeconds(Positive(name, value)) },
-                _ => throw new ArgumentException($"unknown option {name}; expected --recipients, --rate, --smtp, --from, --campaign, --state, --parallelism, --partition-size, --commit-interval or --lease-seconds"),
-            };
-        }
-
-        return s;
+        var run = BatchKit.Samples.SampleCommandLine.TryParse(
+            args,
+            "BatchKit BulkEmail: sends one email to each generated recipient through an SMTP server, rate-limited, never twice across kills and reruns.",
+            Options,
+            (name, value) => s = Apply(s, name, value));
+        return run ? s : null;
     }
+
+    private static BulkEmailSettings Apply(BulkEmailSettings s, string name, string value) => name switch
+    {
+        "--recipients" => s with { Recipients = Positive(name, value) },
+        "--rate" => s with { RatePerSecond = (int)Positive(name, value) },
+        "--smtp" => ParseSmtp(s, value),
+        "--from" => s with { From = value },
+        "--campaign" => s with { Campaign = value },
+        "--state" => s with { StatePath = value },
+        "--parallelism" => s with { Parallelism = (int)Positive(name, value) },
+        "--partition-size" => s with { RecipientsPerPartition = Positive(name, value) },
+        "--commit-interval" => s with { CommitInterval = (int)Positive(name, value) },
+        "--lease-seconds" => s with { LeaseDuration = TimeSpan.FromSeconds(Positive(name, value)) },
+        _ => throw new ArgumentException($"unknown option {name}"),
+    };
 
     private static BulkEmailSettings ParseSmtp(BulkEmailSettings s, string value)
     {

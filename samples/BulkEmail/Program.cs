@@ -8,7 +8,13 @@ using BulkEmail;
 BulkEmailSettings settings;
 try
 {
-    settings = BulkEmailSettings.Parse(args);
+    // null: --help was shown.
+    if (BulkEmailSettings.Parse(args) is not { } parsed)
+    {
+        return 0;
+    }
+
+    settings = parsed;
 }
 catch (ArgumentException ex)
 {

@@ -17,21 +17,10 @@ internal static class Commands
           PG: a PostgreSQL connection string, Host=...;Database=... or postgres://user:password@host:port/database
           without --warehouse/--state: BATCHKIT_NIGHTLY_WAREHOUSE/BATCHKIT_NIGHTLY_STATE from the environment
           NightlyAnalytics                (no arguments: generate 1M events into a temp folder once and run the job)
+          NightlyAnalytics <command> --help   (every option of the command, with its description)
         """;
 
-    public static Task<int> DispatchAsync(string[] args)
-    {
-        var options = CommandLine.Parse(args.AsSpan(1));
-        return args[0] switch
-        {
-            "generate" => GenerateAsync(options),
-            "run" => RunAsync(options),
-            "serve" => ServeCommand.RunAsync(options),
-            "worker" => WorkerAsync(options),
-            "help" or "--help" or "-h" => Help(),
-            _ => throw new UsageException($"unknown command '{args[0]}': expected 'generate', 'run', 'worker' or 'serve'."),
-        };
-    }
+    public static Task<int> DispatchAsync(string[] args) => CommandLine.InvokeAsync(args, GenerateAsync, RunAsync, WorkerAsync, ServeCommand.RunAsync);
 
     public static async Task<int> DefaultAsync()
     {
@@ -56,7 +45,6 @@ internal static class Commands
 
     private static async Task<int> GenerateAsync(Dictionary<string, string> options)
     {
-        CommandLine.AllowOnly(options, "events", "out", "files", "seed");
         var events = CommandLine.Count(options, "events", null);
         var output = CommandLine.Required(options, "out");
         var files = (int)CommandLine.Count(options, "files", EventGenerator.DefaultFiles);
@@ -94,11 +82,8 @@ internal static class Commands
         }
     }
 
-    private static readonly string[] JobOptionNames = ["input", "warehouse", "state", "staging", "date", "parallelism", "write", "shuffle", "lease-seconds"];
-
     private static Task<int> RunAsync(Dictionary<string, string> options)
     {
-        CommandLine.AllowOnly(options, JobOptionNames);
         var settings = ParseJobSettings(options);
         return ExecuteAsync(settings, ct => NightlyJob.RunWithProgressAsync(settings, ct));
     }
@@ -110,7 +95,6 @@ internal static class Commands
     /// </summary>
     private static Task<int> WorkerAsync(Dictionary<string, string> options)
     {
-        CommandLine.AllowOnly(options, [.. JobOptionNames, "worker-index", "worker-count"]);
         var settings = ParseJobSettings(options);
         WorkerOptions worker;
         try
@@ -258,12 +242,6 @@ internal static class Commands
         Console.WriteLine($"  batchkit runs --store {store}");
         Console.WriteLine($"  batchkit partitions {result.RunKey.Value} --store {store}");
         Console.WriteLine($"  batchkit errors {result.RunKey.Value} --store {store} --limit 20");
-    }
-
-    private static Task<int> Help()
-    {
-        Console.WriteLine(Usage);
-        return Task.FromResult(0);
     }
 
     /// <summary>Reads the peak resident set size (VmHWM) from /proc, where there is one.</summary>

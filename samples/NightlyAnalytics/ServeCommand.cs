@@ -20,7 +20,6 @@ internal static class ServeCommand
 
     public static async Task<int> RunAsync(Dictionary<string, string> options)
     {
-        CommandLine.AllowOnly(options, "input", "warehouse", "state", "urls", "schedule", "date", "parallelism");
         var schedule = options.GetValueOrDefault("schedule", DefaultSchedule);
         try
         {

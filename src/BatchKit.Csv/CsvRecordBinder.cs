@@ -1,4 +1,5 @@
 using System.Reflection;
+using BatchKit.Shared;
 using CsvHelper;
 
 namespace BatchKit.Csv;
@@ -20,8 +21,8 @@ internal sealed class CsvRecordBinder<T>
     }
 
     /// <summary>Maps the columns of a file to the constructor parameters and settable properties of <typeparamref name="T"/>.</summary>
-    /// <exception cref="InvalidDataException">A column the type needs is not in the file.</exception>
-    public static CsvRecordBinder<T> Create(IReadOnlyList<string> columns, IDictionary<string, string> columnNames, string path)
+    /// <exception cref="InvalidDataException">A column the type needs is not in the file, or two columns match one property.</exception>
+    public static CsvRecordBinder<T> Create(IReadOnlyList<string> columns, IDictionary<string, string> columnNames, ColumnNaming naming, string path)
     {
         var type = typeof(T);
         var constructor = CsvRecordMembers.Constructor(type);
@@ -33,16 +34,16 @@ internal sealed class CsvRecordBinder<T>
         foreach (var parameter in constructor.GetParameters())
         {
             properties.TryGetValue(parameter.Name!, out var property);
-            var name = CsvRecordMembers.ColumnName(property?.Name ?? parameter.Name!, columnNames);
+            var member = property?.Name ?? parameter.Name!;
             if (property is not null)
             {
                 properties.Remove(property.Name);
             }
 
-            var index = Find(columns, name);
+            var index = Find(columns, member, columnNames, naming, path);
             if (index < 0)
             {
-                missing.Add(name);
+                missing.Add(CsvRecordMembers.ColumnName(member, columnNames, naming));
                 continue;
             }
 
@@ -52,11 +53,10 @@ internal sealed class CsvRecordBinder<T>
         var setters = new List<Binding>();
         foreach (var property in properties.Values.Where(p => p.SetMethod is { IsPublic: true }).OrderBy(p => p.MetadataToken))
         {
-            var name = CsvRecordMembers.ColumnName(property.Name, columnNames);
-            var index = Find(columns, name);
+            var index = Find(columns, property.Name, columnNames, naming, path);
             if (index < 0)
             {
-                missing.Add(name);
+                missing.Add(CsvRecordMembers.ColumnName(property.Name, columnNames, naming));
                 continue;
             }
 
@@ -128,25 +128,17 @@ internal sealed class CsvRecordBinder<T>
         return false;
     }
 
-    private static int Find(IReadOnlyList<string> columns, string name)
+    private static int Find(IReadOnlyList<string> columns, string member, IDictionary<string, string> columnNames, ColumnNaming naming, string path)
     {
-        for (var i = 0; i < columns.Count; i++)
+        var (index, ambiguous) = ColumnMatcher.Find(naming, columns, member, columnNames.TryGetValue(member, out var name) ? name : null);
+        if (ambiguous is var (first, second))
         {
-            if (string.Equals(columns[i], name, StringComparison.Ordinal))
-            {
-                return i;
-            }
+            throw new InvalidDataException(
+                $"{path}: the columns '{columns[first]}' and '{columns[second]}' both match the property {typeof(T).Name}.{member} " +
+                $"under ColumnNaming.{naming}; name the column of {member} in ColumnNames, or rename one of the columns.");
         }
 
-        for (var i = 0; i < columns.Count; i++)
-        {
-            if (string.Equals(columns[i].Trim(), name.Trim(), StringComparison.OrdinalIgnoreCase))
-            {
-                return i;
-            }
-        }
-
-        return -1;
+        return index;
     }
 
     private static string Quote(IEnumerable<string> names) => string.Join(", ", names.Select(n => "'" + n + "'"));

@@ -12,7 +12,7 @@ internal sealed class CsvRecordFormatter<T>
 
     /// <summary>Initializes a new instance of the <see cref="CsvRecordFormatter{T}"/> class.</summary>
     /// <exception cref="InvalidOperationException">The type has no public readable property.</exception>
-    public CsvRecordFormatter(IDictionary<string, string> columnNames)
+    public CsvRecordFormatter(IDictionary<string, string> columnNames, ColumnNaming naming)
     {
         var properties = CsvRecordMembers.Readable(typeof(T));
         if (properties.Count == 0)
@@ -21,7 +21,7 @@ internal sealed class CsvRecordFormatter<T>
         }
 
         _columns = [.. properties.Select(Column.Create)];
-        Names = [.. properties.Select(p => CsvRecordMembers.ColumnName(p.Name, columnNames))];
+        Names = [.. properties.Select(p => CsvRecordMembers.ColumnName(p.Name, columnNames, naming))];
     }
 
     /// <summary>Gets the column names, in the order they are written.</summary>

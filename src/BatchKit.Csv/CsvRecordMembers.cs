@@ -1,4 +1,5 @@
 using System.Reflection;
+using BatchKit.Shared;
 
 namespace BatchKit.Csv;
 
@@ -24,9 +25,9 @@ internal static class CsvRecordMembers
             ?? throw new ArgumentException($"The record type '{type.Name}' has no public constructor.", nameof(type));
     }
 
-    /// <summary>Returns the column name of a property: its override, or its own name.</summary>
-    public static string ColumnName(string propertyName, IDictionary<string, string> columnNames) =>
-        columnNames.TryGetValue(propertyName, out var name) ? name : propertyName;
+    /// <summary>Returns the column name a property is written under: its override, or the policy's name.</summary>
+    public static string ColumnName(string propertyName, IDictionary<string, string> columnNames, ColumnNaming naming) =>
+        ColumnMatcher.WriteName(naming, propertyName, columnNames.TryGetValue(propertyName, out var name) ? name : null);
 
     /// <summary>Tells whether a property or parameter of type string is annotated as nullable.</summary>
     public static bool IsNullableReference(PropertyInfo? property, ParameterInfo? parameter)

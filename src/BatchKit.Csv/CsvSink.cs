@@ -15,7 +15,7 @@ namespace BatchKit.Csv;
 /// its length. A resumed partition continues from that length: in its own epoch's file, or, after a takeover, in a new
 /// file that starts with a copy of the committed prefix of the older epoch's file (or of the published file), which is
 /// never truncated, moved or deleted, so a paused process that still holds it open cannot corrupt the new output. Rows
-/// written after the last checkpoint are never duplicated (<see cref="WriteDisposition.Append"/> with truncation).
+/// written after the last checkpoint are never duplicated (<see cref="WriteDisposition.Append"/> with resume truncation: output past the last checkpoint is removed before writing resumes).
 /// </para>
 /// <para>
 /// The header row is written only when a partition starts from its beginning; on a resume it is part of the committed
@@ -50,7 +50,7 @@ public sealed class CsvSink<T> : ISink<T>, IPartitionOutputRemover
         ArgumentNullException.ThrowIfNull(options.Culture);
         _directory = Path.GetFullPath(directory);
         _hasHeader = options.HasHeader;
-        _formatter = new CsvRecordFormatter<T>(options.ColumnNames);
+        _formatter = new CsvRecordFormatter<T>(options.ColumnNames, options.ColumnNaming);
         _writerOptions = new CsvWriterOptions
         {
             Separator = options.Delimiter,

@@ -20,8 +20,16 @@ public sealed class CsvSinkOptions
 
     /// <summary>
     /// Gets the column name to write each property under, for the properties whose column is not named like the
-    /// property. Keys are property names (case-insensitive).
+    /// property. Keys are property names (case-insensitive). An entry wins over <see cref="ColumnNaming"/>.
     /// </summary>
     /// <value>The default value is an empty map.</value>
     public IDictionary<string, string> ColumnNames { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Gets or sets how the header names the column of a property without a <see cref="ColumnNames"/> entry:
+    /// <see cref="ColumnNaming.SnakeCase"/> writes <c>ZipCode</c> as <c>zip_code</c>; the other policies write the
+    /// property name as is.
+    /// </summary>
+    /// <value>The default value is <see cref="ColumnNaming.Exact"/>: the property name.</value>
+    public ColumnNaming ColumnNaming { get; set; } = ColumnNaming.Exact;
 }

@@ -6,7 +6,8 @@ namespace BatchKit.Csv;
 /// </summary>
 /// <typeparam name="T">
 /// The record type: a class with a public parameterless constructor and settable properties, or a positional record.
-/// Properties read the column with their name (or the name <see cref="CsvSourceOptions.ColumnNames"/> gives them).
+/// Properties read the column <see cref="CsvSourceOptions.ColumnNaming"/> finds for their name (or the column
+/// <see cref="CsvSourceOptions.ColumnNames"/> names for them).
 /// </typeparam>
 /// <remarks>
 /// <para>
@@ -37,6 +38,7 @@ public sealed class CsvSource<T> : ISource<T>
             Delimiter = options.Delimiter,
             HasHeader = options.HasHeader,
             TrimWhitespace = options.TrimWhitespace,
+            ColumnNaming = options.ColumnNaming,
         };
         foreach (var column in options.Columns)
         {

@@ -28,11 +28,23 @@ public sealed class CsvSourceOptions
 
     /// <summary>
     /// Gets the column name to read each property from, for the properties whose column is not named like the
-    /// property. Keys are property names (case-insensitive). Other properties read the column with their own name,
-    /// matched exactly first, then ignoring case and surrounding whitespace.
+    /// property. Keys are property names (case-insensitive). An entry wins over <see cref="ColumnNaming"/>; its column
+    /// is matched exactly first, then ignoring case and surrounding whitespace.
     /// </summary>
     /// <value>The default value is an empty map.</value>
     public IDictionary<string, string> ColumnNames { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Gets or sets how the column of a property without a <see cref="ColumnNames"/> entry is found in the header (or
+    /// named, for files without a header and without <see cref="Columns"/>). Two columns matching one property is an
+    /// error naming the file, both columns and the property.
+    /// </summary>
+    /// <value>
+    /// The default value is <see cref="ColumnNaming.IgnoreCase"/>: the property name exactly, else ignoring case and
+    /// surrounding whitespace. <see cref="ColumnNaming.LettersAndDigits"/> also finds <c>zip_code</c> for <c>ZipCode</c>
+    /// and <c>Cost Total $</c> for <c>CostTotal</c>.
+    /// </value>
+    public ColumnNaming ColumnNaming { get; set; } = ColumnNaming.IgnoreCase;
 
     /// <summary>Gets or sets a value indicating whether spaces and tabs around unquoted values are removed.</summary>
     /// <value>The default value is <see langword="false"/>.</value>

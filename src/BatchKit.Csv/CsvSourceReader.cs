@@ -35,7 +35,7 @@ internal sealed class CsvSourceReader<T> : ISourceReader<T>
         // An empty file has no header to check the columns against, and no rows.
         _done = columns is null;
         _columns = columns ?? [];
-        _binder = columns is null ? null : CsvRecordBinder<T>.Create(columns, options.ColumnNames, path);
+        _binder = columns is null ? null : CsvRecordBinder<T>.Create(columns, options.ColumnNames, options.ColumnNaming, path);
         _readerOptions = new CsvReaderOptions
         {
             Separator = separator,
@@ -158,7 +158,7 @@ internal sealed class CsvSourceReader<T> : ISourceReader<T>
             {
                 IReadOnlyList<string> columns = options.Columns.Count > 0
                     ? [.. options.Columns]
-                    : [.. CsvRecordMembers.Readable(typeof(T)).Select(p => CsvRecordMembers.ColumnName(p.Name, options.ColumnNames))];
+                    : [.. CsvRecordMembers.Readable(typeof(T)).Select(p => CsvRecordMembers.ColumnName(p.Name, options.ColumnNames, options.ColumnNaming))];
                 return (columns, separator, 0, 1);
             }
 

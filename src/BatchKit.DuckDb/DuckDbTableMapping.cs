@@ -5,7 +5,7 @@ namespace BatchKit.DuckDb;
 
 /// <summary>
 /// Describes how a record type maps to a DuckDB table: the table name, one column per public readable property
-/// (snake_case names by default, <c>EventDate</c> becomes <c>event_date</c>), the DuckDB type of each column, and the
+/// (snake_case names by default, <c>EventDate</c> becomes <c>event_date</c>; see <see cref="UseColumnNaming"/>), the DuckDB type of each column, and the
 /// primary key.
 /// </summary>
 /// <typeparam name="T">The record type.</typeparam>
@@ -84,6 +84,25 @@ public sealed class DuckDbTableMapping<T>
         return this;
     }
 
+    /// <summary>
+    /// Sets how the columns of properties without a <see cref="HasColumnName"/> entry are named:
+    /// <see cref="ColumnNaming.SnakeCase"/> (the default) names <c>EventDate</c> <c>event_date</c>; the other policies
+    /// keep the property name as is (<c>EventDate</c>, quoted in SQL so the case is kept).
+    /// </summary>
+    /// <param name="naming">The policy.</param>
+    /// <returns>The same mapping instance, so calls can be chained.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="naming"/> is not a defined policy.</exception>
+    public DuckDbTableMapping<T> UseColumnNaming(ColumnNaming naming)
+    {
+        if (!Enum.IsDefined(naming))
+        {
+            throw new ArgumentOutOfRangeException(nameof(naming), naming, "Expected a defined ColumnNaming policy.");
+        }
+
+        ColumnNaming = naming;
+        return this;
+    }
+
     /// <summary>Overrides the DuckDB type of a property's column, for example <c>DECIMAL(18,2)</c> or <c>VARCHAR</c>.</summary>
     /// <param name="property">The property.</param>
     /// <param name="duckDbType">The DuckDB type, as written in <c>CREATE TABLE</c>; values are cast to it when read.</param>
@@ -112,6 +131,8 @@ public sealed class DuckDbTableMapping<T>
     public string ToCreateTableSql() => Internal.TableMap<T>.Create(this).CreateTableSql(TableName, withKey: true, temp: false, extraColumns: []);
 
     internal IReadOnlyDictionary<string, string> ColumnNames => _columnNames;
+
+    internal ColumnNaming ColumnNaming { get; private set; } = ColumnNaming.SnakeCase;
 
     internal IReadOnlyDictionary<string, string> ColumnTypes => _columnTypes;
 

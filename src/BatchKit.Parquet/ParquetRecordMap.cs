@@ -20,10 +20,11 @@ namespace BatchKit.Parquet;
 /// excludes it: nothing is silently left out of a file or a record.
 /// </para>
 /// <para>
-/// Reading, a property matches the column named by <see cref="Map{TProperty}"/>, or else the column whose name equals the
-/// property name ignoring case and underscores (<c>user_id</c>, <c>UserId</c> and <c>USERID</c> all match <c>UserId</c>).
-/// Writing, a property goes to the column named by <see cref="Map{TProperty}"/>, or else to the snake_case form of its
-/// name (<c>UserId</c> is written as <c>user_id</c>).
+/// Reading, a property matches the column named by <see cref="Map{TProperty}"/>, or else the column that
+/// <see cref="UseColumnNaming"/>'s policy finds; by default (<see cref="ColumnNaming.SnakeCase"/>) the column whose name
+/// equals the property name ignoring case and underscores (<c>user_id</c>, <c>UserId</c> and <c>USERID</c> all match
+/// <c>UserId</c>). Writing, a property goes to the column named by <see cref="Map{TProperty}"/>, or else to the policy's
+/// name: by default the snake_case form of its name (<c>UserId</c> is written as <c>user_id</c>).
 /// </para>
 /// <para>Configure a map before handing it to a source or sink; it is then read-only and thread-safe.</para>
 /// </remarks>
@@ -32,6 +33,7 @@ public sealed class ParquetRecordMap<T>
     private readonly Dictionary<string, string> _columns = new(StringComparer.Ordinal);
     private readonly HashSet<string> _ignored = new(StringComparer.Ordinal);
     private PropertyBindings<T>? _bindings;
+    private ColumnNaming _naming = ColumnNaming.SnakeCase;
 
     /// <summary>Maps a property to a column name, overriding the name-based convention.</summary>
     /// <typeparam name="TProperty">The property type.</typeparam>
@@ -65,13 +67,38 @@ public sealed class ParquetRecordMap<T>
         return this;
     }
 
+    /// <summary>
+    /// Sets how the columns of properties without a <see cref="Map{TProperty}"/> entry are named when writing and found
+    /// when reading. Two columns of a file matching one property is an error naming the file, both columns and the property.
+    /// </summary>
+    /// <param name="naming">
+    /// The policy. The default is <see cref="ColumnNaming.SnakeCase"/>; <see cref="ColumnNaming.Exact"/> writes and
+    /// reads the property names as they are.
+    /// </param>
+    /// <returns>The same map instance, so calls can be chained.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="naming"/> is not a defined policy.</exception>
+    /// <exception cref="InvalidOperationException">The map is already in use by a source or sink.</exception>
+    public ParquetRecordMap<T> UseColumnNaming(ColumnNaming naming)
+    {
+        if (!Enum.IsDefined(naming))
+        {
+            throw new ArgumentOutOfRangeException(nameof(naming), naming, "Expected a defined ColumnNaming policy.");
+        }
+
+        ThrowIfFrozen();
+        _naming = naming;
+        return this;
+    }
+
+    internal ColumnNaming Naming => _naming;
+
     internal PropertyBindings<T> Bindings
     {
         get
         {
             if (_bindings is null)
             {
-                var built = PropertyBindings<T>.Create(_columns, _ignored);
+                var built = PropertyBindings<T>.Create(_columns, _ignored, _naming);
                 Interlocked.CompareExchange(ref _bindings, built, null);
             }
 

@@ -32,6 +32,17 @@ public sealed class PostgresSourceOptions
     /// <value>The default value is empty: every column (<c>*</c>).</value>
     public IList<string> Columns { get; } = [];
 
+    /// <summary>
+    /// Gets or sets how the column of each property is found among the selected columns, when the source maps rows
+    /// itself (no row mapper is given). Two columns matching one property is an error naming the table, both columns
+    /// and the property.
+    /// </summary>
+    /// <value>
+    /// The default value is <see cref="ColumnNaming.SnakeCase"/>: <c>EventDate</c> reads <c>EventDate</c> or
+    /// <c>event_date</c>, ignoring case.
+    /// </value>
+    public ColumnNaming ColumnNaming { get; set; } = ColumnNaming.SnakeCase;
+
     /// <summary>Gets or sets how many rows one query reads.</summary>
     /// <value>The default value is 10,000.</value>
     [Range(1, 10_000_000)]

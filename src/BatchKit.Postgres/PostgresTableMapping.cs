@@ -5,7 +5,7 @@ namespace BatchKit.Postgres;
 
 /// <summary>
 /// Maps a record type to a PostgreSQL table: every public readable property is a column named in snake_case
-/// (<c>EventDate</c> is <c>event_date</c>), unless renamed or ignored here.
+/// (<c>EventDate</c> is <c>event_date</c>, see <see cref="UseColumnNaming"/>), unless renamed or ignored here.
 /// </summary>
 /// <typeparam name="T">The record type.</typeparam>
 /// <remarks>Configure it before the sink or source that uses it is created; it is read once then.</remarks>
@@ -31,6 +31,8 @@ public sealed class PostgresTableMapping<T>
 
     internal IReadOnlySet<string> Ignored => _ignored;
 
+    internal ColumnNaming ColumnNaming { get; private set; } = ColumnNaming.SnakeCase;
+
     internal IReadOnlyList<string> Key => _key;
 
     /// <summary>Sets the key properties: the conflict target of <see cref="WriteDisposition.Upsert"/> and the primary key of a created table.</summary>
@@ -54,6 +56,25 @@ public sealed class PostgresTableMapping<T>
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(columnName);
         _names[PropertyName(property)] = columnName;
+        return this;
+    }
+
+    /// <summary>
+    /// Sets how the columns of properties without a <see cref="HasColumnName"/> entry are named:
+    /// <see cref="ColumnNaming.SnakeCase"/> (the default) names <c>EventDate</c> <c>event_date</c>; the other policies
+    /// keep the property name as is (<c>EventDate</c>, quoted in SQL so the case is kept).
+    /// </summary>
+    /// <param name="naming">The policy.</param>
+    /// <returns>The same mapping instance, so calls can be chained.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="naming"/> is not a defined policy.</exception>
+    public PostgresTableMapping<T> UseColumnNaming(ColumnNaming naming)
+    {
+        if (!Enum.IsDefined(naming))
+        {
+            throw new ArgumentOutOfRangeException(nameof(naming), naming, "Expected a defined ColumnNaming policy.");
+        }
+
+        ColumnNaming = naming;
         return this;
     }
 

@@ -35,7 +35,9 @@ internal sealed class PartitionStaging<T> : IAsyncDisposable
     public long Own => _own.Sum(f => f.Count);
 
     /// <summary>
-    /// Refuses when a later epoch has staged files of the partition; otherwise keeps the files that tile the records
+    /// Resume truncation of the staging: removes the output past the last checkpoint before writing resumes. Invariant:
+    /// afterwards <see cref="Files"/> hold exactly the records before <see cref="SinkContext.ResumePosition"/> (none
+    /// without one). Refuses when a later epoch has staged files of the partition; otherwise keeps the files that tile the records
     /// before <see cref="SinkContext.ResumePosition"/> (preferring the latest epoch where epochs overlap) and deletes
     /// every other file: those at or after the resume position, and those an earlier epoch wrote after it lost its lease.
     /// </summary>
@@ -46,7 +48,7 @@ internal sealed class PartitionStaging<T> : IAsyncDisposable
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <exception cref="LeaseLostException">A later epoch staged files of this partition.</exception>
     /// <exception cref="BatchKitException">Files of the committed prefix are missing and the partition was not applied.</exception>
-    public async ValueTask OpenAsync(bool prefixApplied, CancellationToken cancellationToken)
+    public async ValueTask DiscardAfterCheckpointAsync(bool prefixApplied, CancellationToken cancellationToken)
     {
         var fence = _context.Fence;
         var from = _context.ResumePosition ?? 0;

@@ -48,7 +48,7 @@ internal sealed class ReplacePartitionWriter<T> : ISinkWriter<T>
                 core.Prepare(connection, cancellationToken);
             }
 
-            await writer.DiscardStaleAsync(cancellationToken).ConfigureAwait(false);
+            await writer.DiscardAfterCheckpointAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (DuckDBException e) when (!cancellationToken.IsCancellationRequested)
         {
@@ -176,15 +176,17 @@ internal sealed class ReplacePartitionWriter<T> : ISinkWriter<T>
     }
 
     /// <summary>
-    /// Deletes what an earlier attempt left: from the start (all staged files and the applied marks of the partition and
+    /// Resume truncation: removes the output past the last checkpoint before writing resumes. Invariant: afterwards the
+    /// staging holds exactly the records before <see cref="SinkContext.ResumePosition"/>, and without a resume position
+    /// neither the partition nor its run is marked applied. Deletes what an earlier attempt left: from the start (all staged files and the applied marks of the partition and
     /// the run), or from a checkpoint (every file but those holding the records before it; see
-    /// <see cref="PartitionStaging{T}.OpenAsync"/>). Refuses when a later epoch has staged files of this partition.
+    /// <see cref="PartitionStaging{T}.DiscardAfterCheckpointAsync"/>). Refuses when a later epoch has staged files of this partition.
     /// </summary>
-    private async ValueTask DiscardStaleAsync(CancellationToken cancellationToken)
+    private async ValueTask DiscardAfterCheckpointAsync(CancellationToken cancellationToken)
     {
         var fence = _context.Fence;
         var runTag = SinkCore<T>.RunTag(_context.RunKey);
-        await _staging.OpenAsync(_core.AppliedTags.Contains(_tag) || _core.AppliedTags.Contains(runTag), cancellationToken).ConfigureAwait(false);
+        await _staging.DiscardAfterCheckpointAsync(_core.AppliedTags.Contains(_tag) || _core.AppliedTags.Contains(runTag), cancellationToken).ConfigureAwait(false);
 
         if (_context.ResumePosition is not null || !(_core.AppliedTags.Contains(_tag) || _core.AppliedTags.Contains(runTag)))
         {

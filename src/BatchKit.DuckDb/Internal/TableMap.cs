@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Globalization;
 using System.Linq.Expressions;
 using System.Reflection;
+using BatchKit.Shared;
 using DuckDB.NET.Data;
 
 namespace BatchKit.DuckDb.Internal;
@@ -101,7 +102,7 @@ internal sealed class TableMap<T>
             var notNull = keySet.Contains(property.Name) || (property.PropertyType.IsValueType
                 ? underlying is null
                 : nullability.Create(property).ReadState == NullabilityState.NotNull);
-            var name = mapping.ColumnNames.TryGetValue(property.Name, out var columnName) ? columnName : Sql.SnakeCase(property.Name);
+            var name = ColumnMatcher.WriteName(mapping.ColumnNaming, property.Name, mapping.ColumnNames.GetValueOrDefault(property.Name));
             columns.Add(new MappedColumn(property, name, duckDbType, notNull));
         }
 

@@ -55,7 +55,7 @@ internal sealed class UpsertWriter<T> : ISinkWriter<T>
             }
 
             // A prefix whose files are gone was merged by an attempt that stopped before its completion was recorded.
-            await writer._staging.OpenAsync(core.AppliedTags.Contains(writer._tag), cancellationToken).ConfigureAwait(false);
+            await writer._staging.DiscardAfterCheckpointAsync(core.AppliedTags.Contains(writer._tag), cancellationToken).ConfigureAwait(false);
         }
         catch (DuckDBException e) when (!cancellationToken.IsCancellationRequested)
         {

@@ -1,3 +1,4 @@
+using BatchKit.Shared;
 using Parquet.Schema;
 
 namespace BatchKit.Parquet.Internal;
@@ -9,16 +10,30 @@ internal static class ColumnResolver
     public static ColumnReader[] Resolve(ParquetSchema schema, string filePath, IReadOnlyList<ColumnRequest> requests)
     {
         var fields = schema.Fields.OfType<DataField>().ToList();
+        var names = fields.ConvertAll(f => f.Name);
         var readers = new ColumnReader[requests.Count];
         var problems = new List<(string Column, string Expected, string Found, string Text)>();
         for (var k = 0; k < requests.Count; k++)
         {
             var request = requests[k];
             var expected = ColumnTypes.Name(request.ClrType);
-            var field = Find(fields, request);
+            var (index, ambiguous) = ColumnMatcher.Find(request.Naming, names, request.Name, request.Explicit ? request.Name : null);
+            if (ambiguous is var (first, second))
+            {
+                throw new ParquetSchemaException(
+                    $"Parquet file '{filePath}': the columns '{names[first]}' and '{names[second]}' both match {request.Target} under ColumnNaming.{request.Naming}; " +
+                    "name its column with ParquetRecordMap.Map, or rename one of the columns.")
+                {
+                    IsTransient = false,
+                    FilePath = filePath,
+                    ColumnName = names[first],
+                };
+            }
+
+            var field = index < 0 ? null : fields[index];
             if (field is null)
             {
-                var column = request.Explicit ? $"'{request.Name}'" : $"'{request.Name}' (or '{ColumnNames.ToSnakeCase(request.Name)}')";
+                var column = ColumnMatcher.Describe(request.Naming, request.Name, request.Explicit ? request.Name : null);
                 problems.Add((request.Name, expected, "missing",
                     $"column {column} for {request.Target}, of type {expected}, is missing; the file has columns " +
                     string.Join(", ", schema.Fields.Select(f => f.Name))));
@@ -50,9 +65,4 @@ internal static class ColumnResolver
 
         return readers;
     }
-
-    private static DataField? Find(List<DataField> fields, ColumnRequest request) =>
-        fields.Find(f => string.Equals(f.Name, request.Name, StringComparison.Ordinal))
-        ?? fields.Find(f => string.Equals(f.Name, request.Name, StringComparison.OrdinalIgnoreCase))
-        ?? (request.Explicit ? null : fields.Find(f => ColumnNames.Normalize(f.Name) == ColumnNames.Normalize(request.Name)));
 }

@@ -1,4 +1,5 @@
 using System.Reflection;
+using BatchKit.Shared;
 
 namespace BatchKit.Parquet.Internal;
 
@@ -50,7 +51,7 @@ internal sealed class PropertyBindings<T>
 
     public ColumnExtractor<T> Extractor => _extractor ??= RecordCompiler.CompileExtractor<T>(Written);
 
-    public static PropertyBindings<T> Create(IReadOnlyDictionary<string, string> columns, IReadOnlySet<string> ignored)
+    public static PropertyBindings<T> Create(IReadOnlyDictionary<string, string> columns, IReadOnlySet<string> ignored, ColumnNaming naming)
     {
         var properties = typeof(T).GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => p.GetIndexParameters().Length == 0)
@@ -69,7 +70,7 @@ internal sealed class PropertyBindings<T>
 
         var all = properties
             .Where(p => !ignored.Contains(p.Name))
-            .Select(p => new PropertyBinding(p, columns.GetValueOrDefault(p.Name), columns.GetValueOrDefault(p.Name) ?? ColumnNames.ToSnakeCase(p.Name)))
+            .Select(p => new PropertyBinding(p, columns.GetValueOrDefault(p.Name), ColumnMatcher.WriteName(naming, p.Name, columns.GetValueOrDefault(p.Name))))
             .ToList();
 
         var constructor = ChooseConstructor(properties, out var problem);

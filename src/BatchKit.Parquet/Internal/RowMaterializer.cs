@@ -2,8 +2,11 @@ using System.Runtime.InteropServices;
 
 namespace BatchKit.Parquet.Internal;
 
-/// <summary>A column a materializer needs: its name, whether the name is an explicit override, its type, and what it fills.</summary>
-internal sealed record ColumnRequest(string Name, bool Explicit, Type ClrType, string Target, bool RejectsNull);
+/// <summary>
+/// A column a materializer needs: its name, whether the name is an explicit override, its type, what it fills, and the
+/// policy that finds it.
+/// </summary>
+internal sealed record ColumnRequest(string Name, bool Explicit, Type ClrType, string Target, bool RejectsNull, ColumnNaming Naming = ColumnNaming.SnakeCase);
 
 /// <summary>Turns decoded column arrays into records.</summary>
 internal abstract class RowMaterializer<T>
@@ -25,7 +28,7 @@ internal sealed class MapMaterializer<T> : RowMaterializer<T>
         var bindings = map.Bindings;
         _filler = bindings.Filler;
         Columns = bindings.Read
-            .Select(b => new ColumnRequest(b.ReadColumnDescription, b.ExplicitColumn is not null, b.Type, b.Describe(typeof(T)), RejectsNull(b)))
+            .Select(b => new ColumnRequest(b.ReadColumnDescription, b.ExplicitColumn is not null, b.Type, b.Describe(typeof(T)), RejectsNull(b), map.Naming))
             .ToList();
         Bindings = Columns.Select(c => new ParquetColumnBinding(c.Name, c.ClrType)).ToList();
     }

@@ -1,12 +1,13 @@
 using System.Globalization;
 using System.Reflection;
+using BatchKit.Shared;
 using Npgsql;
 
 namespace BatchKit.Postgres.Internal;
 
 /// <summary>
-/// Maps rows to records by column name: a property or constructor parameter <c>EventDate</c> reads column
-/// <c>event_date</c> (or <c>EventDate</c>, ignoring case). Uses the public parameterless constructor and settable
+/// Maps rows to records by column name, with a <see cref="ColumnNaming"/> policy: by default a property or constructor
+/// parameter <c>EventDate</c> reads column <c>EventDate</c> or <c>event_date</c>, ignoring case. Uses the public parameterless constructor and settable
 /// properties when there is one, otherwise the public constructor with the most parameters.
 /// </summary>
 internal sealed class RowBinder<T>
@@ -17,8 +18,11 @@ internal sealed class RowBinder<T>
     private readonly List<(string Name, Type Type)> _parameters;
     private readonly List<PropertyInfo> _properties;
 
-    public RowBinder()
+    private readonly ColumnNaming _naming;
+
+    public RowBinder(ColumnNaming naming)
     {
+        _naming = naming;
         var constructors = typeof(T).GetConstructors();
         var parameterless = constructors.FirstOrDefault(c => c.GetParameters().Length == 0);
         if (parameterless is not null)
@@ -40,21 +44,27 @@ internal sealed class RowBinder<T>
     /// <exception cref="BatchKitException">A member has no column (never transient).</exception>
     public Func<NpgsqlDataReader, T> Bind(NpgsqlDataReader reader, string table)
     {
-        var ordinals = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
-        for (var i = 0; i < reader.FieldCount; i++)
-        {
-            ordinals.TryAdd(reader.GetName(i), i);
-        }
+        var names = Enumerable.Range(0, reader.FieldCount).Select(reader.GetName).ToList();
 
         var members = _parameters.Count > 0 ? _parameters : _properties.Select(p => (p.Name, p.PropertyType)).ToList();
         var bound = new List<(string Column, int Ordinal, Func<NpgsqlDataReader, int, string, object?> Read)>();
         var missing = new List<string>();
         foreach (var (name, type) in members)
         {
-            var column = BatchKit.Shared.SnakeCase.From(name);
-            if (!ordinals.TryGetValue(column, out var ordinal) && !ordinals.TryGetValue(name, out ordinal))
+            var (ordinal, ambiguous) = ColumnMatcher.Find(_naming, names, name);
+            if (ambiguous is var (first, second))
             {
-                missing.Add($"{typeof(T).Name}.{name} (column '{column}')");
+                throw new BatchKitException(
+                    $"PostgreSQL source table '{table}': the columns '{names[first]}' and '{names[second]}' both match the property {typeof(T).Name}.{name} "
+                    + $"under ColumnNaming.{_naming}; select one of them, or map the rows yourself.")
+                {
+                    IsTransient = false,
+                };
+            }
+
+            if (ordinal < 0)
+            {
+                missing.Add($"{typeof(T).Name}.{name} (column {ColumnMatcher.Describe(_naming, name)})");
                 continue;
             }
 

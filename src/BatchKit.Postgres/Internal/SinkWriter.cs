@@ -16,7 +16,7 @@ internal sealed class SinkWriter<T> : ICheckpointingSinkWriter<T>
     private readonly SinkContext _context;
     private readonly List<T> _buffer = [];
     private long _position;
-    private bool _truncatePending;
+    private bool _discardAfterCheckpointPending;
 
     private SinkWriter(SinkCore<T> core, SinkContext context)
     {
@@ -25,7 +25,7 @@ internal sealed class SinkWriter<T> : ICheckpointingSinkWriter<T>
         _position = context.ResumePosition ?? 0;
 
         // Append and ReplacePartition drop what an earlier attempt wrote past the checkpoint, in the first transaction.
-        _truncatePending = core.Disposition != WriteDisposition.Upsert;
+        _discardAfterCheckpointPending = core.Disposition != WriteDisposition.Upsert;
     }
 
     public static async ValueTask<ISinkWriter<T>> OpenAsync(SinkCore<T> core, SinkContext context, CancellationToken cancellationToken)
@@ -52,7 +52,7 @@ internal sealed class SinkWriter<T> : ICheckpointingSinkWriter<T>
     // claims of it wait or skip it) only for the end of the transaction.
     public async ValueTask<long> CommitAsync(ChunkCheckpoint? checkpoint, CancellationToken cancellationToken)
     {
-        if (_buffer.Count == 0 && !_truncatePending && checkpoint is null)
+        if (_buffer.Count == 0 && !_discardAfterCheckpointPending && checkpoint is null)
         {
             return _position;
         }
@@ -82,9 +82,9 @@ internal sealed class SinkWriter<T> : ICheckpointingSinkWriter<T>
 
             fence.ThrowIfExpired();
             await _core.CheckFenceAsync(connection, _context, cancellationToken).ConfigureAwait(false);
-            if (_truncatePending)
+            if (_discardAfterCheckpointPending)
             {
-                await TruncateAsync(connection, cancellationToken).ConfigureAwait(false);
+                await DiscardAfterCheckpointAsync(connection, cancellationToken).ConfigureAwait(false);
             }
 
             if (_buffer.Count > 0)
@@ -104,7 +104,7 @@ internal sealed class SinkWriter<T> : ICheckpointingSinkWriter<T>
             throw _core.Failure(_core.Disposition == WriteDisposition.Upsert ? "upsert" : "write", _context, e);
         }
 
-        _truncatePending = false;
+        _discardAfterCheckpointPending = false;
         _position += _buffer.Count;
         _buffer.Clear();
         return _position;
@@ -180,8 +180,13 @@ internal sealed class SinkWriter<T> : ICheckpointingSinkWriter<T>
         }
     }
 
-    // Drops what an earlier attempt wrote past this attempt's starting position (after the fence check, in its transaction).
-    private async Task TruncateAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    /// <summary>
+    /// Resume truncation: removes the output past the last checkpoint before writing resumes. Invariant: when the first
+    /// transaction of the attempt commits, the partition's rows (Append) or staged rows (ReplacePartition) are exactly
+    /// those before <see cref="SinkContext.ResumePosition"/>, then this attempt's. It runs after the fence check, inside
+    /// that transaction, so a crash leaves the earlier rows in place for the next attempt to drop; Upsert needs none.
+    /// </summary>
+    private async Task DiscardAfterCheckpointAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         var (table, column) = _core.Disposition == WriteDisposition.Append
             ? (_core.Map.QuotedTable, SinkCore<T>.OrdinalColumn)

@@ -17,7 +17,7 @@ internal sealed class SourceCore<T>
         ReadSource = options.ReadReplica ?? primary;
         Server = Pg.Describe(ReadSource);
         _map = map;
-        _binder = map is null ? new RowBinder<T>() : null;
+        _binder = map is null ? new RowBinder<T>(options.ColumnNaming) : null;
         var table = Pg.QuoteQualified(options.Table);
         var key = Pg.Quote(options.KeyColumn);
         var columns = options.Columns.Count == 0 ? "*" : string.Join(", ", options.Columns.Select(Pg.Quote));

@@ -41,7 +41,7 @@ internal sealed class TableMap<T>
                 continue;
             }
 
-            var name = mapping.Names.TryGetValue(property.Name, out var renamed) ? renamed : BatchKit.Shared.SnakeCase.From(property.Name);
+            var name = BatchKit.Shared.ColumnMatcher.WriteName(mapping.ColumnNaming, property.Name, mapping.Names.GetValueOrDefault(property.Name));
             columns.Add(new MappedColumn(name, property, property.GetValue));
         }
 

@@ -11,7 +11,8 @@ namespace BatchKit;
 /// <para>
 /// The attempt writes <c>&lt;final&gt;.e&lt;epoch&gt;.partial</c> and nothing else. A resumed attempt (a newer epoch)
 /// never reopens an older epoch's file, which a paused process may still hold open: it copies the committed prefix
-/// (<see cref="SinkContext.ResumePosition"/> bytes) into its own file. Opening fails with
+/// (<see cref="SinkContext.ResumePosition"/> bytes) into its own file: the sink's resume truncation, which removes the
+/// output past the last checkpoint before writing resumes. Opening fails with
 /// <see cref="LeaseLostException"/> when a later epoch's file exists. <see cref="PublishAsync"/> flushes the file to disk,
 /// confirms the lease with <see cref="FencingToken.EnsureHeldAsync"/> and renames the file over the final name in one
 /// <c>rename</c> call; older epochs' files are then removed.
@@ -69,37 +70,54 @@ public sealed class FencedPartitionFile : IAsyncDisposable
             throw new LeaseLostException($"The output '{finalPath}' is being written by epoch {later}, later than this attempt's {fence}; this attempt stops without touching it.");
         }
 
-        var own = PartialPathOf(finalPath, fence.Epoch);
-        var resume = context.ResumePosition ?? 0;
-        FileStream stream;
-        if (context.ResumePosition is null || resume == 0)
-        {
-            stream = Create(own);
-        }
-        else if (File.Exists(own) && new FileInfo(own).Length >= resume)
-        {
-            // This epoch's own file, reopened after a failed write: only this attempt writes it.
-            stream = new FileStream(own, FileMode.Open, FileAccess.Write, FileShare.Read, 1 << 16);
-            stream.SetLength(resume);
-        }
-        else
-        {
-            var source = epochs.Where(e => e.Epoch < fence.Epoch).OrderByDescending(e => e.Epoch).Select(e => e.Path)
-                .Append(finalPath)
-                .FirstOrDefault(p => File.Exists(p) && new FileInfo(p).Length >= resume)
-                ?? throw new InvalidDataException(
-                    $"No file holds the {resume} bytes that the last checkpoint of '{finalPath}' recorded (looked at {string.Join(", ", epochs.Select(e => $"'{e.Path}' ({new FileInfo(e.Path).Length} bytes)").Append($"'{finalPath}'"))}); the output was changed outside BatchKit. Reprocess the run.");
-            stream = Create(own);
-            await using (var input = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16, useAsync: false))
-            {
-                await CopyPrefixAsync(input, stream, resume, cancellationToken).ConfigureAwait(false);
-            }
-
-            stream.Flush(flushToDisk: true);
-        }
-
+        var stream = await DiscardAfterCheckpointAsync(context, finalPath, epochs, cancellationToken).ConfigureAwait(false);
         stream.Position = stream.Length;
         return new FencedPartitionFile(finalPath, fence, stream);
+    }
+
+    /// <summary>
+    /// Resume truncation: removes the output past the last checkpoint before writing resumes. Invariant: the returned
+    /// stream is this epoch's own file holding exactly the first <see cref="SinkContext.ResumePosition"/> bytes of the
+    /// partition's output (none without a resume position); anything an earlier attempt, or this one before a failed
+    /// write, wrote past the checkpoint is gone from it.
+    /// </summary>
+    /// <remarks>
+    /// Only this epoch's own file is ever shortened (<c>SetLength</c>); an older epoch's file, which a paused process may
+    /// still hold open, is only read: its committed prefix is copied. A crash during it leaves this epoch's file
+    /// incomplete, and the next attempt (a later epoch) truncates again from the older files, so it is idempotent.
+    /// </remarks>
+    private static async ValueTask<FileStream> DiscardAfterCheckpointAsync(
+        SinkContext context, string finalPath, IReadOnlyList<(string Path, long Epoch)> epochs, CancellationToken cancellationToken)
+    {
+        var fence = context.Fence;
+        var own = PartialPathOf(finalPath, fence.Epoch);
+        var resume = context.ResumePosition ?? 0;
+        if (context.ResumePosition is null || resume == 0)
+        {
+            return Create(own);
+        }
+
+        if (File.Exists(own) && new FileInfo(own).Length >= resume)
+        {
+            // This epoch's own file, reopened after a failed write: only this attempt writes it.
+            var reopened = new FileStream(own, FileMode.Open, FileAccess.Write, FileShare.Read, 1 << 16);
+            reopened.SetLength(resume);
+            return reopened;
+        }
+
+        var source = epochs.Where(e => e.Epoch < fence.Epoch).OrderByDescending(e => e.Epoch).Select(e => e.Path)
+            .Append(finalPath)
+            .FirstOrDefault(p => File.Exists(p) && new FileInfo(p).Length >= resume)
+            ?? throw new InvalidDataException(
+                $"No file holds the {resume} bytes that the last checkpoint of '{finalPath}' recorded (looked at {string.Join(", ", epochs.Select(e => $"'{e.Path}' ({new FileInfo(e.Path).Length} bytes)").Append($"'{finalPath}'"))}); the output was changed outside BatchKit. Reprocess the run.");
+        var stream = Create(own);
+        await using (var input = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16, useAsync: false))
+        {
+            await CopyPrefixAsync(input, stream, resume, cancellationToken).ConfigureAwait(false);
+        }
+
+        stream.Flush(flushToDisk: true);
+        return stream;
     }
 
     /// <summary>Removes a partition's published file and every epoch's partial file, once the lease is confirmed.</summary>

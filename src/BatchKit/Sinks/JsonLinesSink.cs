@@ -6,7 +6,8 @@ namespace BatchKit;
 /// Writes one JSON Lines file per partition and run, <c>&lt;directory&gt;/&lt;key&gt;=&lt;value&gt;/&lt;partition id&gt;.jsonl</c>
 /// (see <see cref="OutputPaths"/>), exactly once across crashes and takeovers: lines go to the attempt's epoch-scoped
 /// file (<see cref="FencedPartitionFile"/>), flushed to disk at every commit; a resumed partition continues from the
-/// length recorded with its last checkpoint; the file is renamed to its final name, under the lease, when the
+/// length recorded with its last checkpoint (resume truncation: output past the last checkpoint is removed before
+/// writing resumes); the file is renamed to its final name, under the lease, when the
 /// partition completes.
 /// </summary>
 /// <typeparam name="T">The record type.</typeparam>
