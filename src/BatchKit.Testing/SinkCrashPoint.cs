@@ -3,6 +3,9 @@ namespace BatchKit.Testing;
 /// <summary>Where <see cref="CrashingSink{T}"/> throws <see cref="SimulatedCrashException"/>.</summary>
 internal enum SinkCrashPoint
 {
+    /// <summary>Nowhere: the resumed run drives the same sink type (the plan's definition names it) without a crash.</summary>
+    None,
+
     /// <summary>In the writer's second commit, before the real writer commits: the chunk was written but not committed.</summary>
     BeforeCommit,
 
