@@ -60,3 +60,6 @@ public sealed class Row
 
 /// <summary>A positional record: built through its constructor.</summary>
 public sealed record Event(long UserId, string? Category, DateTime CreatedAt);
+
+/// <summary>The record of the contract suites: the two required columns id and origin.</summary>
+public sealed record ContractRow(long Id, string Origin);

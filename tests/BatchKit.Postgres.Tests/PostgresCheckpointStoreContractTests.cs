@@ -1,9 +1,9 @@
-using BatchKit.Tests.State;
+using BatchKit.Testing;
 
 namespace BatchKit.Postgres.Tests;
 
 /// <summary>The state store contract (the same tests the SQLite and in-memory stores pass), against the real server.</summary>
-public sealed class PostgresCheckpointStoreContractTests : CheckpointStoreContractTests, IAsyncLifetime
+public sealed class PostgresCheckpointStoreContractTests : CheckpointStoreContract, IAsyncLifetime
 {
     private readonly TestSchema _schema = TestSchema.Create("bk_contract");
 

@@ -100,8 +100,9 @@ internal sealed partial class JobPipeline<TSource, TSink>(
     public override ValueTask RemovePartitionOutputAsync(SinkContext context, CancellationToken cancellationToken) =>
         sink is IPartitionOutputRemover remover ? remover.RemovePartitionOutputAsync(context, cancellationToken) : ValueTask.CompletedTask;
 
+    // A type nested in a generic type is generic too, but its Name has no "`n" arity suffix to cut off.
     private static string TypeName(Type type) => type.IsGenericType
-        ? type.Name[..type.Name.IndexOf('`', StringComparison.Ordinal)] + "<" + string.Join(", ", type.GetGenericArguments().Select(TypeName)) + ">"
+        ? type.Name.Split('`')[0] + "<" + string.Join(", ", type.GetGenericArguments().Select(TypeName)) + ">"
         : type.Name;
 
     public override ValueTask CompleteRunAsync(RunCompletionContext context, CancellationToken cancellationToken) =>

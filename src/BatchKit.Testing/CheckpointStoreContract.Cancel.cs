@@ -1,8 +1,9 @@
-namespace BatchKit.Tests.State;
+namespace BatchKit.Testing;
 
 /// <summary>Cancellation requests (<see cref="ICheckpointStore.SetCancelRequestAsync"/>): recorded under the run lease, fenced, and refused claims.</summary>
-public abstract partial class CheckpointStoreContractTests
+public abstract partial class CheckpointStoreContract
 {
+    /// <summary>Checks <c>SetCancelRequestAsync</c>: recorded; refuses every claim until cleared.</summary>
     [Fact]
     public async Task SetCancelRequestAsync_Recorded_RefusesEveryClaimUntilCleared()
     {
@@ -39,6 +40,7 @@ public abstract partial class CheckpointStoreContractTests
         (await store.GetCheckpointAsync(key.Value, held.PartitionId, default))!.RecordsRead.Should().Be(10);
     }
 
+    /// <summary>Checks <c>SetCancelRequestAsync</c>: stale run lease; is refused and changes nothing.</summary>
     [Fact]
     public async Task SetCancelRequestAsync_StaleRunLease_IsRefusedAndChangesNothing()
     {

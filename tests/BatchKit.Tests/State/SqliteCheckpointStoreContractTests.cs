@@ -1,16 +1,17 @@
 using System.Diagnostics;
 using BatchKit;
+using BatchKit.Testing;
 using Microsoft.Data.Sqlite;
 using Xunit.Abstractions;
 
 namespace BatchKit.Tests.State;
 
-public sealed class SqliteCheckpointStoreTests : CheckpointStoreContractTests, IDisposable
+public sealed class SqliteCheckpointStoreContractTests : CheckpointStoreContract, IDisposable
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "batchkit-state-" + Guid.NewGuid().ToString("N"));
     private readonly ITestOutputHelper _output;
 
-    public SqliteCheckpointStoreTests(ITestOutputHelper output) => _output = output;
+    public SqliteCheckpointStoreContractTests(ITestOutputHelper output) => _output = output;
 
     private string DatabasePath => Path.Combine(_directory, "nested", "state.db");
 

@@ -1,8 +1,9 @@
 using BatchKit;
+using BatchKit.Testing;
 
 namespace BatchKit.Tests.State;
 
-public sealed class InMemoryCheckpointStoreTests : CheckpointStoreContractTests
+public sealed class InMemoryCheckpointStoreContractTests : CheckpointStoreContract
 {
     protected override ICheckpointStore CreateStore(TimeProvider timeProvider) => new InMemoryCheckpointStore(timeProvider);
 }

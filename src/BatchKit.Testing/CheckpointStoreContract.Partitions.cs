@@ -1,12 +1,13 @@
 using BatchKit;
 
-namespace BatchKit.Tests.State;
+namespace BatchKit.Testing;
 
 /// <summary>Partition leases: claims, the worker share, the barrier, takeovers, release and reopening.</summary>
-public abstract partial class CheckpointStoreContractTests
+public abstract partial class CheckpointStoreContract
 {
     private static PartitionClaim Claim(string owner, RunKey? key = null) => new((key ?? Key()).Value, owner, LeaseDuration);
 
+    /// <summary>Checks <c>ClaimPartitionAsync</c>: two workers; get distinct partitions in plan order then null.</summary>
     [Fact]
     public async Task ClaimPartitionAsync_TwoWorkers_GetDistinctPartitionsInPlanOrderThenNull()
     {
@@ -27,6 +28,7 @@ public abstract partial class CheckpointStoreContractTests
         states.Select(s => s.LeaseOwner).Should().Equal("worker-a", "worker-b", "worker-a");
     }
 
+    /// <summary>Checks <c>ClaimPartitionAsync</c>: many concurrent claims; never return one partition twice.</summary>
     [Fact]
     public async Task ClaimPartitionAsync_ManyConcurrentClaims_NeverReturnOnePartitionTwice()
     {
@@ -39,6 +41,7 @@ public abstract partial class CheckpointStoreContractTests
         claims.OfType<PartitionLease>().Select(l => l.PartitionId).Should().OnlyHaveUniqueItems().And.HaveCount(40);
     }
 
+    /// <summary>Checks <c>ClaimPartitionAsync</c>: worker share; takes own share first then steals.</summary>
     [Fact]
     public async Task ClaimPartitionAsync_WorkerShare_TakesOwnShareFirstThenSteals()
     {
@@ -56,6 +59,7 @@ public abstract partial class CheckpointStoreContractTests
         ids.Should().Equal("hash-0001", "hash-0003", "hash-0000", "hash-0002");
     }
 
+    /// <summary>Checks <c>ClaimPartitionAsync</c>: barrier; targets claimable only once every extract completed.</summary>
     [Fact]
     public async Task ClaimPartitionAsync_Barrier_TargetsClaimableOnlyOnceEveryExtractCompleted()
     {
@@ -76,6 +80,7 @@ public abstract partial class CheckpointStoreContractTests
         open!.PartitionId.Should().Be("hash-0002");
     }
 
+    /// <summary>Checks <c>ClaimPartitionAsync</c>: expired or gone owner; takes over with next epoch.</summary>
     [Fact]
     public async Task ClaimPartitionAsync_ExpiredOrGoneOwner_TakesOverWithNextEpoch()
     {
@@ -97,6 +102,7 @@ public abstract partial class CheckpointStoreContractTests
         (await store.RenewPartitionLeaseAsync(first, LeaseDuration, default)).Should().BeFalse();
     }
 
+    /// <summary>Checks <c>SetPartitionStateAsync</c>: release; pending is claimable again failed is not.</summary>
     [Fact]
     public async Task SetPartitionStateAsync_Release_PendingIsClaimableAgainFailedIsNot()
     {
@@ -119,6 +125,7 @@ public abstract partial class CheckpointStoreContractTests
         (await store.GetPartitionStatesAsync(Key().Value, default))[1].Attempts.Should().Be(3);
     }
 
+    /// <summary>Checks <c>ResetRunAsync</c>: planned again; partition epochs keep growing.</summary>
     [Fact]
     public async Task ResetRunAsync_PlannedAgain_PartitionEpochsKeepGrowing()
     {
@@ -139,6 +146,7 @@ public abstract partial class CheckpointStoreContractTests
         renewOld.Should().BeFalse();
     }
 
+    /// <summary>Checks <c>DeleteRunsEndedBeforeAsync</c>: partition lease live; keeps run.</summary>
     [Fact]
     public async Task DeleteRunsEndedBeforeAsync_PartitionLeaseLive_KeepsRun()
     {

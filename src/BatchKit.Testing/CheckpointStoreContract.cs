@@ -1,23 +1,53 @@
 using BatchKit;
 using Microsoft.Extensions.Time.Testing;
 
-namespace BatchKit.Tests.State;
+namespace BatchKit.Testing;
 
-/// <summary>The behaviour every <see cref="ICheckpointStore"/> must have; derived classes supply the store.</summary>
-public abstract partial class CheckpointStoreContractTests
+/// <summary>
+/// The behaviour every <see cref="ICheckpointStore"/> must have: run and partition leases with fencing epochs, plans,
+/// checkpoints and error records committed together, history, notifications, cancellation and reconciliation. Derive
+/// one class, implement <see cref="CreateStore"/>, and xUnit runs every case against the store.
+/// </summary>
+/// <remarks>
+/// xUnit creates one instance per test, and each test calls <see cref="CreateStore"/> (some twice, to reopen the same
+/// state): the store returned must start empty for the instance and keep its state between calls of the same instance.
+/// </remarks>
+public abstract partial class CheckpointStoreContract
 {
+    /// <summary>The lease duration every case acquires leases for: one minute.</summary>
     protected static readonly TimeSpan LeaseDuration = TimeSpan.FromMinutes(1);
 
+    /// <summary>Gets the clock of the case, starting at 2025-03-01 08:00 UTC; cases advance it to expire leases.</summary>
     protected FakeTimeProvider Time { get; } = new(new DateTimeOffset(2025, 3, 1, 8, 0, 0, TimeSpan.Zero));
 
+    /// <summary>Creates the run key of job <paramref name="job"/> with the single identifying parameter <c>date</c>.</summary>
+    /// <param name="date">The value of the <c>date</c> parameter.</param>
+    /// <param name="job">The job name.</param>
+    /// <returns>The run key.</returns>
     protected static RunKey Key(string date = "2025-03-01", string job = "nightly-orders") => new(job, RunParameters.Of("date", date));
 
+    /// <summary>Creates a plan of <paramref name="count"/> hash partitions named <c>hash-0000</c>, <c>hash-0001</c>, and so on.</summary>
+    /// <param name="count">The number of partitions.</param>
+    /// <returns>The plan, with fingerprint <c>fp-1</c>.</returns>
     protected static PartitionPlan Plan(int count = 3) =>
         new("fp-1", Enumerable.Range(0, count).Select(i => new Partition(i, $"hash-{i:D4}", PartitionDescriptor.Hash(i, count))).ToList());
 
+    /// <summary>Creates an error record of partition <paramref name="partition"/> at <paramref name="offset"/>.</summary>
+    /// <param name="key">The run the record belongs to.</param>
+    /// <param name="partition">The partition id.</param>
+    /// <param name="offset">The record's offset in the partition.</param>
+    /// <param name="reason">The reason.</param>
+    /// <param name="step">The step that rejected the record.</param>
+    /// <returns>The error record.</returns>
     protected static ErrorRecord Error(RunKey key, string partition, long offset, string reason = "amount is negative", string step = ErrorRecord.ValidationStepName) =>
         new(key.Value, partition, step, offset, $"row-{offset}", reason, "System.FormatException", "bad", new DateTimeOffset(2025, 3, 1, 8, 0, 1, TimeSpan.Zero));
 
+    /// <summary>Creates the checkpoint of <paramref name="partition"/> after <paramref name="read"/> records (source position ten times that).</summary>
+    /// <param name="partition">The partition id.</param>
+    /// <param name="read">The records read.</param>
+    /// <param name="written">The records written.</param>
+    /// <param name="errors">The error records.</param>
+    /// <returns>The checkpoint.</returns>
     protected static Checkpoint Checkpoint(string partition, long read, long written = 0, long errors = 0) =>
         new(partition, "sink", read * 10, read, written, errors, written, new DateTimeOffset(2025, 3, 1, 8, 0, 2, TimeSpan.Zero));
 
@@ -27,6 +57,11 @@ public abstract partial class CheckpointStoreContractTests
     /// Gets a lease on one partition of a planned run for <paramref name="run"/>'s owner (claimed once per test and
     /// reused): the claim names the partition's plan position as the worker's share, so it is claimed first.
     /// </summary>
+    /// <param name="store">The store under test.</param>
+    /// <param name="run">The run lease whose owner claims the partition.</param>
+    /// <param name="partitionId">The partition to claim.</param>
+    /// <returns>The partition lease.</returns>
+    /// <exception cref="InvalidOperationException">No plan is saved for the run.</exception>
     protected async Task<PartitionLease> PartitionLeaseAsync(ICheckpointStore store, RunLease run, string partitionId)
     {
         if (_partitionLeases.TryGetValue((run.RunKey, partitionId), out var known))
@@ -44,8 +79,11 @@ public abstract partial class CheckpointStoreContractTests
     }
 
     /// <summary>Creates an empty store that reads the time from <paramref name="timeProvider"/>.</summary>
+    /// <param name="timeProvider">The clock the store must read the time from (for lease expiry and timestamps).</param>
+    /// <returns>The store under test; the case disposes it.</returns>
     protected abstract ICheckpointStore CreateStore(TimeProvider timeProvider);
 
+    /// <summary>Checks <c>AcquireRunAsync</c>: new run; creates running run held by owner.</summary>
     [Fact]
     public async Task AcquireRunAsync_NewRun_CreatesRunningRunHeldByOwner()
     {
@@ -59,6 +97,7 @@ public abstract partial class CheckpointStoreContractTests
         (await store.GetRunAsync(key.Value, default)).Should().Be(run);
     }
 
+    /// <summary>Checks <c>AcquireRunAsync</c>: second owner while lease live; throws run lease conflict.</summary>
     [Fact]
     public async Task AcquireRunAsync_SecondOwnerWhileLeaseLive_ThrowsRunLeaseConflict()
     {
@@ -73,6 +112,7 @@ public abstract partial class CheckpointStoreContractTests
         (await store.GetRunAsync(Key().Value, default))!.LeaseOwner.Should().Be("worker-a");
     }
 
+    /// <summary>Checks <c>TakeOverRunAsync</c>: gone owner still holds live lease; takes over with next epoch and fences it.</summary>
     [Fact]
     public async Task TakeOverRunAsync_GoneOwnerStillHoldsLiveLease_TakesOverWithNextEpochAndFencesIt()
     {
@@ -90,6 +130,7 @@ public abstract partial class CheckpointStoreContractTests
         await stale.Should().ThrowAsync<LeaseLostException>();
     }
 
+    /// <summary>Checks <c>TakeOverRunAsync</c>: another owner holds live lease; throws run lease conflict.</summary>
     [Fact]
     public async Task TakeOverRunAsync_AnotherOwnerHoldsLiveLease_ThrowsRunLeaseConflict()
     {
@@ -104,6 +145,7 @@ public abstract partial class CheckpointStoreContractTests
         (await store.GetRunAsync(key.Value, default))!.LeaseEpoch.Should().Be(2);
     }
 
+    /// <summary>Checks <c>AcquireRunAsync</c>: same owner again; keeps epoch and counts no attempt.</summary>
     [Fact]
     public async Task AcquireRunAsync_SameOwnerAgain_KeepsEpochAndCountsNoAttempt()
     {
@@ -117,6 +159,7 @@ public abstract partial class CheckpointStoreContractTests
         (await store.GetRunAsync(Key().Value, default))!.Attempts.Should().Be(0);
     }
 
+    /// <summary>Checks <c>CountRunAttemptAsync</c>: each join; adds one.</summary>
     [Fact]
     public async Task CountRunAttemptAsync_EachJoin_AddsOne()
     {
@@ -131,6 +174,7 @@ public abstract partial class CheckpointStoreContractTests
         (await store.GetRunAsync(Key().Value, default))!.Attempts.Should().Be(2);
     }
 
+    /// <summary>Checks <c>CountRunAttemptAsync</c>: lost lease; throws and counts nothing.</summary>
     [Fact]
     public async Task CountRunAttemptAsync_LostLease_ThrowsAndCountsNothing()
     {
@@ -145,6 +189,7 @@ public abstract partial class CheckpointStoreContractTests
         (await store.GetRunAsync(Key().Value, default))!.Attempts.Should().Be(0);
     }
 
+    /// <summary>Checks <c>AcquireRunAsync</c>: expired lease; takes over with next epoch and returns previous run.</summary>
     [Fact]
     public async Task AcquireRunAsync_ExpiredLease_TakesOverWithNextEpochAndReturnsPreviousRun()
     {
@@ -164,6 +209,7 @@ public abstract partial class CheckpointStoreContractTests
         after.LeaseExpiresAt.Should().Be(Time.GetUtcNow() + LeaseDuration);
     }
 
+    /// <summary>Checks <c>AcquireRunAsync</c>: completed run; returns completed and leaves status.</summary>
     [Fact]
     public async Task AcquireRunAsync_CompletedRun_ReturnsCompletedAndLeavesStatus()
     {
@@ -179,6 +225,7 @@ public abstract partial class CheckpointStoreContractTests
         (await store.GetRunAsync(Key().Value, default))!.Status.Should().Be(RunStatus.Completed);
     }
 
+    /// <summary>Checks <c>CommitChunkAsync</c>: checkpoint with in doubt count; keeps the count.</summary>
     [Fact]
     public async Task CommitChunkAsync_CheckpointWithInDoubtCount_KeepsTheCount()
     {
@@ -191,6 +238,7 @@ public abstract partial class CheckpointStoreContractTests
         (await store.GetCheckpointAsync(Key().Value, "hash-0000", default))!.InDoubtCount.Should().Be(3);
     }
 
+    /// <summary>Checks <c>StaleLease</c>: after takeover; commit chunk throws lease lost and changes nothing.</summary>
     [Fact]
     public async Task StaleLease_AfterTakeover_CommitChunkThrowsLeaseLostAndChangesNothing()
     {
@@ -213,6 +261,7 @@ public abstract partial class CheckpointStoreContractTests
         (await store.QueryErrorsAsync(new ErrorQuery(key.Value), default)).Should().BeEmpty();
     }
 
+    /// <summary>Checks <c>StaleLease</c>: after takeover; set partition state throws lease lost and changes nothing.</summary>
     [Fact]
     public async Task StaleLease_AfterTakeover_SetPartitionStateThrowsLeaseLostAndChangesNothing()
     {
@@ -232,6 +281,7 @@ public abstract partial class CheckpointStoreContractTests
         state.LeaseOwner.Should().Be("worker-b");
     }
 
+    /// <summary>Checks <c>StaleLease</c>: after takeover; every fenced write throws lease lost.</summary>
     [Fact]
     public async Task StaleLease_AfterTakeover_EveryFencedWriteThrowsLeaseLost()
     {
@@ -276,6 +326,7 @@ public abstract partial class CheckpointStoreContractTests
         (await store.RenewPartitionLeaseAsync(oldPartition, LeaseDuration, default)).Should().BeFalse();
     }
 
+    /// <summary>Checks <c>RenewLeaseAsync</c>: after takeover; returns false and keeps new holder.</summary>
     [Fact]
     public async Task RenewLeaseAsync_AfterTakeover_ReturnsFalseAndKeepsNewHolder()
     {
@@ -292,6 +343,7 @@ public abstract partial class CheckpointStoreContractTests
         run.LeaseExpiresAt.Should().Be(Time.GetUtcNow() + LeaseDuration);
     }
 
+    /// <summary>Checks <c>RenewLeaseAsync</c>: expired but not taken over; extends lease.</summary>
     [Fact]
     public async Task RenewLeaseAsync_ExpiredButNotTakenOver_ExtendsLease()
     {
@@ -307,6 +359,7 @@ public abstract partial class CheckpointStoreContractTests
         await act.Should().ThrowAsync<RunLeaseConflictException>();
     }
 
+    /// <summary>Checks <c>SetRunStatusAsync</c>: failed with release; ends run and frees lease.</summary>
     [Fact]
     public async Task SetRunStatusAsync_FailedWithRelease_EndsRunAndFreesLease()
     {
@@ -327,6 +380,7 @@ public abstract partial class CheckpointStoreContractTests
         await write.Should().ThrowAsync<LeaseLostException>();
     }
 
+    /// <summary>Checks <c>SetRunStatusAsync</c>: running after failure; clears end and error.</summary>
     [Fact]
     public async Task SetRunStatusAsync_RunningAfterFailure_ClearsEndAndError()
     {
@@ -343,6 +397,7 @@ public abstract partial class CheckpointStoreContractTests
         run.LeaseOwner.Should().Be("worker-a");
     }
 
+    /// <summary>Checks <c>GetRunAsync</c>: unknown run; returns null.</summary>
     [Fact]
     public async Task GetRunAsync_UnknownRun_ReturnsNull()
     {
@@ -354,6 +409,7 @@ public abstract partial class CheckpointStoreContractTests
         (await store.GetCheckpointAsync("nope", "p", default)).Should().BeNull();
     }
 
+    /// <summary>Checks <c>ListRunsAsync</c>: several jobs; returns newest first filtered and limited.</summary>
     [Fact]
     public async Task ListRunsAsync_SeveralJobs_ReturnsNewestFirstFilteredAndLimited()
     {
@@ -374,6 +430,7 @@ public abstract partial class CheckpointStoreContractTests
         orders.Select(r => r.RunKey).Should().Equal(Key("2025-03-03").Value, Key("2025-03-02").Value);
     }
 
+    /// <summary>Checks <c>SavePlanAsync</c>: new plan; round trips and creates pending states in order.</summary>
     [Fact]
     public async Task SavePlanAsync_NewPlan_RoundTripsAndCreatesPendingStatesInOrder()
     {
@@ -393,6 +450,7 @@ public abstract partial class CheckpointStoreContractTests
             new PartitionState("m", PartitionStatus.Pending, 0, null, Time.GetUtcNow()));
     }
 
+    /// <summary>Checks <c>SavePlanAsync</c>: second time; throws invalid operation and keeps first plan.</summary>
     [Fact]
     public async Task SavePlanAsync_SecondTime_ThrowsInvalidOperationAndKeepsFirstPlan()
     {
@@ -407,6 +465,7 @@ public abstract partial class CheckpointStoreContractTests
         (await store.GetPartitionStatesAsync(Key().Value, default)).Should().HaveCount(3);
     }
 
+    /// <summary>Checks <c>SavePlanAsync</c>: repeated partition id; throws argument exception.</summary>
     [Fact]
     public async Task SavePlanAsync_RepeatedPartitionId_ThrowsArgumentException()
     {
@@ -419,6 +478,7 @@ public abstract partial class CheckpointStoreContractTests
         (await store.GetPlanAsync(Key().Value, default)).Should().BeNull();
     }
 
+    /// <summary>Checks <c>SetPartitionStateAsync</c>: known partition; updates only that partition.</summary>
     [Fact]
     public async Task SetPartitionStateAsync_KnownPartition_UpdatesOnlyThatPartition()
     {
@@ -436,6 +496,7 @@ public abstract partial class CheckpointStoreContractTests
         states[2].Status.Should().Be(PartitionStatus.Pending);
     }
 
+    /// <summary>Checks <c>ReopenPartitionAsync</c>: partition not in plan; throws invalid operation.</summary>
     [Fact]
     public async Task ReopenPartitionAsync_PartitionNotInPlan_ThrowsInvalidOperation()
     {

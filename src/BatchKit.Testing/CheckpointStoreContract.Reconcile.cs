@@ -1,13 +1,13 @@
 using BatchKit;
 
-namespace BatchKit.Tests.State;
+namespace BatchKit.Testing;
 
 /// <summary>
 /// Amending the frozen plan of a completed run whose input changed (late-arriving data): one transaction that keeps the
 /// unchanged partitions, reopens the changed ones from their first record, adds the new ones above every epoch seen, drops
 /// the vanished ones with their checkpoints and error records, and sets the run running again.
 /// </summary>
-public abstract partial class CheckpointStoreContractTests
+public abstract partial class CheckpointStoreContract
 {
     private static PartitionPlan FilePlan(params (string Id, string Identity)[] partitions) =>
         new("fp-files", partitions.Select((p, i) => new Partition(i, p.Id, "file:/in/" + p.Id) { InputIdentity = p.Identity }).ToList()) { Definition = "job: nightly-orders\n" };
@@ -34,6 +34,7 @@ public abstract partial class CheckpointStoreContractTests
         return lease;
     }
 
+    /// <summary>Checks <c>AmendPlanAsync</c>: changed new and vanished inputs; reopens adds and drops in one step and runs the run again.</summary>
     [Fact]
     public async Task AmendPlanAsync_ChangedNewAndVanishedInputs_ReopensAddsAndDropsInOneStepAndRunsTheRunAgain()
     {
@@ -77,6 +78,7 @@ public abstract partial class CheckpointStoreContractTests
         (first.PartitionId == "d" ? first : second).Epoch.Should().BeGreaterThan(highest, "a new partition starts above every epoch the run's partitions had, the removed ones included");
     }
 
+    /// <summary>Checks <c>AmendPlanAsync</c>: partition that vanished appears again; is claimed above its old epoch.</summary>
     [Fact]
     public async Task AmendPlanAsync_PartitionThatVanishedAppearsAgain_IsClaimedAboveItsOldEpoch()
     {
@@ -95,6 +97,7 @@ public abstract partial class CheckpointStoreContractTests
         claimed.Epoch.Should().BeGreaterThan(oldEpoch, "sinks fence on the highest epoch they saw for (run, partition)");
     }
 
+    /// <summary>Checks <c>AmendPlanAsync</c>: run lease taken over; throws lease lost and changes nothing.</summary>
     [Fact]
     public async Task AmendPlanAsync_RunLeaseTakenOver_ThrowsLeaseLostAndChangesNothing()
     {
@@ -114,6 +117,7 @@ public abstract partial class CheckpointStoreContractTests
         (await store.GetRunAsync(key.Value, default))!.Status.Should().Be(RunStatus.Completed);
     }
 
+    /// <summary>Checks <c>AmendPlanAsync</c>: reopened id not in both plans; throws and changes nothing.</summary>
     [Fact]
     public async Task AmendPlanAsync_ReopenedIdNotInBothPlans_ThrowsAndChangesNothing()
     {
@@ -129,6 +133,7 @@ public abstract partial class CheckpointStoreContractTests
         (await store.GetRunAsync(key.Value, default))!.Status.Should().Be(RunStatus.Completed);
     }
 
+    /// <summary>Checks <c>AmendPlanAsync</c>: run without plan; throws invalid operation.</summary>
     [Fact]
     public async Task AmendPlanAsync_RunWithoutPlan_ThrowsInvalidOperation()
     {

@@ -1,10 +1,11 @@
 using BatchKit;
 
-namespace BatchKit.Tests.State;
+namespace BatchKit.Testing;
 
 /// <content>Run completion notifications: recorded per run, replaced by a newer one, kept by a reset, deleted with the run.</content>
-public abstract partial class CheckpointStoreContractTests
+public abstract partial class CheckpointStoreContract
 {
+    /// <summary>Checks <c>SaveNotificationAsync</c>: pending then delivered; round trips and replaces.</summary>
     [Fact]
     public async Task SaveNotificationAsync_PendingThenDelivered_RoundTripsAndReplaces()
     {
@@ -30,6 +31,7 @@ public abstract partial class CheckpointStoreContractTests
         read!.IsPending.Should().BeFalse();
     }
 
+    /// <summary>Checks <c>DeleteRunsEndedBeforeAsync</c>: run with notification; deletes the notification.</summary>
     [Fact]
     public async Task DeleteRunsEndedBeforeAsync_RunWithNotification_DeletesTheNotification()
     {

@@ -1,12 +1,12 @@
 using BatchKit;
 
-namespace BatchKit.Tests.State;
+namespace BatchKit.Testing;
 
 /// <summary>
 /// Run history: a store that records it (<see cref="ICheckpointStore.RecordsHistory"/>) keeps every run and partition
 /// attempt with its SLA results, across resets, until the run is deleted; a store that does not returns none.
 /// </summary>
-public abstract partial class CheckpointStoreContractTests
+public abstract partial class CheckpointStoreContract
 {
     private static readonly SlaResult[] Results =
     [
@@ -15,6 +15,7 @@ public abstract partial class CheckpointStoreContractTests
         new(SlaObjective.ErrorRate, double.NaN, double.NaN, Passed: true, IsGate: false, "no records"),
     ];
 
+    /// <summary>Checks <c>RecordRunAttemptAsync</c>: start then end; keeps one attempt with the results of its last record.</summary>
     [Fact]
     public async Task RecordRunAttemptAsync_StartThenEnd_KeepsOneAttemptWithTheResultsOfItsLastRecord()
     {
@@ -61,6 +62,7 @@ public abstract partial class CheckpointStoreContractTests
         rewritten.Should().ContainSingle().Which.SlaResults.Should().Equal(Results[0]);
     }
 
+    /// <summary>Checks <c>ListRunAttemptsAsync</c>: attempts of many owners; oldest first each with its own results.</summary>
     [Fact]
     public async Task ListRunAttemptsAsync_AttemptsOfManyOwners_OldestFirstEachWithItsOwnResults()
     {
@@ -89,6 +91,7 @@ public abstract partial class CheckpointStoreContractTests
         (await store.ListRunAttemptsAsync(Key("2099-01-01").Value, default)).Should().BeEmpty();
     }
 
+    /// <summary>Checks <c>RecordPartitionAttemptAsync</c>: attempts of many partitions; listed by partition then start and updated in place.</summary>
     [Fact]
     public async Task RecordPartitionAttemptAsync_AttemptsOfManyPartitions_ListedByPartitionThenStartAndUpdatedInPlace()
     {
@@ -121,6 +124,7 @@ public abstract partial class CheckpointStoreContractTests
         attempts[2].Duration.Should().Be(TimeSpan.FromMinutes(1));
     }
 
+    /// <summary>Checks <c>History</c>: is kept by reset run async; and deleted with the run.</summary>
     [Fact]
     public async Task History_IsKeptByResetRunAsync_AndDeletedWithTheRun()
     {

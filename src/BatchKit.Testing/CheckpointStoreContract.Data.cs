@@ -1,10 +1,11 @@
 using BatchKit;
 
-namespace BatchKit.Tests.State;
+namespace BatchKit.Testing;
 
 /// <summary>Checkpoints, error records, stages, effects, reset and cleanup.</summary>
-public abstract partial class CheckpointStoreContractTests
+public abstract partial class CheckpointStoreContract
 {
+    /// <summary>Checks <c>CommitChunkAsync</c>: two chunks; keeps last checkpoint.</summary>
     [Fact]
     public async Task CommitChunkAsync_TwoChunks_KeepsLastCheckpoint()
     {
@@ -20,6 +21,7 @@ public abstract partial class CheckpointStoreContractTests
         (await store.GetCheckpointAsync(Key().Value, "hash-0000", default)).Should().BeNull();
     }
 
+    /// <summary>Checks <c>CommitChunkAsync</c>: replayed chunk with same errors; keeps each error once.</summary>
     [Fact]
     public async Task CommitChunkAsync_ReplayedChunkWithSameErrors_KeepsEachErrorOnce()
     {
@@ -39,6 +41,7 @@ public abstract partial class CheckpointStoreContractTests
         stored[0].Should().Be(errors[0]);
     }
 
+    /// <summary>Checks <c>CommitChunkAsync</c>: error of another run; throws argument exception.</summary>
     [Fact]
     public async Task CommitChunkAsync_ErrorOfAnotherRun_ThrowsArgumentException()
     {
@@ -52,6 +55,7 @@ public abstract partial class CheckpointStoreContractTests
         (await store.GetCheckpointAsync(Key().Value, "hash-0000", default)).Should().BeNull();
     }
 
+    /// <summary>Checks <c>CommitChunkAsync</c>: many partitions in parallel; keeps every partitions last checkpoint.</summary>
     [Fact]
     public async Task CommitChunkAsync_ManyPartitionsInParallel_KeepsEveryPartitionsLastCheckpoint()
     {
@@ -76,6 +80,7 @@ public abstract partial class CheckpointStoreContractTests
         (await store.QueryErrorsAsync(new ErrorQuery(key.Value, Limit: 10_000), default)).Should().HaveCount(320);
     }
 
+    /// <summary>Checks <c>QueryErrorsAsync</c>: by partition and reason; filters and orders by plan then offset.</summary>
     [Fact]
     public async Task QueryErrorsAsync_ByPartitionAndReason_FiltersAndOrdersByPlanThenOffset()
     {
@@ -102,6 +107,7 @@ public abstract partial class CheckpointStoreContractTests
         all[2].Should().Be(new ErrorRecord(key.Value, "p-a", "validate", 5, "row-5", "missing customer id", "System.FormatException", "bad", new DateTimeOffset(2025, 3, 1, 8, 0, 1, TimeSpan.Zero)));
     }
 
+    /// <summary>Checks <c>ClearCheckpointAsync</c>: existing checkpoint; removes only that partition.</summary>
     [Fact]
     public async Task ClearCheckpointAsync_ExistingCheckpoint_RemovesOnlyThatPartition()
     {
@@ -117,6 +123,7 @@ public abstract partial class CheckpointStoreContractTests
         (await store.GetCheckpointAsync(Key().Value, "hash-0001", default)).Should().NotBeNull();
     }
 
+    /// <summary>Checks <c>CompleteStageAsync</c>: twice; marks stage completed for that run only.</summary>
     [Fact]
     public async Task CompleteStageAsync_Twice_MarksStageCompletedForThatRunOnly()
     {
@@ -132,6 +139,7 @@ public abstract partial class CheckpointStoreContractTests
         (await store.IsStageCompletedAsync(Key("2025-03-02").Value, "extract", default)).Should().BeFalse();
     }
 
+    /// <summary>Checks <c>ResetRunAsync</c>: run with state; deletes everything but the run.</summary>
     [Fact]
     public async Task ResetRunAsync_RunWithState_DeletesEverythingButTheRun()
     {
@@ -157,6 +165,7 @@ public abstract partial class CheckpointStoreContractTests
         (await store.GetPartitionStatesAsync(key.Value, default)).Should().HaveCount(2);
     }
 
+    /// <summary>Checks <c>ClaimEffectAsync</c>: lifecycle; claims confirms and reports doubt.</summary>
     [Fact]
     public async Task ClaimEffectAsync_Lifecycle_ClaimsConfirmsAndReportsDoubt()
     {
@@ -177,6 +186,7 @@ public abstract partial class CheckpointStoreContractTests
         (await store.ListInDoubtEffectsAsync(key.Value, default)).Should().Equal(new InDoubtEffect(key.Value, "mail-2", "hash-0001", Time.GetUtcNow()));
     }
 
+    /// <summary>Checks <c>ResolveInDoubtEffectAsync</c>: happened; marks confirmed.</summary>
     [Fact]
     public async Task ResolveInDoubtEffectAsync_Happened_MarksConfirmed()
     {
@@ -191,6 +201,7 @@ public abstract partial class CheckpointStoreContractTests
         (await store.ClaimEffectAsync(await PartitionLeaseAsync(store, lease, "hash-0000"), "mail-1", default)).Should().Be(ClaimOutcome.AlreadyConfirmed);
     }
 
+    /// <summary>Checks <c>ResolveInDoubtEffectAsync</c>: not happened; forgets claim so it runs again.</summary>
     [Fact]
     public async Task ResolveInDoubtEffectAsync_NotHappened_ForgetsClaimSoItRunsAgain()
     {
@@ -205,6 +216,7 @@ public abstract partial class CheckpointStoreContractTests
         (await store.ClaimEffectAsync(await PartitionLeaseAsync(store, lease, "hash-0000"), "mail-1", default)).Should().Be(ClaimOutcome.Claimed);
     }
 
+    /// <summary>Checks <c>ResolveInDoubtEffectAsync</c>: confirmed or unknown key; throws invalid operation.</summary>
     [Fact]
     public async Task ResolveInDoubtEffectAsync_ConfirmedOrUnknownKey_ThrowsInvalidOperation()
     {
@@ -224,6 +236,7 @@ public abstract partial class CheckpointStoreContractTests
         (await store.ClaimEffectAsync(await PartitionLeaseAsync(store, lease, "hash-0000"), "mail-1", default)).Should().Be(ClaimOutcome.AlreadyConfirmed);
     }
 
+    /// <summary>Checks <c>DeleteRunsEndedBeforeAsync</c>: old and recent runs; deletes only old ended runs and all their state.</summary>
     [Fact]
     public async Task DeleteRunsEndedBeforeAsync_OldAndRecentRuns_DeletesOnlyOldEndedRunsAndAllTheirState()
     {
