@@ -22,8 +22,8 @@ internal sealed record CompareOptions(long Events, int Runs, int Files, int Seed
 
     public static CompareOptions Parse(ReadOnlySpan<string> args)
     {
-        var options = CommandLine.Parse(args);
-        AllowOnly(options, "events", "runs", "files", "seed", "work", "parallelism", "job");
+        var options = OptionParser.Parse(args);
+        OptionParser.AllowOnly(options, "events", "runs", "files", "seed", "work", "parallelism", "job");
         var result = new CompareOptions(
             Count(options, "events", null),
             (int)Count(options, "runs", 3),

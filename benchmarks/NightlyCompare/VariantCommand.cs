@@ -22,8 +22,8 @@ internal static class VariantCommand
             throw new UsageException($"unknown variant '{args[0]}': expected a, b, c or d.");
         }
 
-        var options = NightlyAnalytics.CommandLine.Parse(args.AsSpan(1));
-        NightlyAnalytics.CommandLine.AllowOnly(options, "input", "out", "parallelism", "job");
+        var options = OptionParser.Parse(args.AsSpan(1));
+        OptionParser.AllowOnly(options, "input", "out", "parallelism", "job");
         var job = options.GetValueOrDefault("job", "nightly");
         var input = NightlyAnalytics.CommandLine.Required(options, "input");
         var output = NightlyAnalytics.CommandLine.Required(options, "out");
