@@ -35,4 +35,11 @@ public static class BatchKitHostingEventId
 
     /// <summary>Reconciling the run of an earlier occurrence within the reconciliation window failed.</summary>
     public const int ReconcileFailed = 11010;
+
+    /// <summary>
+    /// A scheduled run was cancelled by a person (<see cref="RunMaintenance.CancelRunAsync"/>, <c>batchkit cancel</c>, the
+    /// dashboard): the occurrence is recorded as cancelled and not run again by the schedule; resume it by hand with
+    /// <see cref="RunOptions.ResumeCancelled"/>.
+    /// </summary>
+    public const int OccurrenceCancelled = 1020;
 }

@@ -34,7 +34,11 @@ internal sealed class BatchKitJobsHealthCheck(IBatchJobInventory inventory, IBat
                 RunStatus.Cancelled or RunStatus.CompletedWithDoubts => HealthStatus.Degraded,
                 _ => HealthStatus.Healthy,
             };
-            if (status != HealthStatus.Healthy)
+            if (run is { Status: RunStatus.Cancelled, CancelRequestedAt: not null })
+            {
+                problems.Add($"{job.Name}: the last run ({run.Parameters}) was cancelled by {run.CancelRequestedBy ?? "a request"} at {run.CancelRequestedAt:O}; resume it with RunOptions.ResumeCancelled");
+            }
+            else if (status != HealthStatus.Healthy)
             {
                 problems.Add($"{job.Name}: the last run ({run!.Parameters}) ended {run.Status}{(run.LastError is null ? "" : ": " + run.LastError)}");
             }

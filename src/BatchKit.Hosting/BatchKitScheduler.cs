@@ -114,7 +114,8 @@ internal sealed class BatchKitScheduler(
         var run = await store.GetRunAsync(runKey.Value, stoppingToken).ConfigureAwait(false);
         // A claimed occurrence without a run is not resumed: another host may have claimed it a moment ago and be
         // about to start it. (One that a stop caught while it waited for a slot is left for a manual run.)
-        if (run is { Status: RunStatus.Running or RunStatus.Cancelled or RunStatus.TimedOut })
+        // A run that a person cancelled is not an interruption: it stays cancelled until resumed by hand.
+        if (run is { Status: RunStatus.Running or RunStatus.Cancelled or RunStatus.TimedOut, CancelRequestedAt: null })
         {
             Log.ResumingInterrupted(_logger, entry.Name, occurrence, runKey, run.Status);
             await RunAsync(entry, occurrence, runKey, stoppingToken).ConfigureAwait(false);
@@ -187,7 +188,19 @@ internal sealed class BatchKitScheduler(
         try
         {
             var result = await new JobRunner(entry.Job).RunAsync(runKey.Parameters, stoppingToken).ConfigureAwait(false);
-            Log.OccurrenceEnded(_logger, entry.Name, occurrence, runKey, result.Status, result.WasAlreadyCompleted);
+            if (result is { Status: RunStatus.Cancelled, Exception: RunCancelledException cancelled })
+            {
+                // Cancelled by a person: recorded as such and left for a manual resume; the next occurrence runs as usual.
+                Log.OccurrenceCancelled(_logger, entry.Name, occurrence, runKey, cancelled.RequestedBy ?? "a request");
+            }
+            else
+            {
+                Log.OccurrenceEnded(_logger, entry.Name, occurrence, runKey, result.Status, result.WasAlreadyCompleted);
+            }
+        }
+        catch (RunCancelledException ex)
+        {
+            Log.OccurrenceCancelled(_logger, entry.Name, occurrence, runKey, ex.RequestedBy ?? "a request");
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {

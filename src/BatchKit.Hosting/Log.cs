@@ -36,4 +36,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = BatchKitHostingEventId.ReconcileFailed, EventName = nameof(BatchKitHostingEventId.ReconcileFailed), Level = LogLevel.Error, Message = "Job {JobName} occurrence {Occurrence}: reconciling run {RunKey} of an earlier occurrence failed")]
     public static partial void ReconcileFailed(ILogger logger, Exception exception, string jobName, DateTimeOffset occurrence, RunKey runKey);
+
+    [LoggerMessage(EventId = BatchKitHostingEventId.OccurrenceCancelled, EventName = nameof(BatchKitHostingEventId.OccurrenceCancelled), Level = LogLevel.Information, Message = "Job {JobName} occurrence {Occurrence} run {RunKey} was cancelled by {RequestedBy}; the schedule does not run it again (resume it with RunOptions.ResumeCancelled) and goes on with the next occurrence")]
+    public static partial void OccurrenceCancelled(ILogger logger, string jobName, DateTimeOffset occurrence, RunKey runKey, string requestedBy);
 }
