@@ -137,7 +137,7 @@ public sealed partial class JobRunner
             if (failure is not null)
             {
                 run.Failures.Add(failure);
-                if (!IsRetryable(failure.Exception))
+                if (!FailureClassifier.IsRetryable(failure.Exception))
                 {
                     // A failure that can never succeed (schema, unsupported type, definition, error rate) would fail
                     // every partition the same way: claim no more; the run fails once it is settled.

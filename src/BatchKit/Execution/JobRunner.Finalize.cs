@@ -135,13 +135,12 @@ public sealed partial class JobRunner
             return (RunStatus.Failed, rate);
         }
 
-        static bool IsTimeout(PartitionState s) => s.LastError?.StartsWith(nameof(PartitionTimeoutException) + ":", StringComparison.Ordinal) == true;
-        var status = failed.All(IsTimeout) ? RunStatus.TimedOut : RunStatus.Failed;
+        var status = FailureClassifier.RunStatusOf(failed);
         var index = partitions.Select((p, i) => (p.Id, i)).ToDictionary(x => x.Id, x => x.i, StringComparer.Ordinal);
         var first = failed.OrderBy(s => index.GetValueOrDefault(s.PartitionId, int.MaxValue)).First();
         var seen = local.FirstOrDefault(f => string.Equals(f.Partition.Id, first.PartitionId, StringComparison.Ordinal));
         var cause = seen?.Exception ?? new PartitionFailedException(first.LastError ?? "failed in an earlier run") { JobName = _job.Name, PartitionId = first.PartitionId };
-        var transient = local.All(f => IsRetryable(f.Exception));
+        var transient = local.All(f => FailureClassifier.IsRetryable(f.Exception));
         var error = new PartitionFailedException(
             $"The job '{_job.Name}' run {run.RunKey}: {failed.Count} partition(s) failed; first: partition '{first.PartitionId}' after {first.Attempts} attempt(s): {cause.Message}",
             cause) { JobName = _job.Name, PartitionId = first.PartitionId, IsTransient = transient };

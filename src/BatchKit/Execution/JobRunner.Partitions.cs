@@ -39,7 +39,7 @@ public sealed partial class JobRunner
                 Track(context, PartitionStatus.Pending, local: false);
                 throw;
             }
-            catch (Exception ex) when (ex is LeaseLostException or OperationCanceledException)
+            catch (Exception ex) when (FailureClassifier.EndsHold(ex))
             {
                 EndPartitionSpan(span, started, "lease_lost");
                 Track(context, PartitionStatus.Running, local: false); // the worker that took it over runs it now
@@ -56,7 +56,7 @@ public sealed partial class JobRunner
             Telemetry.Fail(span, failure);
             EndPartitionSpan(span, started, "failed");
             Log.PartitionFailed(executorLogger, failure, _job.Name, partition.Id, total, options.MaxPartitionAttempts);
-            var last = attempt >= options.MaxPartitionAttempts || !IsRetryable(failure);
+            var last = attempt >= options.MaxPartitionAttempts || !FailureClassifier.IsRetryable(failure);
             await context.Store.SetPartitionStateAsync(lease, new PartitionState(partition.Id, PartitionStatus.Failed, total, Describe(failure), time.GetUtcNow()), release: last, CancellationToken.None).ConfigureAwait(false);
             await EndPartitionAttemptAsync(context, attemptRecord, PartitionStatus.Failed, null, Describe(failure)).ConfigureAwait(false);
             Track(context, PartitionStatus.Failed, local: !last);
@@ -124,7 +124,7 @@ public sealed partial class JobRunner
                 Timeout = options.PartitionTimeout,
             };
         }
-        catch (Exception ex) when (ex is not LeaseLostException && (ex is not OperationCanceledException || !linked.IsCancellationRequested))
+        catch (Exception ex) when (FailureClassifier.IsPartitionFailure(ex, linked.Token))
         {
             // An OperationCanceledException while the attempt's token is not cancelled was raised by a source, step
             // or sink of its own accord (an HttpClient timeout): a failure like any other, attempted again. An exceeded
@@ -150,19 +150,6 @@ public sealed partial class JobRunner
             // Taken over meanwhile: it is the other worker's now.
         }
     }
-
-    /// <summary>
-    /// Tells whether another attempt of a failed partition may succeed: not for a non-transient
-    /// <see cref="BatchKitException"/> (a schema mismatch, an invalid definition, an exceeded error rate), nor for
-    /// invalid data or an unsupported type (<see cref="InvalidDataException"/>, <see cref="FormatException"/>,
-    /// <see cref="NotSupportedException"/>).
-    /// </summary>
-    private static bool IsRetryable(Exception failure) => failure switch
-    {
-        BatchKitException bk => bk.IsTransient,
-        InvalidDataException or FormatException or NotSupportedException => false,
-        _ => true,
-    };
 
     private static string Describe(Exception exception) => exception.GetType().Name + ": " + exception.Message;
 }
