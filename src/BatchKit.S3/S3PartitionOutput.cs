@@ -86,7 +86,7 @@ internal sealed class S3PartitionOutput(IAmazonS3 client, S3Uri folder, string p
         };
         if (current is { } seen)
         {
-            request.IfMatch = seen.ETag;
+            request.IfMatch = seen.ETag.Trim('"'); // unquoted: radosgw compares the bare ETag (a quoted one never matches); S3 takes both
         }
         else
         {
