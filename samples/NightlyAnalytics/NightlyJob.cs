@@ -221,7 +221,7 @@ public static class NightlyJob
         {
             try
             {
-                return await runner.RunWorkerAsync(parameters, worker, cancellationToken).ConfigureAwait(false);
+                return await runner.RunWorkerWithConsoleProgressAsync(parameters, worker, null, cancellationToken).ConfigureAwait(false);
             }
             catch (LeaseLostException e) when (join < MaxJoins)
             {

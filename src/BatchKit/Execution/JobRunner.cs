@@ -90,7 +90,12 @@ public sealed partial class JobRunner
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        return await RunWithStoreAsync(new RunKey(_job.Name, parameters), new RunOptions { ResumeCancelled = options.ResumeCancelled }, options, cancellationToken).ConfigureAwait(false);
+        return await RunWithStoreAsync(new RunKey(_job.Name, parameters), new RunOptions
+        {
+            ResumeCancelled = options.ResumeCancelled,
+            Progress = options.Progress,
+            ProgressInterval = options.ProgressInterval,
+        }, options, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<RunResult> RunWithStoreAsync(RunKey runKey, RunOptions options, WorkerOptions? worker, CancellationToken cancellationToken)

@@ -36,6 +36,29 @@ public sealed class WorkerOptions
     public bool ResumeCancelled { get; set; }
 
     /// <summary>
+    /// Gets or sets what receives the run's progress while this worker runs, as <see cref="RunOptions.Progress"/>: the
+    /// partitions this worker runs with their live counts, and the other workers' partitions with the states the store
+    /// last showed.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: no progress is reported.</value>
+    public IProgress<RunProgress>? Progress { get; set; }
+
+    /// <summary>Gets or sets the time between two reports to <see cref="Progress"/>.</summary>
+    /// <value>The default value is one second.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is zero or negative.</exception>
+    public TimeSpan ProgressInterval
+    {
+        get => _progressInterval;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(value, TimeSpan.Zero);
+            _progressInterval = value;
+        }
+    }
+
+    private TimeSpan _progressInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>
     /// Creates the options of a pod of a Kubernetes Indexed Job: the index from <c>JOB_COMPLETION_INDEX</c> and the
     /// worker count from <c>BATCHKIT_WORKER_COUNT</c>. Either missing gives a worker without a share.
     /// </summary>
