@@ -185,11 +185,11 @@ internal static class Modes
     /// partitions. --worker-index/--worker-count give its share, --lease-s its lease, --trace FILE appends (to FILE.pid)
     /// <c>E|timestamp</c> for each record of an extract partition and <c>T|timestamp</c> for each record of a target
     /// partition (monotonic clock, shared by the processes of this machine), --extra-step 1 changes the job definition.
-    /// Prints the run's outcome and exits 0 when it completed.
+    /// Prints the run's outcome and exits 0 when it completed. The store is --state or --store postgres:CONNECTION.
     /// </summary>
     public static async Task<int> WorkerAsync(Args args)
     {
-        await using var store = new SqliteCheckpointStore(args["state"]);
+        await using var store = StoreOf(args);
         var slowMs = args.Int("slow-ms", 0);
         var shuffle = args.Int("shuffle", 0);
         var trace = args.Text("trace", string.Empty);
