@@ -47,6 +47,36 @@ public sealed class DashboardPagesTests(DashboardSite site) : IClassFixture<Dash
     }
 
     [Fact]
+    public async Task RunPage_InChromium_ShowsTheLateArrivalRateOfARunReconciledAfterItsInputChanged()
+    {
+        var runner = new JobRunner(site.OrdersJob);
+        var parameters = RunParameters.Of("date", new DateOnly(2026, 11, 29));
+        (await runner.RunAsync(parameters)).Status.Should().Be(RunStatus.Completed);
+        var url = Page("/batchkit/runs/" + new RunKey("orders", parameters).Value);
+        (await HeadlessChromium.DumpDomAsync(url)).Should().Contain("<dd id=\"run-late\">none reconciled</dd>");
+
+        // A record arrives late in b.jsonl: reconciling the completed run reprocesses b only, one partition of two.
+        var b = Path.Combine(site.Input, "b.jsonl");
+        var original = await File.ReadAllTextAsync(b);
+        try
+        {
+            await File.AppendAllTextAsync(b, "{\"Id\":9,\"Name\":\"late\"}\n");
+            var reconciled = await runner.RunAsync(parameters, new RunOptions { ReprocessChangedInput = true });
+            reconciled.Status.Should().Be(RunStatus.Completed, reconciled.Exception?.ToString());
+
+            var dom = await HeadlessChromium.DumpDomAsync(url);
+            dom.Should().Contain("<dd id=\"run-late\">1 partition(s) reconciled after completion, late-arrival rate 50%</dd>");
+            dom.Should().Contain("/partitions/b\">b</a></td><td><span class=\"st st-Completed\">Completed</span></td><td class=\"num\">2</td><td class=\"num\">4</td><td class=\"num\">4</td>",
+                "partition b ran a second time and read and wrote its 3 records and the late one");
+            File.Exists(await HeadlessChromium.ScreenshotAsync(url, "run-late")).Should().BeTrue();
+        }
+        finally
+        {
+            await File.WriteAllTextAsync(b, original);
+        }
+    }
+
+    [Fact]
     public async Task ErrorsPage_InChromium_ShowsThePayloadEncodedAndNeverRunsIt()
     {
         var url = Page($"/batchkit/runs/{site.Run.RunKey.Value}/errors");

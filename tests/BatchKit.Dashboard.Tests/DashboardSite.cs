@@ -24,6 +24,12 @@ public class DashboardSite : IAsyncLifetime
 
     public RunResult Run { get; private set; } = null!;
 
+    /// <summary>Gets the "orders" job as the app registered it.</summary>
+    public Job OrdersJob { get; private set; } = null!;
+
+    /// <summary>Gets the folder of the orders job's input files (a.jsonl, b.jsonl).</summary>
+    public string Input => Path.Combine(Root, "input");
+
     public async Task InitializeAsync()
     {
         var input = Directory.CreateDirectory(Path.Combine(Root, "input")).FullName;
@@ -58,8 +64,8 @@ public class DashboardSite : IAsyncLifetime
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         BaseAddress = new Uri(address);
 
-        var job = _app.Services.GetRequiredService<IBatchJobInventory>().GetJob("orders");
-        Run = await new JobRunner(job).RunAsync(RunParameters.Of("date", new DateOnly(2026, 11, 30)));
+        OrdersJob = _app.Services.GetRequiredService<IBatchJobInventory>().GetJob("orders");
+        Run = await new JobRunner(OrdersJob).RunAsync(RunParameters.Of("date", new DateOnly(2026, 11, 30)));
     }
 
     public virtual async Task DisposeAsync()
