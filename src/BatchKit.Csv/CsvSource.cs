@@ -2,7 +2,9 @@ namespace BatchKit.Csv;
 
 /// <summary>
 /// Reads records from CSV files, one file per partition (partition descriptors made by
-/// <see cref="PartitionDescriptor.File"/>, as <see cref="CsvFilePartitioner"/> plans them).
+/// <see cref="PartitionDescriptor.File"/>, as <see cref="CsvFilePartitioner"/> plans them), or, with
+/// <see cref="CsvSourceOptions.ReadByteRanges"/>, one byte range of a file per partition
+/// (<see cref="PartitionDescriptor.Bytes"/>, as <see cref="ByteRangePartitioner"/> plans them).
 /// </summary>
 /// <typeparam name="T">
 /// The record type: a class with a public parameterless constructor and settable properties, or a positional record.
@@ -13,6 +15,12 @@ namespace BatchKit.Csv;
 /// <para>
 /// The position is the byte offset just after the last row read, so a resumed partition seeks straight to it; the
 /// header is still read from the start of the file, and line numbers stay those of the whole file.
+/// </para>
+/// <para>
+/// A byte range <c>[start, end)</c> reads the records whose first byte lies inside it (see
+/// <see cref="CsvSourceOptions.ReadByteRanges"/>); its position is a byte offset too, and its bad records name the
+/// byte offset where the row begins (their offset is that byte offset), since counting the lines before the range
+/// would read everything before it.
 /// </para>
 /// <para>
 /// Malformed rows (a wrong number of columns, a value that does not parse, bad quoting) are reported through
@@ -39,6 +47,7 @@ public sealed class CsvSource<T> : ISource<T>
             HasHeader = options.HasHeader,
             TrimWhitespace = options.TrimWhitespace,
             ColumnNaming = options.ColumnNaming,
+            ReadByteRanges = options.ReadByteRanges,
         };
         foreach (var column in options.Columns)
         {
@@ -56,16 +65,32 @@ public sealed class CsvSource<T> : ISource<T>
     public IInputOpener Opener { get; init; } = LocalFileOpener.Instance;
 
     /// <summary>Opens the file of a partition at <see cref="SourceContext.Position"/>.</summary>
-    /// <param name="context">The run, the partition (a <c>file:</c> descriptor) and the byte offset to resume at.</param>
+    /// <param name="context">The run, the partition (a <c>file:</c> or <c>bytes:</c> descriptor) and the byte offset to resume at.</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>A reader positioned at the first row at or after the offset.</returns>
-    /// <exception cref="FormatException">The partition descriptor is not a file.</exception>
+    /// <exception cref="FormatException">The partition descriptor is neither a file nor a byte range.</exception>
+    /// <exception cref="NotSupportedException">The partition is a byte range and <see cref="CsvSourceOptions.ReadByteRanges"/> is off.</exception>
     /// <exception cref="InvalidDataException">The file lacks a column the record type needs, or is shorter than the position.</exception>
     /// <exception cref="NotSupportedException">A property of the record type has a type that cannot be read from text.</exception>
     public async ValueTask<ISourceReader<T>> OpenAsync(SourceContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var path = PartitionDescriptor.ParseFile(context.Partition.Descriptor);
-        return await CsvSourceReader<T>.OpenAsync(path, Opener, context, _options, cancellationToken).ConfigureAwait(false);
+        var descriptor = context.Partition.Descriptor;
+        if (!descriptor.StartsWith("bytes:", StringComparison.Ordinal))
+        {
+            var path = PartitionDescriptor.ParseFile(descriptor);
+            return await CsvSourceReader<T>.OpenAsync(path, Opener, context, _options, range: null, cancellationToken).ConfigureAwait(false);
+        }
+
+        var (location, start, end) = PartitionDescriptor.ParseBytes(descriptor);
+        if (!_options.ReadByteRanges)
+        {
+            throw new NotSupportedException(
+                $"Partition '{context.Partition.Id}' is the byte range [{start}, {end}) of {location}, but CsvSourceOptions.ReadByteRanges is off. " +
+                "A CSV file can be read in byte ranges only when no quoted value holds a line break: set ReadByteRanges = true if that holds " +
+                "for your files, or partition per file (CsvFilePartitioner).");
+        }
+
+        return await CsvSourceReader<T>.OpenAsync(location, Opener, context, _options, new CsvByteRange(start, end), cancellationToken).ConfigureAwait(false);
     }
 }

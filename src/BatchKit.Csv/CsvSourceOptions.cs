@@ -46,6 +46,21 @@ public sealed class CsvSourceOptions
     /// </value>
     public ColumnNaming ColumnNaming { get; set; } = ColumnNaming.IgnoreCase;
 
+    /// <summary>
+    /// Gets or sets a value indicating whether partitions that are byte ranges of a file (<c>bytes:</c> descriptors,
+    /// planned by <see cref="ByteRangePartitioner"/>) are read. Set it only for files in which no quoted value holds a
+    /// line break: ranges are aligned to line starts, and a line break inside a value is not a record boundary.
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>: a byte-range partition fails to open with an error naming this option.</value>
+    /// <remarks>
+    /// A range reads the records whose first byte lies inside it: it begins at the first line start at or after its
+    /// start (the range at byte 0 skips the header line; every range reads the column names from the start of the file)
+    /// and ends after the record that begins before its end. A record found to hold a line break in a quoted value
+    /// fails the partition at once (an <see cref="InvalidDataException"/> naming the file, byte offset, line and column):
+    /// the range holding the first such record of a file always finds it, so a run over such a file never completes.
+    /// </remarks>
+    public bool ReadByteRanges { get; set; }
+
     /// <summary>Gets or sets a value indicating whether spaces and tabs around unquoted values are removed.</summary>
     /// <value>The default value is <see langword="false"/>.</value>
     public bool TrimWhitespace { get; set; }

@@ -3,7 +3,10 @@ using CsvHelper;
 
 namespace BatchKit.Csv;
 
-/// <summary>Reads the records of one CSV file from a byte offset, reporting malformed rows as bad records.</summary>
+/// <summary>
+/// Reads the records of one CSV file, or of one byte range of it, from a byte offset, reporting malformed rows as bad
+/// records.
+/// </summary>
 /// <typeparam name="T">The record type.</typeparam>
 internal sealed class CsvSourceReader<T> : ISourceReader<T>
     where T : class
@@ -19,14 +22,17 @@ internal sealed class CsvSourceReader<T> : ISourceReader<T>
     private readonly Queue<CsvMalformedRecord> _malformed = new();
     private readonly long _fileLength;
     private readonly byte _separator;
+    private readonly CsvByteRange? _range;
     private CsvReader? _reader;
     private long _start;
     private long _lineBase;
     private long _position;
     private bool _done;
+    private int _lineBreakField;
 
-    private CsvSourceReader(string path, IInputOpener opener, SourceContext context, CsvSourceOptions options, IReadOnlyList<string>? columns, char separator, long fileLength)
+    private CsvSourceReader(string path, IInputOpener opener, SourceContext context, CsvSourceOptions options, IReadOnlyList<string>? columns, char separator, long fileLength, CsvByteRange? range)
     {
+        _range = range;
         _path = path;
         _opener = opener;
         _context = context;
@@ -57,13 +63,17 @@ internal sealed class CsvSourceReader<T> : ISourceReader<T>
         Record,
         Skipped,
         Restart,
+        LineBreakInRange,
     }
 
     /// <inheritdoc/>
     public long Position => _position;
 
-    /// <summary>Opens a file at the context's position: reads its header from the start, then seeks to the position.</summary>
-    public static async ValueTask<CsvSourceReader<T>> OpenAsync(string path, IInputOpener opener, SourceContext context, CsvSourceOptions options, CancellationToken cancellationToken)
+    /// <summary>
+    /// Opens a file (or, given <paramref name="range"/>, one byte range of it) at the context's position: reads its
+    /// header from the start, then seeks to the position (a range not yet started: to its first line start).
+    /// </summary>
+    public static async ValueTask<CsvSourceReader<T>> OpenAsync(string path, IInputOpener opener, SourceContext context, CsvSourceOptions options, CsvByteRange? range, CancellationToken cancellationToken)
     {
         var first = await opener.OpenReadAsync(path, cancellationToken).ConfigureAwait(false);
         var length = first.Length;
@@ -75,10 +85,18 @@ internal sealed class CsvSourceReader<T> : ISourceReader<T>
         }
 
         var (columns, separator, headerEnd, headerLine) = await ReadHeaderAsync(first, options, cancellationToken).ConfigureAwait(false);
-        var reader = new CsvSourceReader<T>(path, opener, context, options, columns, separator, length);
+        var reader = new CsvSourceReader<T>(path, opener, context, options, columns, separator, length, range);
         long start;
         long lineBase;
-        if (context.Position <= headerEnd)
+        if (range is { } r && !(r.Start == 0 && context.Position <= headerEnd))
+        {
+            // Counting the lines before a range would read everything before it: line numbers count from where this
+            // reader begins, and reports name byte offsets instead.
+            lineBase = 0;
+            start = context.Position > 0 ? Math.Max(context.Position, headerEnd)
+                : await FirstLineStartAsync(opener, path, r.Start, headerEnd, length, cancellationToken).ConfigureAwait(false);
+        }
+        else if (context.Position <= headerEnd)
         {
             start = headerEnd;
             lineBase = headerLine - 1;
@@ -111,8 +129,18 @@ internal sealed class CsvSourceReader<T> : ISourceReader<T>
                 break;
             }
 
+            if (_range is { } range && _start + _reader.ByteOffset >= range.End)
+            {
+                // This record begins in the next range, which reads it.
+                _done = true;
+                _position = Math.Max(_position, _start + _reader.ByteOffset);
+                break;
+            }
+
             switch (Process(out var record, out var restartAt, out var restartLineBase))
             {
+                case Outcome.LineBreakInRange:
+                    throw await _range!.LineBreakInValueAsync(_opener, _path, _start + _reader.ByteOffset, _columns, _lineBreakField, cancellationToken).ConfigureAwait(false);
                 case Outcome.Record:
                     buffer.Span[count++] = record!;
                     break;
@@ -228,6 +256,14 @@ internal sealed class CsvSourceReader<T> : ISourceReader<T>
             return Outcome.Skipped;
         }
 
+        var length = CsvText.TrimmedLength(raw);
+        if (_range is not null && raw[..length].IndexOfAny((byte)'\r', (byte)'\n') is >= 0 and var lineBreak)
+        {
+            // A quoted value holding a line break: a range boundary inside it would cut this record in two.
+            _lineBreakField = CsvText.FieldIndexAt(raw, lineBreak, _separator, Quote);
+            return Outcome.LineBreakInRange;
+        }
+
         _position = start + raw.Length;
         if (reader.FieldCount != _columns.Count)
         {
@@ -252,11 +288,31 @@ internal sealed class CsvSourceReader<T> : ISourceReader<T>
         return Outcome.Skipped;
     }
 
+    private static async ValueTask<long> FirstLineStartAsync(IInputOpener opener, string path, long rangeStart, long headerEnd, long length, CancellationToken cancellationToken)
+    {
+        if (rangeStart <= headerEnd)
+        {
+            return headerEnd;
+        }
+
+        var stream = await opener.OpenReadAsync(path, cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            return Math.Min(await CsvText.NextLineStartAsync(stream, rangeStart, cancellationToken).ConfigureAwait(false), length);
+        }
+    }
+
     private void Report(long line, string raw, int field, string expected, string found, Exception? exception)
     {
-        var column = field < 0 ? "row"
-            : field < _columns.Count ? "column '" + _columns[field] + "'"
-            : "column " + (field + 1).ToString(CultureInfo.InvariantCulture);
+        var column = CsvByteRange.ColumnName(_columns, field);
+        if (_range is not null)
+        {
+            // In a range the byte offset where the row begins names it (and is the error record's offset).
+            var at = _start + _reader!.ByteOffset;
+            _context.ReportBadRecord(at, raw, string.Create(CultureInfo.InvariantCulture, $"{_path}, row at byte {at}, {column}: expected {expected}, found {found}"), exception);
+            return;
+        }
+
         var reason = string.Create(CultureInfo.InvariantCulture, $"{_path}, line {line}, {column}: expected {expected}, found {found}");
         _context.ReportBadRecord(line, raw, reason, exception);
     }

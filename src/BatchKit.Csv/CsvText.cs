@@ -39,6 +39,49 @@ internal static class CsvText
         }
     }
 
+    /// <summary>
+    /// Returns the first line start at or after <paramref name="start"/> (1 or more): the offset just after an LF, or
+    /// after a CR that no LF follows, which is where the CSV parser begins a record; the length of the file when no line
+    /// starts there.
+    /// </summary>
+    public static async ValueTask<long> NextLineStartAsync(Stream stream, long start, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(1 << 16);
+        try
+        {
+            var offset = start - 1;
+            stream.Position = offset;
+            var pendingCr = false;
+            while (true)
+            {
+                var read = await stream.ReadAsync(buffer.AsMemory(0, 1 << 16), cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    return pendingCr ? offset : Math.Max(offset, start);
+                }
+
+                var span = buffer.AsSpan(0, read);
+                if (pendingCr)
+                {
+                    return span[0] == (byte)'\n' ? offset + 1 : offset;
+                }
+
+                var at = span.IndexOfAny((byte)'\r', (byte)'\n');
+                if (at >= 0 && (span[at] == (byte)'\n' || at + 1 < read))
+                {
+                    return offset + at + (span[at] == (byte)'\r' && span[at + 1] == (byte)'\n' ? 2 : 1);
+                }
+
+                pendingCr = at >= 0;
+                offset += read;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
     /// <summary>Returns the index of the field that byte <paramref name="offset"/> of a raw row belongs to, following RFC 4180 quoting.</summary>
     public static int FieldIndexAt(ReadOnlySpan<byte> raw, int offset, byte separator, byte quote)
     {
