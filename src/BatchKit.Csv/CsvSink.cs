@@ -1,5 +1,3 @@
-using CsvHelper;
-
 namespace BatchKit.Csv;
 
 /// <summary>
@@ -34,9 +32,7 @@ public sealed class CsvSink<T> : ISink<T>, IPartitionOutputRemover
     where T : class
 {
     private readonly string _directory;
-    private readonly CsvWriterOptions _writerOptions;
-    private readonly CsvRecordFormatter<T> _formatter;
-    private readonly bool _hasHeader;
+    private readonly CsvRecordFormat<T> _format;
 
     /// <summary>Initializes a new instance of the <see cref="CsvSink{T}"/> class.</summary>
     /// <param name="directory">The output root; each run writes below it in a folder named by its parameters, created when missing.</param>
@@ -46,18 +42,8 @@ public sealed class CsvSink<T> : ISink<T>, IPartitionOutputRemover
     public CsvSink(string directory, CsvSinkOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
-        options ??= new CsvSinkOptions();
-        ArgumentNullException.ThrowIfNull(options.Culture);
+        _format = new CsvRecordFormat<T>(options);
         _directory = Path.GetFullPath(directory);
-        _hasHeader = options.HasHeader;
-        _formatter = new CsvRecordFormatter<T>(options.ColumnNames, options.ColumnNaming);
-        _writerOptions = new CsvWriterOptions
-        {
-            Separator = options.Delimiter,
-            HasHeader = false,
-            FormatProvider = options.Culture,
-            Injection = CsvInjection.None,
-        };
     }
 
     /// <inheritdoc/>
@@ -105,13 +91,8 @@ public sealed class CsvSink<T> : ISink<T>, IPartitionOutputRemover
         var file = await FencedPartitionFile.OpenAsync(context, GetPath(context.RunKey, context.Partition.Id), cancellationToken).ConfigureAwait(false);
         try
         {
-            var writer = CsvWriter.Create(file.Stream, _writerOptions, leaveOpen: true);
-            if (file.Stream.Length == 0 && _hasHeader)
-            {
-                writer.WriteHeader(_formatter.Names);
-            }
-
-            return new CsvSinkWriter<T>(file, writer, _formatter);
+            var writer = _format.CreateCsvWriter(file.Stream, startsFile: file.Stream.Length == 0);
+            return new CsvSinkWriter<T>(file, writer, _format.Formatter);
         }
         catch
         {

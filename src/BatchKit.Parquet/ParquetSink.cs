@@ -1,6 +1,4 @@
 using BatchKit.Parquet.Internal;
-using Parquet;
-using Parquet.Schema;
 
 namespace BatchKit.Parquet;
 
@@ -39,7 +37,7 @@ public sealed class ParquetSink<T> : ISink<T>, IPartitionOutputRemover
 {
     private readonly string _directory;
     private readonly ParquetSinkOptions _options;
-    private readonly PropertyBindings<T> _bindings;
+    private readonly ParquetRecordFormat<T> _format;
 
     /// <summary>Initializes a new instance of the <see cref="ParquetSink{T}"/> class.</summary>
     /// <param name="directory">The output root; each run writes below it in a folder named by its parameters, created when missing.</param>
@@ -50,25 +48,8 @@ public sealed class ParquetSink<T> : ISink<T>, IPartitionOutputRemover
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         _options = options ?? new ParquetSinkOptions();
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(_options.RowGroupSize, nameof(options));
-        if (_options.Compression == CompressionMethod.Lzo)
-        {
-            throw new ArgumentException("Parquet files cannot be written with LZO compression; choose another codec.", nameof(options));
-        }
-
+        _format = new ParquetRecordFormat<T>(_options, map);
         _directory = Path.GetFullPath(directory);
-        _bindings = (map ?? new ParquetRecordMap<T>()).Bindings;
-        _bindings.ThrowIfUnsupported(writing: true);
-        if (_bindings.Written.Count == 0)
-        {
-            throw new ArgumentException($"{typeof(T).Name} has no public property of a supported type to write.", nameof(map));
-        }
-
-        var duplicate = _bindings.Written.GroupBy(b => b.WriteColumn, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
-        if (duplicate is not null)
-        {
-            throw new ArgumentException($"Properties {string.Join(" and ", duplicate.Select(b => b.Property.Name))} of {typeof(T).Name} are all written to column '{duplicate.Key}'.", nameof(map));
-        }
     }
 
     /// <summary>Gets <see cref="WriteDisposition.ReplacePartition"/>: each partition's file is replaced as a whole.</summary>
@@ -100,21 +81,6 @@ public sealed class ParquetSink<T> : ISink<T>, IPartitionOutputRemover
     public async ValueTask<ISinkWriter<T>> OpenAsync(SinkContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var columns = _bindings.Written.Select(b => ColumnWriter.Create(b.Type, b.WriteColumn, _options.RowGroupSize)).ToArray();
-        var options = new ParquetOptions
-        {
-            CompressionMethod = _options.Compression,
-            CompressionLevel = _options.CompressionLevel,
-        };
-        if (_options.DictionaryEncodeStrings)
-        {
-            foreach (var column in columns.Where(c => c.Field.ClrType == typeof(ReadOnlyMemory<char>)))
-            {
-                options.ColumnEncodingHints[column.Field.Name] = EncodingHint.Dictionary;
-            }
-        }
-
-        var schema = new ParquetSchema(columns.Select(c => (Field)c.Field));
-        return await ParquetSinkWriter<T>.OpenAsync(context, GetFilePath(context.RunKey, context.Partition), schema, options, columns, _bindings.Extractor, cancellationToken).ConfigureAwait(false);
+        return await ParquetSinkWriter<T>.OpenAsync(context, GetFilePath(context.RunKey, context.Partition), _format, cancellationToken).ConfigureAwait(false);
     }
 }

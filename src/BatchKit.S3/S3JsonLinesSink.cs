@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text.Json;
 using Amazon.S3;
 
@@ -37,7 +36,7 @@ public sealed class S3JsonLinesSink<T> : ISink<T>, IPartitionOutputRemover
 {
     private readonly IAmazonS3 _client;
     private readonly S3Uri _root;
-    private readonly JsonSerializerOptions _options;
+    private readonly S3JsonLinesFormat<T> _format;
     private readonly int _partSize = 8 << 20;
 
     /// <summary>Initializes a new instance of the <see cref="S3JsonLinesSink{T}"/> class.</summary>
@@ -50,7 +49,7 @@ public sealed class S3JsonLinesSink<T> : ISink<T>, IPartitionOutputRemover
         ArgumentNullException.ThrowIfNull(client);
         _client = client;
         _root = S3Uri.Parse(prefix);
-        _options = options ?? new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        _format = new S3JsonLinesFormat<T>(options ?? new JsonSerializerOptions(JsonSerializerDefaults.Web));
     }
 
     /// <summary>Gets the size of the parts of a multipart upload, in bytes.</summary>
@@ -97,49 +96,8 @@ public sealed class S3JsonLinesSink<T> : ISink<T>, IPartitionOutputRemover
     public async ValueTask<ISinkWriter<T>> OpenAsync(SinkContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        context.Fence.ThrowIfExpired();
-        var output = Output(context.RunKey, context.Partition.Id);
-        var published = await output.ReadManifestAsync(cancellationToken).ConfigureAwait(false);
-        output.ThrowIfLater(context, published?.Manifest);
-        var upload = new S3MultipartObjectWriter(_client, output.DataOf(context.Fence.Epoch), context, _partSize, "application/x-ndjson");
-        return new Writer(output, upload, context, _options);
+        return await S3FencedObjectWriter<T>.OpenAsync(_client, _root, _format, _partSize, context, cancellationToken).ConfigureAwait(false);
     }
 
-    private S3PartitionOutput Output(RunKey runKey, string partitionId) => S3PartitionOutput.For(_client, _root, runKey, partitionId, ".jsonl");
-
-    private sealed class Writer(S3PartitionOutput output, S3MultipartObjectWriter upload, SinkContext context, JsonSerializerOptions options) : ISinkWriter<T>
-    {
-        private readonly Utf8JsonWriter _json = new(upload.Buffer);
-
-        public async ValueTask WriteAsync(ReadOnlyMemory<T> records, CancellationToken cancellationToken)
-        {
-            for (var i = 0; i < records.Length; i++)
-            {
-                JsonSerializer.Serialize(_json, records.Span[i], options);
-                _json.Flush();
-                _json.Reset();
-                upload.Buffer.Write("\n"u8);
-                await upload.FlushFullPartsAsync(cancellationToken).ConfigureAwait(false);
-            }
-        }
-
-        public async ValueTask<long> CommitAsync(CancellationToken cancellationToken)
-        {
-            await upload.FlushFullPartsAsync(cancellationToken).ConfigureAwait(false);
-            return 0;
-        }
-
-        public async ValueTask CompleteAsync(CancellationToken cancellationToken)
-        {
-            await context.Fence.EnsureHeldAsync(cancellationToken).ConfigureAwait(false); // a writer that knows it lost the lease writes no object
-            var (etag, size) = await upload.CompleteAsync(cancellationToken).ConfigureAwait(false);
-            await output.PublishAsync(context, upload.Uri, etag, size, cancellationToken).ConfigureAwait(false);
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await _json.DisposeAsync().ConfigureAwait(false);
-            await upload.DisposeAsync().ConfigureAwait(false);
-        }
-    }
+    private S3PartitionOutput Output(RunKey runKey, string partitionId) => S3PartitionOutput.For(_client, _root, runKey, partitionId, _format.FileExtension);
 }

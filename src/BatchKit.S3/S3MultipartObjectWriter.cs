@@ -73,6 +73,12 @@ internal sealed class S3MultipartObjectWriter(IAmazonS3 client, S3Uri uri, SinkC
                     UploadId = _uploadId,
                     PartETags = [.. _parts],
                 }, cancellationToken).ConfigureAwait(false)).ETag;
+                if (string.IsNullOrEmpty(etag))
+                {
+                    // radosgw 16 answers CompleteMultipartUpload without an ETag the SDK reads; the key is this epoch's own,
+                    // so the object a HEAD finds is the one just completed.
+                    etag = (await client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = uri.Bucket, Key = uri.Key }, cancellationToken).ConfigureAwait(false)).ETag;
+                }
             }
 
             _completed = (etag, Size);

@@ -48,6 +48,17 @@ public sealed class S3TestBucket : IAsyncLifetime
         }
     }
 
+    public async Task<byte[]> GetBytesAsync(string key)
+    {
+        using var response = await Client.GetObjectAsync(Name, key);
+        using var copy = new MemoryStream();
+        await response.ResponseStream.CopyToAsync(copy);
+        return copy.ToArray();
+    }
+
+    /// <summary>Gets the key of an <c>s3://</c> location in this bucket.</summary>
+    public string KeyOf(string uri) => uri.StartsWith($"s3://{Name}/", StringComparison.Ordinal) ? uri[$"s3://{Name}/".Length..] : throw new ArgumentException($"Expected a location in s3://{Name}/, found '{uri}'.", nameof(uri));
+
     public async Task<List<string>> KeysAsync(string prefix = "")
     {
         var keys = new List<string>();

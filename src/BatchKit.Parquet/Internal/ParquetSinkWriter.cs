@@ -1,42 +1,27 @@
-using System.Runtime.InteropServices;
-using Parquet;
-using Parquet.Schema;
-
 namespace BatchKit.Parquet.Internal;
 
 /// <summary>Writes one partition attempt to its epoch-scoped file and publishes it under the lease on completion.</summary>
 internal sealed class ParquetSinkWriter<T> : ISinkWriter<T>
 {
     private readonly FencedPartitionFile _file;
-    private readonly ParquetWriter _writer;
-    private readonly ColumnWriter[] _columns;
-    private readonly object[] _arrays;
-    private readonly ColumnExtractor<T> _extractor;
-    private readonly int _capacity;
-    private int _buffered;
-    private bool _closed;
+    private readonly ParquetStreamWriter<T> _writer;
     private bool _completed;
     private bool _disposed;
 
-    private ParquetSinkWriter(FencedPartitionFile file, ParquetWriter writer, ColumnWriter[] columns, ColumnExtractor<T> extractor)
+    private ParquetSinkWriter(FencedPartitionFile file, ParquetStreamWriter<T> writer)
     {
         _file = file;
         _writer = writer;
-        _columns = columns;
-        _arrays = columns.Select(c => c.Values).ToArray();
-        _extractor = extractor;
-        _capacity = ((Array)_arrays[0]).Length;
     }
 
     /// <summary>Opens the attempt's file, always from the beginning: a Parquet partition is rewritten as a whole.</summary>
-    public static async ValueTask<ParquetSinkWriter<T>> OpenAsync(
-        SinkContext context, string finalPath, ParquetSchema schema, ParquetOptions options, ColumnWriter[] columns, ColumnExtractor<T> extractor, CancellationToken cancellationToken)
+    public static async ValueTask<ParquetSinkWriter<T>> OpenAsync(SinkContext context, string finalPath, ParquetRecordFormat<T> format, CancellationToken cancellationToken)
     {
         var file = await FencedPartitionFile.OpenAsync(context with { ResumePosition = null }, finalPath, cancellationToken).ConfigureAwait(false);
         try
         {
-            var writer = await ParquetWriter.CreateAsync(schema, file.Stream, options, false, cancellationToken).ConfigureAwait(false);
-            return new ParquetSinkWriter<T>(file, writer, columns, extractor);
+            var writer = await format.CreateStreamWriterAsync(file.Stream, finalPath, cancellationToken).ConfigureAwait(false);
+            return new ParquetSinkWriter<T>(file, writer);
         }
         catch
         {
@@ -53,19 +38,7 @@ internal sealed class ParquetSinkWriter<T> : ISinkWriter<T>
             throw new InvalidOperationException($"The Parquet file '{_file.FinalPath}' was already completed.");
         }
 
-        var source = MemoryMarshal.TryGetArray(records, out var segment) ? segment : new ArraySegment<T>(records.ToArray());
-        var done = 0;
-        while (done < source.Count)
-        {
-            var count = Math.Min(source.Count - done, _capacity - _buffered);
-            _extractor(source.Array!, source.Offset + done, _arrays, _buffered, count);
-            _buffered += count;
-            done += count;
-            if (_buffered == _capacity)
-            {
-                await FlushRowGroupAsync(cancellationToken).ConfigureAwait(false);
-            }
-        }
+        await _writer.WriteAsync(records, cancellationToken).ConfigureAwait(false);
     }
 
     public ValueTask<long> CommitAsync(CancellationToken cancellationToken) => ValueTask.FromResult(0L);
@@ -78,13 +51,7 @@ internal sealed class ParquetSinkWriter<T> : ISinkWriter<T>
             return;
         }
 
-        if (!_closed)
-        {
-            await FlushRowGroupAsync(cancellationToken).ConfigureAwait(false);
-            await _writer.DisposeAsync().ConfigureAwait(false);
-            _closed = true;
-        }
-
+        await _writer.FinishAsync(cancellationToken).ConfigureAwait(false);
         await _file.PublishAsync(cancellationToken).ConfigureAwait(false);
         _completed = true;
     }
@@ -99,11 +66,7 @@ internal sealed class ParquetSinkWriter<T> : ISinkWriter<T>
         _disposed = true;
         try
         {
-            if (!_closed)
-            {
-                _closed = true;
-                await _writer.DisposeAsync().ConfigureAwait(false);
-            }
+            await _writer.DisposeAsync().ConfigureAwait(false);
         }
         finally
         {
@@ -115,23 +78,5 @@ internal sealed class ParquetSinkWriter<T> : ISinkWriter<T>
                 File.Delete(_file.PartialPath);
             }
         }
-    }
-
-    private async ValueTask FlushRowGroupAsync(CancellationToken cancellationToken)
-    {
-        if (_buffered == 0)
-        {
-            return;
-        }
-
-        using (var rowGroup = _writer.CreateRowGroup())
-        {
-            foreach (var column in _columns)
-            {
-                await column.WriteAsync(rowGroup, _buffered, cancellationToken).ConfigureAwait(false);
-            }
-        }
-
-        _buffered = 0;
     }
 }
