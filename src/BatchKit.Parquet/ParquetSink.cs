@@ -1,4 +1,5 @@
 using BatchKit.Parquet.Internal;
+using BatchKit.Shared;
 using Parquet;
 using Parquet.Schema;
 
@@ -50,11 +51,7 @@ public sealed class ParquetSink<T> : ISink<T>, IPartitionOutputRemover
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         _options = options ?? new ParquetSinkOptions();
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(_options.RowGroupSize, nameof(options));
-        if (_options.Compression == CompressionMethod.Lzo)
-        {
-            throw new ArgumentException("Parquet files cannot be written with LZO compression; choose another codec.", nameof(options));
-        }
+        OptionsRule.ThrowIfFailed(ParquetSinkOptionsValidator.Validate(_options), $"the Parquet sink of '{directory}'", nameof(options));
 
         _directory = Path.GetFullPath(directory);
         _bindings = (map ?? new ParquetRecordMap<T>()).Bindings;
