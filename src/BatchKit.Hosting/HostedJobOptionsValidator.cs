@@ -30,7 +30,7 @@ internal sealed class HostedJobOptionsValidator(IReadOnlyList<JobRegistration> r
         var builder = new ValidateOptionsResultBuilder();
         foreach (var failure in result.Failures ?? [result.FailureMessage])
         {
-            builder.AddError($"The job '{name}' (configuration section {SectionPath(name)}): {failure}", SectionPath(name));
+            builder.AddError($"The job '{name}' (configuration section {SectionPath(name)}): {failure}");
         }
 
         return builder.Build();
