@@ -1,4 +1,5 @@
 using BatchKit.Dashboard;
+using BatchKit.Shared;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
@@ -21,6 +22,7 @@ public static class BatchKitDashboardEndpointRouteBuilderExtensions
     /// <param name="configure">Changes the <see cref="BatchKitDashboardOptions"/>, such as the authorization policy.</param>
     /// <returns>The route group of the dashboard's endpoints, for further conventions.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="endpoints"/> or <paramref name="pattern"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="configure"/> set an option out of range; the message lists every failure with the property, the expected range and the value found.</exception>
     /// <exception cref="InvalidOperationException">
     /// No <see cref="ICheckpointStore"/> is registered in the container; or a policy of the options is named without
     /// authorization services, or <see cref="BatchKitDashboardOptions.ActionsPolicy"/> without antiforgery services.
@@ -39,9 +41,7 @@ public static class BatchKitDashboardEndpointRouteBuilderExtensions
         ArgumentNullException.ThrowIfNull(pattern);
         var options = new BatchKitDashboardOptions();
         configure?.Invoke(options);
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxRuns, 1, nameof(options));
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxErrors, 1, nameof(options));
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.RefreshInterval, TimeSpan.FromMilliseconds(100), nameof(options));
+        OptionsRule.ThrowIfFailed(new GeneratedDashboardOptionsValidator().Validate(null, options), "the BatchKit dashboard", nameof(configure));
 
         var isService = endpoints.ServiceProvider.GetService<IServiceProviderIsService>();
         if (isService is not null && !isService.IsService(typeof(ICheckpointStore)))

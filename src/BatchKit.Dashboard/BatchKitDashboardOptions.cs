@@ -1,4 +1,4 @@
-using System.ComponentModel.DataAnnotations;
+using BatchKit.Shared;
 
 namespace BatchKit.Dashboard;
 
@@ -31,15 +31,16 @@ public sealed class BatchKitDashboardOptions
 
     /// <summary>Gets or sets the largest number of runs a runs page lists.</summary>
     /// <value>The default value is 200.</value>
-    [Range(1, 10_000)]
+    [Between(1, 10_000)]
     public int MaxRuns { get; set; } = 200;
 
     /// <summary>Gets or sets the largest number of error records a run's error page lists.</summary>
     /// <value>The default value is 500.</value>
-    [Range(1, 100_000)]
+    [Between(1, 100_000)]
     public int MaxErrors { get; set; } = 500;
 
     /// <summary>Gets or sets how often a run's page polls its partitions while the run is running.</summary>
     /// <value>The default value is 2 seconds.</value>
+    [DurationAtLeast("00:00:00.1")]
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(2);
 }

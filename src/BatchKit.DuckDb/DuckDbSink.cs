@@ -1,4 +1,5 @@
 using BatchKit.DuckDb.Internal;
+using BatchKit.Shared;
 
 namespace BatchKit.DuckDb;
 
@@ -63,37 +64,20 @@ public sealed class DuckDbSink<T> : ISink<T>, IRunCompletingSink, IAsyncDisposab
     /// <param name="mapping">The table mapping; a snapshot is taken now.</param>
     /// <param name="options">The options; their values are copied now.</param>
     /// <exception cref="ArgumentException">
-    /// The connection string is empty; the disposition is <see cref="WriteDisposition.Append"/>; Upsert without a key;
-    /// ReplacePartition without a slice function.
+    /// An option breaks a rule (the connection string is empty; the disposition is <see cref="WriteDisposition.Append"/>;
+    /// ReplacePartition without a slice function; Upsert with <see cref="DuckDbSinkOptions.RunSlice"/> or without a primary
+    /// key; a negative lock timeout): the message lists every failure with the property, the expected and the value found.
+    /// Or Upsert with a mapping that has no key.
     /// </exception>
     /// <exception cref="InvalidOperationException">The mapping is invalid, for example a property type has no DuckDB type.</exception>
     public DuckDbSink(DuckDbTableMapping<T> mapping, DuckDbSinkOptions options)
     {
         ArgumentNullException.ThrowIfNull(mapping);
         ArgumentNullException.ThrowIfNull(options);
-        if (string.IsNullOrWhiteSpace(options.ConnectionString))
+        OptionsRule.ThrowIfFailed(DuckDbOptionsValidators.Validate(options), $"the DuckDB sink of table '{mapping.TableName}'", nameof(options));
+        if (options.Disposition == WriteDisposition.Upsert && mapping.Key.Count == 0)
         {
-            throw new ArgumentException("The DuckDB sink needs a connection string, such as 'Data Source=/data/warehouse.duckdb'.", nameof(options));
-        }
-
-        var problem = options.Disposition switch
-        {
-            WriteDisposition.Upsert when mapping.Key.Count == 0 =>
-                $"Upsert into table '{mapping.TableName}' needs a key: call HasKey on the mapping.",
-            WriteDisposition.ReplacePartition when options.Slice is null =>
-                $"ReplacePartition into table '{mapping.TableName}' needs a slice function: set DuckDbSinkOptions.Slice.",
-            WriteDisposition.Upsert when options.CreatePrimaryKey == false =>
-                $"Upsert into table '{mapping.TableName}' matches rows on the primary key: CreatePrimaryKey cannot be false.",
-            WriteDisposition.Upsert when options.RunSlice is not null =>
-                $"RunSlice applies to ReplacePartition only; table '{mapping.TableName}' is written with Upsert.",
-            _ when options.LockTimeout < TimeSpan.Zero =>
-                $"LockTimeout of the DuckDB sink of table '{mapping.TableName}' must not be negative, found {options.LockTimeout}.",
-            WriteDisposition.Upsert or WriteDisposition.ReplacePartition => null,
-            _ => $"The DuckDB sink supports the Upsert and ReplacePartition dispositions, found {options.Disposition}.",
-        };
-        if (problem is not null)
-        {
-            throw new ArgumentException(problem, nameof(options));
+            throw new ArgumentException($"Upsert into table '{mapping.TableName}' needs a key: call HasKey on the mapping.", nameof(options));
         }
 
         _core = new SinkCore<T>(TableMap<T>.Create(mapping), options);

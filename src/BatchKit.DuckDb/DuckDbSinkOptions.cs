@@ -1,3 +1,5 @@
+using BatchKit.Shared;
+
 namespace BatchKit.DuckDb;
 
 /// <summary>Configures a <see cref="DuckDbSink{T}"/>.</summary>
@@ -5,6 +7,7 @@ public sealed class DuckDbSinkOptions
 {
     /// <summary>Gets or sets the DuckDB.NET connection string, for example <c>Data Source=/data/warehouse.duckdb</c>.</summary>
     /// <value>The default value is an empty string, which is invalid: set it.</value>
+    [RequiredText]
     public string ConnectionString { get; set; } = string.Empty;
 
     /// <summary>
@@ -55,6 +58,7 @@ public sealed class DuckDbSinkOptions
     /// wait is retried with backoff inside the sink, so it does not use up a partition attempt.
     /// </summary>
     /// <value>The default value is 2 minutes.</value>
+    [DurationAtLeast("00:00:00")]
     public TimeSpan LockTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>

@@ -1,4 +1,5 @@
 using BatchKit.DuckDb.Internal;
+using BatchKit.Shared;
 
 namespace BatchKit.DuckDb;
 
@@ -35,10 +36,7 @@ public sealed class DuckDbSource<T> : ISource<T>
     {
         ArgumentNullException.ThrowIfNull(mapping);
         ArgumentNullException.ThrowIfNull(options);
-        if (string.IsNullOrWhiteSpace(options.ConnectionString))
-        {
-            throw new ArgumentException("The DuckDB source needs a connection string, such as 'Data Source=/data/warehouse.duckdb'.", nameof(options));
-        }
+        OptionsRule.ThrowIfFailed(DuckDbOptionsValidators.Validate(options), $"the DuckDB source of {typeof(T).Name}", nameof(options));
 
         _map = TableMap<T>.Create(mapping);
         _ = _map.Read; // Compile now, so a record type that cannot be built fails here rather than in a partition.

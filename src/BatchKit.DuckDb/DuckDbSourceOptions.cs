@@ -1,3 +1,5 @@
+using BatchKit.Shared;
+
 namespace BatchKit.DuckDb;
 
 /// <summary>Configures a <see cref="DuckDbSource{T}"/>.</summary>
@@ -5,6 +7,7 @@ public sealed class DuckDbSourceOptions
 {
     /// <summary>Gets or sets the DuckDB.NET connection string, for example <c>Data Source=/data/warehouse.duckdb</c>.</summary>
     /// <value>The default value is an empty string, which is invalid: set it.</value>
+    [RequiredText]
     public string ConnectionString { get; set; } = string.Empty;
 
     /// <summary>

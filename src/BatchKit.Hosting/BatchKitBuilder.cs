@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -35,7 +36,12 @@ public sealed class BatchKitBuilder
     /// <param name="runParameters">Turns a scheduled occurrence into the run's parameters (its RunKey); <see langword="null"/> for <c>date</c> = the business date (<see cref="ScheduledOccurrence.BusinessDate"/>).</param>
     /// <returns>The same builder instance, so calls can be chained.</returns>
     /// <exception cref="ArgumentException">The name is not a valid job name, or a job of that name is already registered.</exception>
-    /// <remarks>The job is built once, when the host starts; a definition error fails the start with the <see cref="JobValidationException"/>.</remarks>
+    /// <remarks>
+    /// The job is built once, when the host starts; a definition error fails the start with the <see cref="JobValidationException"/>.
+    /// Values under <c>BatchKit:Jobs:&lt;name&gt;:Options</c> in configuration (for example <c>CommitInterval</c>,
+    /// <c>MaxParallelism</c>, <c>Retry:MaxRetries</c>) are applied to the definition's <see cref="JobOptions"/> after
+    /// <paramref name="define"/>, so configuration wins over code, as for the schedule.
+    /// </remarks>
     public BatchKitBuilder AddJob<T>(string name, Func<IServiceProvider, JobBuilder, JobBuilder<T>> define, Action<JobScheduleOptions>? schedule = null, Func<ScheduledOccurrence, RunParameters>? runParameters = null)
     {
         ArgumentNullException.ThrowIfNull(define);
@@ -45,7 +51,13 @@ public sealed class BatchKitBuilder
                 .UseCheckpointStore(sp.GetRequiredService<ICheckpointStore>())
                 .UseLoggerFactory(sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance)
                 .UseTimeProvider(sp.GetService<TimeProvider>() ?? TimeProvider.System);
-            return define(sp, start).Build();
+            var definition = define(sp, start);
+            if (sp.GetService<IConfiguration>()?.GetSection(HostedJobOptionsValidator.SectionPath(name)) is { } section && section.Exists())
+            {
+                definition.Configure(section.Bind);
+            }
+
+            return definition.Build();
         }, schedule, runParameters);
     }
 

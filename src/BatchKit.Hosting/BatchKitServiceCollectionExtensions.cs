@@ -14,7 +14,10 @@ public static class BatchKitServiceCollectionExtensions
     /// <summary>
     /// Registers the jobs and the state store that <paramref name="configure"/> names, the hosted scheduler, the job
     /// inventory (<see cref="IBatchJobInventory"/>), and <see cref="BatchKitHostingOptions"/> bound from the configuration
-    /// section <c>BatchKit</c> and validated when the host starts.
+    /// section <c>BatchKit</c> and validated when the host starts. Each job's <see cref="JobOptions"/> are bound from
+    /// <c>BatchKit:Jobs:&lt;job name&gt;:Options</c> (a named options instance per job) and validated at start with
+    /// <see cref="JobOptionsValidator"/>, the rules <see cref="JobBuilder{T}.Build"/> applies; a value out of range fails
+    /// the start with an <see cref="OptionsValidationException"/> naming the job, the property, the expected range and the value found.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configure">Adds jobs and chooses the store (<see cref="BatchKitBuilder.UseSqliteStore"/>, <see cref="BatchKitBuilder.UseStore"/>).</param>
@@ -46,6 +49,14 @@ public static class BatchKitServiceCollectionExtensions
             .BindConfiguration(BatchKitHostingOptions.SectionName)
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<BatchKitHostingOptions>>(new BatchKitHostingOptionsValidator(jobs));
+        foreach (var job in jobs)
+        {
+            services.AddOptions<JobOptions>(job.Name)
+                .BindConfiguration(HostedJobOptionsValidator.SectionPath(job.Name))
+                .ValidateOnStart();
+        }
+
+        services.AddSingleton<IValidateOptions<JobOptions>>(new HostedJobOptionsValidator(jobs));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
         services.AddSingleton(storeFactory);

@@ -1,4 +1,5 @@
 using BatchKit.Parquet.Internal;
+using BatchKit.Shared;
 using Parquet;
 using Parquet.Schema;
 
@@ -36,11 +37,7 @@ public sealed class ParquetRecordFormat<T> : RecordFormat<T>
     public ParquetRecordFormat(ParquetSinkOptions? options = null, ParquetRecordMap<T>? map = null)
     {
         _options = options ?? new ParquetSinkOptions();
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(_options.RowGroupSize, nameof(options));
-        if (_options.Compression == CompressionMethod.Lzo)
-        {
-            throw new ArgumentException("Parquet files cannot be written with LZO compression; choose another codec.", nameof(options));
-        }
+        OptionsRule.ThrowIfFailed(ParquetSinkOptionsValidator.Validate(_options), $"the Parquet format of {typeof(T).Name}", nameof(options));
 
         _bindings = (map ?? new ParquetRecordMap<T>()).Bindings;
         _bindings.ThrowIfUnsupported(writing: true);

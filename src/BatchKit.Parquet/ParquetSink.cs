@@ -1,4 +1,5 @@
 using BatchKit.Parquet.Internal;
+using BatchKit.Shared;
 
 namespace BatchKit.Parquet;
 
@@ -48,6 +49,7 @@ public sealed class ParquetSink<T> : ISink<T>, IPartitionOutputRemover
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         _options = options ?? new ParquetSinkOptions();
+        OptionsRule.ThrowIfFailed(ParquetSinkOptionsValidator.Validate(_options), $"the Parquet sink of '{directory}'", nameof(options));
         _format = new ParquetRecordFormat<T>(_options, map);
         _directory = Path.GetFullPath(directory);
     }

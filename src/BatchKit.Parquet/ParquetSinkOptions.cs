@@ -1,5 +1,5 @@
-using System.ComponentModel.DataAnnotations;
 using System.IO.Compression;
+using BatchKit.Shared;
 using Parquet;
 
 namespace BatchKit.Parquet;
@@ -9,7 +9,7 @@ public sealed class ParquetSinkOptions
 {
     /// <summary>Gets or sets the number of rows per row group; rows are buffered column-wise until a row group is full.</summary>
     /// <value>The default value is 131072.</value>
-    [Range(1, int.MaxValue)]
+    [AtLeast(1)]
     public int RowGroupSize { get; set; } = 128 * 1024;
 
     /// <summary>Gets or sets the compression codec. Every codec but <see cref="CompressionMethod.Lzo"/> can be written.</summary>

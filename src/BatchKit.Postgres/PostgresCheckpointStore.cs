@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using BatchKit.Postgres.Internal;
+using BatchKit.Shared;
 using Npgsql;
 
 namespace BatchKit.Postgres;
@@ -59,24 +60,20 @@ public sealed partial class PostgresCheckpointStore : ICheckpointStore
     /// <summary>Initializes a new instance of the <see cref="PostgresCheckpointStore"/> class.</summary>
     /// <param name="options">The data source or connection string, and the schema.</param>
     /// <param name="timeProvider">The clock for leases and timestamps; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
-    /// <exception cref="ArgumentException">Neither a data source nor a connection string is set, the connection string is malformed, or the schema name is empty.</exception>
+    /// <exception cref="ArgumentException">An option breaks a rule (neither a data source nor a connection string is set, the schema name is empty, a value is out of range; the message lists every failure with the property, the expected range and the value found), or the connection string is malformed.</exception>
     public PostgresCheckpointStore(PostgresCheckpointStoreOptions options, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (string.IsNullOrWhiteSpace(options.Schema))
-        {
-            throw new ArgumentException("The PostgreSQL state store needs a schema name (PostgresCheckpointStoreOptions.Schema).", nameof(options));
-        }
-
+        OptionsRule.ThrowIfFailed(PostgresOptionsValidators.Validate(options), "the PostgreSQL state store", nameof(options));
         if (options.DataSource is { } dataSource)
         {
             _dataSource = dataSource;
         }
-        else if (!string.IsNullOrWhiteSpace(options.ConnectionString))
+        else
         {
             try
             {
-                _dataSource = NpgsqlDataSource.Create(options.ConnectionString);
+                _dataSource = NpgsqlDataSource.Create(options.ConnectionString!);
             }
             catch (ArgumentException e)
             {
@@ -86,18 +83,9 @@ public sealed partial class PostgresCheckpointStore : ICheckpointStore
 
             _ownsDataSource = true;
         }
-        else
-        {
-            throw new ArgumentException("The PostgreSQL state store needs a data source or a connection string (PostgresCheckpointStoreOptions).", nameof(options));
-        }
 
         _timeProvider = timeProvider ?? TimeProvider.System;
         _idleTimeout = options.IdleInTransactionTimeout;
-        if (options.MaxConnections < 1)
-        {
-            throw new ArgumentException($"MaxConnections of the PostgreSQL state store must be at least 1, found {options.MaxConnections}.", nameof(options));
-        }
-
         _budget = new SemaphoreSlim(options.MaxConnections, options.MaxConnections);
         Schema = options.Schema;
         _server = Pg.Describe(_dataSource);

@@ -1,4 +1,4 @@
-using System.ComponentModel.DataAnnotations;
+using BatchKit.Shared;
 using Npgsql;
 
 namespace BatchKit.Postgres;
@@ -16,6 +16,7 @@ public sealed class PostgresCheckpointStoreOptions
 
     /// <summary>Gets or sets the PostgreSQL schema that holds the store's tables; it is created when absent.</summary>
     /// <value>The default value is <c>batchkit</c>.</value>
+    [RequiredText]
     public string Schema { get; set; } = "batchkit";
 
     /// <summary>
@@ -25,6 +26,7 @@ public sealed class PostgresCheckpointStoreOptions
     /// server's setting alone.
     /// </summary>
     /// <value>The default value is <see langword="null"/>: the longest lease the store was asked to grant (at least a second), so a paused worker's locks last no longer than its lease.</value>
+    [DurationAtLeast("00:00:00")]
     public TimeSpan? IdleInTransactionTimeout { get; set; }
 
     /// <summary>
@@ -32,6 +34,6 @@ public sealed class PostgresCheckpointStoreOptions
     /// the partitions of the jobs using this instance); further calls wait for a free one.
     /// </summary>
     /// <value>The default value is 10.</value>
-    [Range(1, 1000)]
+    [Between(1, 1000)]
     public int MaxConnections { get; set; } = 10;
 }

@@ -1,4 +1,5 @@
 using BatchKit.Postgres.Internal;
+using BatchKit.Shared;
 using Npgsql;
 
 namespace BatchKit.Postgres;
@@ -28,23 +29,15 @@ public sealed class PostgresSink<T> : ISink<T>, IAsyncDisposable
     /// <summary>Initializes a new instance of the <see cref="PostgresSink{T}"/> class.</summary>
     /// <param name="mapping">The table and its columns.</param>
     /// <param name="options">The data source, disposition and limits.</param>
-    /// <exception cref="ArgumentException">The options do not fit the disposition (no key for Upsert, no slice for ReplacePartition), or no data source or connection string is set.</exception>
+    /// <exception cref="ArgumentException">An option breaks a rule (no data source or connection string, no slice for ReplacePartition, a value out of range; the message lists every failure with the property, the expected range and the value found), the mapping has no key for Upsert, or the connection string is malformed.</exception>
     public PostgresSink(PostgresTableMapping<T> mapping, PostgresSinkOptions options)
     {
         ArgumentNullException.ThrowIfNull(mapping);
         ArgumentNullException.ThrowIfNull(options);
-        var problem = options switch
+        OptionsRule.ThrowIfFailed(PostgresOptionsValidators.Validate(options), $"the PostgreSQL sink of table '{mapping.TableName}'", nameof(options));
+        if (options.Disposition == WriteDisposition.Upsert && mapping.Key.Count == 0)
         {
-            { Disposition: WriteDisposition.Upsert } when mapping.Key.Count == 0 => $"Upsert into table '{mapping.TableName}' needs a key: call HasKey on the mapping.",
-            { Disposition: WriteDisposition.ReplacePartition, Slice: null } => $"ReplacePartition into table '{mapping.TableName}' needs a slice: set PostgresSinkOptions.Slice.",
-            { MaxConnections: < 1 } => $"MaxConnections of the PostgreSQL sink of table '{mapping.TableName}' must be at least 1, found {options.MaxConnections}.",
-            { DataSource: null } when string.IsNullOrWhiteSpace(options.ConnectionString) => $"The PostgreSQL sink of table '{mapping.TableName}' needs a data source or a connection string.",
-            { Disposition: WriteDisposition.Upsert or WriteDisposition.Append or WriteDisposition.ReplacePartition } => null,
-            _ => $"The PostgreSQL sink does not know the disposition {options.Disposition}.",
-        };
-        if (problem is not null)
-        {
-            throw new ArgumentException(problem, nameof(options));
+            throw new ArgumentException($"Upsert into table '{mapping.TableName}' needs a key: call HasKey on the mapping.", nameof(options));
         }
 
         var map = TableMap<T>.Create(mapping);

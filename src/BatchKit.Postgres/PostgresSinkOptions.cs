@@ -1,4 +1,4 @@
-using System.ComponentModel.DataAnnotations;
+using BatchKit.Shared;
 using Npgsql;
 
 namespace BatchKit.Postgres;
@@ -31,7 +31,7 @@ public sealed class PostgresSinkOptions
 
     /// <summary>Gets or sets how many connections the sink's writers of one job use at most at once; writers wait for a free one.</summary>
     /// <value>The default value is 10.</value>
-    [Range(1, 1000)]
+    [Between(1, 1000)]
     public int MaxConnections { get; set; } = 10;
 
     /// <summary>

@@ -1,4 +1,5 @@
 using BatchKit.Postgres.Internal;
+using BatchKit.Shared;
 using Npgsql;
 
 namespace BatchKit.Postgres;
@@ -29,22 +30,11 @@ public sealed class PostgresSource<T> : ISource<T>, IAsyncDisposable
     /// <summary>Initializes a new instance of the <see cref="PostgresSource{T}"/> class.</summary>
     /// <param name="options">The table, key, data sources and page size.</param>
     /// <param name="map">Maps the current row of a reader to a record; <see langword="null"/> to map by column name.</param>
-    /// <exception cref="ArgumentException">The table or key column is empty, the page size is not positive, or no data source or connection string is set.</exception>
+    /// <exception cref="ArgumentException">An option breaks a rule (the table or key column is empty, the page size is out of range, no data source or connection string is set; the message lists every failure with the property, the expected range and the value found), or the connection string is malformed.</exception>
     public PostgresSource(PostgresSourceOptions options, Func<NpgsqlDataReader, T>? map = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var problem = options switch
-        {
-            { Table: null or "" } => "The PostgreSQL source needs a table (PostgresSourceOptions.Table).",
-            { KeyColumn: null or "" } => $"The PostgreSQL source of table '{options.Table}' needs a key column.",
-            { PageSize: < 1 } => $"PageSize of the PostgreSQL source of table '{options.Table}' must be at least 1, found {options.PageSize}.",
-            { DataSource: null, ReadReplica: null } when string.IsNullOrWhiteSpace(options.ConnectionString) => $"The PostgreSQL source of table '{options.Table}' needs a data source or a connection string.",
-            _ => null,
-        };
-        if (problem is not null)
-        {
-            throw new ArgumentException(problem, nameof(options));
-        }
+        OptionsRule.ThrowIfFailed(PostgresOptionsValidators.Validate(options), $"the PostgreSQL source of table '{options.Table}'", nameof(options));
 
         var primary = options.DataSource ?? options.ReadReplica;
         if (primary is null)

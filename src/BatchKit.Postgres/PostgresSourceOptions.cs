@@ -1,4 +1,4 @@
-using System.ComponentModel.DataAnnotations;
+using BatchKit.Shared;
 using Npgsql;
 
 namespace BatchKit.Postgres;
@@ -20,12 +20,12 @@ public sealed class PostgresSourceOptions
 
     /// <summary>Gets or sets the table (or view), optionally schema-qualified (<c>schema.table</c>); each part is quoted as given.</summary>
     /// <value>The default value is the empty string; it must be set.</value>
-    [Required]
+    [RequiredText]
     public string Table { get; set; } = string.Empty;
 
     /// <summary>Gets or sets the key column: an integer column (<c>smallint</c>, <c>integer</c> or <c>bigint</c>), unique, that partitions are ranges of and pages are ordered by.</summary>
     /// <value>The default value is <c>id</c>.</value>
-    [Required]
+    [RequiredText]
     public string KeyColumn { get; set; } = "id";
 
     /// <summary>Gets or sets the columns to select, quoted as given; the key column must be among them.</summary>
@@ -45,6 +45,6 @@ public sealed class PostgresSourceOptions
 
     /// <summary>Gets or sets how many rows one query reads.</summary>
     /// <value>The default value is 10,000.</value>
-    [Range(1, 10_000_000)]
+    [Between(1, 10_000_000)]
     public int PageSize { get; set; } = 10_000;
 }

@@ -109,6 +109,27 @@ public sealed class ParquetSinkTests : IDisposable
     {
         var act = () => new ParquetSink<Row>(_dir.Path, new ParquetSinkOptions { Compression = CompressionMethod.Lzo });
 
-        act.Should().Throw<ArgumentException>().WithMessage("*LZO*");
+        act.Should().Throw<ArgumentException>().WithMessage("*ParquetSinkOptions.Compression must be a codec Parquet.Net can write (every one but Lzo), found Lzo.*");
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-5)]
+    public void Constructor_RowGroupSizeBelowOne_ThrowsNamingPropertyExpectedAndFound(int rowGroupSize)
+    {
+        var act = () => new ParquetSink<Row>(_dir.Path, new ParquetSinkOptions { RowGroupSize = rowGroupSize });
+
+        act.Should().Throw<ArgumentException>()
+            .Where(e => e.ParamName == "options")
+            .WithMessage($"The options of the Parquet sink of '{_dir.Path}' are not valid: ParquetSinkOptions.RowGroupSize must be at least 1, found {rowGroupSize}.*");
+    }
+
+    [Fact]
+    public void Constructor_SeveralOptionsOutOfRange_ListsEveryFailure()
+    {
+        var act = () => new ParquetSink<Row>(_dir.Path, new ParquetSinkOptions { RowGroupSize = 0, Compression = CompressionMethod.Lzo });
+
+        act.Should().Throw<ArgumentException>()
+            .WithMessage("*ParquetSinkOptions.RowGroupSize must be at least 1, found 0. ParquetSinkOptions.Compression must be a codec Parquet.Net can write (every one but Lzo), found Lzo.*");
     }
 }

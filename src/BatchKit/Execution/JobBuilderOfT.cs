@@ -1,3 +1,4 @@
+using BatchKit.Shared;
 using Microsoft.Extensions.Logging;
 
 namespace BatchKit;
@@ -347,7 +348,7 @@ public sealed class JobBuilder<T>
     {
         var draft = Mutable();
         var problems = new List<string>(draft.Problems);
-        problems.AddRange(draft.Options.Validate());
+        problems.AddRange(OptionsRule.Failures(new JobOptionsValidator().Validate(null, draft.Options)));
         if (draft.Sla is not null)
         {
             problems.AddRange(SlaDefinition.Validate(draft.Sla, draft.Sink));

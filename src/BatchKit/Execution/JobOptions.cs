@@ -1,34 +1,48 @@
+using BatchKit.Shared;
+using Microsoft.Extensions.Options;
+
 namespace BatchKit;
 
 /// <summary>Options of a job's execution. Set them with <see cref="JobBuilder{T}.Configure"/>.</summary>
+/// <remarks>
+/// <see cref="JobOptionsValidator"/> checks them, at <see cref="JobBuilder{T}.Build"/> and when a host binds them from
+/// configuration and validates them at start; the range of each property is in its attribute.
+/// </remarks>
 public sealed class JobOptions
 {
     /// <summary>Gets or sets the number of partitions processed at once.</summary>
     /// <value>The default value is <see cref="Environment.ProcessorCount"/>.</value>
+    [AtLeast(1)]
     public int MaxParallelism { get; set; } = Environment.ProcessorCount;
 
     /// <summary>Gets or sets the number of records in a chunk, the unit of commit.</summary>
     /// <value>The default value is 1000.</value>
+    [AtLeast(1)]
     public int CommitInterval { get; set; } = 1000;
 
     /// <summary>Gets or sets the capacity, in chunks, of each channel between two stages of a partition.</summary>
     /// <value>The default value is 2. Memory stays bounded by stages × capacity × <see cref="CommitInterval"/> records per partition.</value>
+    [AtLeast(1)]
     public int ChannelCapacity { get; set; } = 2;
 
     /// <summary>Gets or sets how many times a failed partition is attempted in one run before the run fails.</summary>
     /// <value>The default value is 3.</value>
+    [AtLeast(1)]
     public int MaxPartitionAttempts { get; set; } = 3;
 
     /// <summary>Gets or sets the time one partition attempt may take before it is cancelled at a chunk boundary.</summary>
     /// <value>The default value is <see cref="Timeout.InfiniteTimeSpan"/>.</value>
+    [PositiveOrInfinite]
     public TimeSpan PartitionTimeout { get; set; } = Timeout.InfiniteTimeSpan;
 
     /// <summary>Gets or sets the time a run may take before it is cancelled, checkpointed and marked <see cref="RunStatus.TimedOut"/>.</summary>
     /// <value>The default value is <see cref="Timeout.InfiniteTimeSpan"/>.</value>
+    [PositiveOrInfinite]
     public TimeSpan MaxDuration { get; set; } = Timeout.InfiniteTimeSpan;
 
     /// <summary>Gets or sets the maximum share of rejected records among the records read before the run fails.</summary>
     /// <value>The default value is 0.01 (1%).</value>
+    [Between(0, 1)]
     public double MaxErrorRate { get; set; } = 0.01;
 
     /// <summary>
@@ -37,6 +51,7 @@ public sealed class JobOptions
     /// reads bad records), and the run stops early with <see cref="ErrorRateExceededException"/>.
     /// </summary>
     /// <value>The default value is 1000.</value>
+    [AtLeast(0)]
     public long ErrorRateMinimumRecords { get; set; } = 1000;
 
     /// <summary>
@@ -45,6 +60,7 @@ public sealed class JobOptions
     /// same host, which sees that the process is gone.
     /// </summary>
     /// <value>The default value is 30 seconds; heartbeats renew it every third of that.</value>
+    [DurationAtLeast("00:00:01")]
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
@@ -56,6 +72,7 @@ public sealed class JobOptions
     /// The default value is <see langword="null"/>: ten times <see cref="LeaseDuration"/> (5 minutes with the defaults),
     /// long enough for another worker to plan a large input. <see cref="TimeSpan.Zero"/> fails at once.
     /// </value>
+    [DurationAtLeast("00:00:00")]
     public TimeSpan? LeaseWaitTimeout { get; set; }
 
     /// <summary>Gets or sets the directory of the staging files written by shuffled partitioning.</summary>
@@ -68,56 +85,10 @@ public sealed class JobOptions
 
     /// <summary>Gets or sets the fewest records a run must read to complete; a run that plans no partition or reads fewer fails with <see cref="EmptyInputException"/>.</summary>
     /// <value>The default value is 1: empty input fails the run. 0 allows empty input (<see cref="JobBuilder{T}.AllowEmptyInput"/>).</value>
+    [AtLeast(0)]
     public long MinimumRecords { get; set; } = 1;
 
     /// <summary>Gets the retry policy of source reads and sink writes.</summary>
+    [ValidateObjectMembers]
     public RetryOptions Retry { get; } = new();
-
-    internal IEnumerable<string> Validate()
-    {
-        if (MaxParallelism < 1)
-        {
-            yield return $"MaxParallelism must be at least 1, found {MaxParallelism}.";
-        }
-
-        if (CommitInterval < 1)
-        {
-            yield return $"CommitInterval must be at least 1, found {CommitInterval}.";
-        }
-
-        if (ChannelCapacity < 1)
-        {
-            yield return $"ChannelCapacity must be at least 1, found {ChannelCapacity}.";
-        }
-
-        if (MaxPartitionAttempts < 1)
-        {
-            yield return $"MaxPartitionAttempts must be at least 1, found {MaxPartitionAttempts}.";
-        }
-
-        if (MaxErrorRate is < 0 or > 1)
-        {
-            yield return $"MaxErrorRate must be between 0 and 1, found {MaxErrorRate}.";
-        }
-
-        if (LeaseDuration < TimeSpan.FromSeconds(1))
-        {
-            yield return $"LeaseDuration must be at least 1 second, found {LeaseDuration}.";
-        }
-
-        if (LeaseWaitTimeout < TimeSpan.Zero)
-        {
-            yield return $"LeaseWaitTimeout must not be negative, found {LeaseWaitTimeout}.";
-        }
-
-        if (MinimumRecords < 0)
-        {
-            yield return $"MinimumRecords must not be negative, found {MinimumRecords}.";
-        }
-
-        if (Retry.MaxRetries < 0)
-        {
-            yield return $"Retry.MaxRetries must not be negative, found {Retry.MaxRetries}.";
-        }
-    }
 }

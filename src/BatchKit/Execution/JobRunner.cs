@@ -84,12 +84,13 @@ public sealed partial class JobRunner
     /// <returns>The outcome, as for <see cref="RunAsync(RunParameters, RunOptions?, CancellationToken)"/>.</returns>
     /// <exception cref="RunLeaseConflictException">The run lease stayed with another live worker for longer than <see cref="JobOptions.LeaseWaitTimeout"/>.</exception>
     /// <exception cref="LeaseLostException">The run lease was taken over while this worker was planning or finalizing the run.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="options"/> break a rule (a negative count or index, an index not below the count, a lease shorter than a second); the message lists every failure.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async Task<RunResult> RunWorkerAsync(RunParameters parameters, WorkerOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
+        WorkerOptionsValidator.ThrowIfInvalid(options);
         return await RunWithStoreAsync(new RunKey(_job.Name, parameters), new RunOptions
         {
             ResumeCancelled = options.ResumeCancelled,

@@ -1,4 +1,5 @@
 using System.Globalization;
+using BatchKit.Shared;
 
 namespace BatchKit;
 
@@ -21,14 +22,17 @@ public sealed class WorkerOptions
 
     /// <summary>Gets or sets the number of workers that split the plan by index, or 0 when workers claim in plan order.</summary>
     /// <value>The default value is 0.</value>
+    [AtLeast(0)]
     public int WorkerCount { get; set; }
 
     /// <summary>Gets or sets this worker's index among <see cref="WorkerCount"/>, from 0.</summary>
     /// <value>The default value is 0.</value>
+    [AtLeast(0)]
     public int WorkerIndex { get; set; }
 
     /// <summary>Gets or sets how long this worker's partition leases (and its short run leases) last without a heartbeat.</summary>
     /// <value>The default value is <see langword="null"/>: the job's <see cref="JobOptions.LeaseDuration"/>.</value>
+    [DurationAtLeast("00:00:01")]
     public TimeSpan? LeaseDuration { get; set; }
 
     /// <summary>Gets or sets a value indicating whether this worker resumes a run cancelled by a request, as <see cref="RunOptions.ResumeCancelled"/>.</summary>
@@ -78,19 +82,5 @@ public sealed class WorkerOptions
         static int Parse(string name, string value) => int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n)
             ? n
             : throw new FormatException($"The environment variable {name} must be a non-negative integer, found '{value}'.");
-    }
-
-    internal void Validate()
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(WorkerCount, nameof(WorkerCount));
-        if (WorkerCount > 0 && (WorkerIndex < 0 || WorkerIndex >= WorkerCount))
-        {
-            throw new ArgumentOutOfRangeException(nameof(WorkerIndex), WorkerIndex, $"WorkerIndex must be between 0 and WorkerCount - 1 ({WorkerCount - 1}).");
-        }
-
-        if (LeaseDuration is { } lease && lease < TimeSpan.FromSeconds(1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(LeaseDuration), lease, "LeaseDuration must be at least 1 second.");
-        }
     }
 }

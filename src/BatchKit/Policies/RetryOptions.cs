@@ -1,3 +1,5 @@
+using BatchKit.Shared;
+
 namespace BatchKit;
 
 /// <summary>How source reads and sink writes are retried: exponential backoff with jitter, built on Polly.</summary>
@@ -5,10 +7,12 @@ public sealed class RetryOptions
 {
     /// <summary>Gets or sets the number of retries after the first failure of a call.</summary>
     /// <value>The default value is 3.</value>
+    [AtLeast(0)]
     public int MaxRetries { get; set; } = 3;
 
     /// <summary>Gets or sets the delay before the first retry; later retries double it, with jitter.</summary>
     /// <value>The default value is 200 milliseconds.</value>
+    [DurationAtLeast("00:00:00")]
     public TimeSpan BaseDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>Gets or sets the predicate that tells whether a failure may be retried.</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using BatchKit.Shared;
 using Microsoft.Data.Sqlite;
 
 namespace BatchKit;
@@ -31,13 +32,13 @@ public sealed partial class SqliteCheckpointStore : ICheckpointStore
     /// <param name="path">The database file; it and its directory are created when absent.</param>
     /// <param name="options">The options; the defaults when <see langword="null"/>.</param>
     /// <param name="timeProvider">The clock for leases and timestamps; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
-    /// <exception cref="ArgumentException"><paramref name="path"/> is empty, or the busy timeout is not positive.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty, or an option is out of range (the busy timeout is below a millisecond); the message names the property, the expected range and the value found.</exception>
     /// <exception cref="BatchKitException">The file is not a BatchKit state store, or has a newer schema version than this code knows.</exception>
     public SqliteCheckpointStore(string path, SqliteCheckpointStoreOptions? options = null, TimeProvider? timeProvider = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         options ??= new SqliteCheckpointStoreOptions();
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.BusyTimeout, TimeSpan.Zero, nameof(options));
+        OptionsRule.ThrowIfFailed(new GeneratedSqliteCheckpointStoreOptionsValidator().Validate(null, options), $"the SQLite state store '{path}'", nameof(options));
         _timeProvider = timeProvider ?? TimeProvider.System;
         Path = System.IO.Path.GetFullPath(path);
         var directory = System.IO.Path.GetDirectoryName(Path);

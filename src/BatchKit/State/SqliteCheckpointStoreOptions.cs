@@ -1,3 +1,5 @@
+using BatchKit.Shared;
+
 namespace BatchKit;
 
 /// <summary>Configures a <see cref="SqliteCheckpointStore"/>.</summary>
@@ -13,5 +15,6 @@ public sealed class SqliteCheckpointStoreOptions
 
     /// <summary>Gets or sets how long a write waits for another process that holds the database file's write lock.</summary>
     /// <value>The default value is 10 seconds.</value>
+    [DurationAtLeast("00:00:00.001")]
     public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }
