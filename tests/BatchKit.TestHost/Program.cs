@@ -99,7 +99,8 @@ internal static class Modes
         var chunks = 0;
         // --s3-input s3://bucket/prefix/ reads the objects under a prefix instead, with the S3 client from the standard
         // AWS environment variables (AWS_ENDPOINT_URL_S3, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY).
-        // --sink s3-jsonl writes S3JsonLinesSink output under --s3-output s3://bucket/prefix/ with the same client.
+        // --sink s3-jsonl writes S3JsonLinesSink output under --s3-output s3://bucket/prefix/ with the same client;
+        // --sink s3-parquet and s3-csv write S3ObjectSink output in those formats.
         using var s3 = args.Values.ContainsKey("s3-input") || args.Values.ContainsKey("s3-output") ? S3ClientOptions.FromEnvironment().CreateClient() : null;
         var s3Input = args.Values.ContainsKey("s3-input");
         var job = Job.Create("testhost-run")
@@ -117,7 +118,13 @@ internal static class Modes
                 return d;
             })
             .WriteTo(new ExitingSink(
-                args.Text("sink", "jsonl") == "s3-jsonl" ? new S3JsonLinesSink<Doubled>(s3!, args["s3-output"]) : SinkOf(args),
+                args.Text("sink", "jsonl") switch
+                {
+                    "s3-jsonl" => new S3JsonLinesSink<Doubled>(s3!, args["s3-output"]),
+                    "s3-parquet" => new S3ObjectSink<Doubled>(s3!, args["s3-output"], new ParquetRecordFormat<Doubled>()),
+                    "s3-csv" => new S3ObjectSink<Doubled>(s3!, args["s3-output"], new CsvRecordFormat<Doubled>()),
+                    _ => SinkOf(args),
+                },
                 () =>
                 {
                     if (exitAfter >= 0 && Interlocked.Increment(ref chunks) > exitAfter)
