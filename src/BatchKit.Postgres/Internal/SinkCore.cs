@@ -21,6 +21,7 @@ internal sealed class SinkCore<T> : IDisposable
     private readonly SemaphoreSlim _prepareLock = new(1, 1);
     private readonly bool _createTable;
     private string[]? _dataTypes;
+    private ColumnCopier<T>[]? _copiers;
 
     public SinkCore(TableMap<T> map, NpgsqlDataSource dataSource, PostgresSinkOptions options)
     {
@@ -77,6 +78,9 @@ internal sealed class SinkCore<T> : IDisposable
 
     /// <summary>Gets the data type names of the mapped columns, in mapping order, read from the target table.</summary>
     public IReadOnlyList<string> DataTypes => _dataTypes ?? throw new InvalidOperationException("The sink's tables were not prepared.");
+
+    /// <summary>Gets the typed writers of the mapped columns into a COPY row, in column order (once prepared).</summary>
+    public IReadOnlyList<ColumnCopier<T>> Copiers => _copiers ?? throw new InvalidOperationException("The sink's tables were not prepared.");
 
     /// <summary>Opens a connection within the budget; dispose the lease to give it back.</summary>
     public async ValueTask<BudgetedConnection> OpenAsync(CancellationToken cancellationToken)
@@ -155,7 +159,9 @@ internal sealed class SinkCore<T> : IDisposable
             }
 
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            _dataTypes = Map.Columns.Select(c => found[c.Name]).ToArray();
+            var dataTypes = Map.Columns.Select(c => found[c.Name]).ToArray();
+            _copiers = Map.Columns.Select((c, i) => ColumnCopier<T>.Create(c, dataTypes[i])).ToArray();
+            _dataTypes = dataTypes;
         }
         catch (NpgsqlException e) when (!cancellationToken.IsCancellationRequested)
         {

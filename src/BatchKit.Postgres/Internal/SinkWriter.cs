@@ -134,23 +134,21 @@ internal sealed class SinkWriter<T> : ICheckpointingSinkWriter<T>
             connection,
             $"CREATE TEMP TABLE {Stage} ON COMMIT DROP AS SELECT {map.ColumnList}, 0::bigint AS {SinkCore<T>.SequenceColumn} FROM {map.QuotedTable} WITH NO DATA",
             cancellationToken).ConfigureAwait(false);
-        var types = _core.DataTypes;
-        var columns = map.Columns;
+        var copiers = _core.Copiers;
         await using var importer = await connection.BeginBinaryImportAsync($"COPY {Stage} ({map.ColumnList}, {SinkCore<T>.SequenceColumn}) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false);
         long sequence = 0;
         foreach (var record in _buffer)
         {
             await importer.StartRowAsync(cancellationToken).ConfigureAwait(false);
-            for (var i = 0; i < columns.Count; i++)
+            for (var i = 0; i < copiers.Count; i++)
             {
-                var value = columns[i].Get(record!);
-                if (value is null)
+                try
                 {
-                    await importer.WriteNullAsync(cancellationToken).ConfigureAwait(false);
+                    await copiers[i].WriteAsync(importer, record, cancellationToken).ConfigureAwait(false);
                 }
-                else
+                catch (Exception e) when (e is InvalidCastException or NotSupportedException or ArgumentException)
                 {
-                    await WriteValueAsync(importer, value, types[i], columns[i], sequence, cancellationToken).ConfigureAwait(false);
+                    throw CannotWrite(i, record, sequence, e);
                 }
             }
 
@@ -160,32 +158,21 @@ internal sealed class SinkWriter<T> : ICheckpointingSinkWriter<T>
         await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private async ValueTask WriteValueAsync(NpgsqlBinaryImporter importer, object value, string dataType, MappedColumn column, long sequence, CancellationToken cancellationToken)
+    private BatchKitException CannotWrite(int index, T record, long sequence, Exception e)
     {
-        try
+        var column = _core.Map.Columns[index];
+        var value = column.Get(record!);
+        return new BatchKitException(
+            $"PostgreSQL sink of table '{_core.Map.Table}' cannot write {typeof(T).Name}.{column.Property.Name} ({value?.GetType().Name ?? "null"}) of record {_position + sequence} "
+            + $"of partition '{_context.Partition.Id}' to column '{column.Name}' of type {_core.DataTypes[index]}: {e.Message}",
+            e)
         {
-            await importer.WriteAsync(value, dataType, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is InvalidCastException or NotSupportedException or ArgumentException)
-        {
-            throw new BatchKitException(
-                $"PostgreSQL sink of table '{_core.Map.Table}' cannot write {typeof(T).Name}.{column.Property.Name} ({value.GetType().Name}) of record {_position + sequence} "
-                + $"of partition '{_context.Partition.Id}' to column '{column.Name}' of type {dataType}: {e.Message}",
-                e)
-            {
-                JobName = _context.RunKey.JobName,
-                PartitionId = _context.Partition.Id,
-                IsTransient = false,
-            };
-        }
+            JobName = _context.RunKey.JobName,
+            PartitionId = _context.Partition.Id,
+            IsTransient = false,
+        };
     }
 
-    /// <summary>
-    /// Resume truncation: removes the output past the last checkpoint before writing resumes. Invariant: when the first
-    /// transaction of the attempt commits, the partition's rows (Append) or staged rows (ReplacePartition) are exactly
-    /// those before <see cref="SinkContext.ResumePosition"/>, then this attempt's. It runs after the fence check, inside
-    /// that transaction, so a crash leaves the earlier rows in place for the next attempt to drop; Upsert needs none.
-    /// </summary>
     private async Task DiscardAfterCheckpointAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         var (table, column) = _core.Disposition == WriteDisposition.Append
