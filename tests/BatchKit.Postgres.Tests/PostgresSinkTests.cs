@@ -168,6 +168,22 @@ public sealed class PostgresSinkTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CommitAsync_PropertyOfAnotherTypeThanItsColumn_FailsAtOnceNamingPropertyRecordColumnAndType_WritingNothing()
+    {
+        await _schema.ExecuteAsync($"CREATE TABLE {Pg(Table)} (id bigint PRIMARY KEY, bucket uuid, customer text, amount numeric, placed_at timestamptz, note text)");
+        await using var sink = new PostgresSink<Order>(new PostgresTableMapping<Order>(Table).HasKey(o => o.Id), new PostgresSinkOptions { DataSource = _schema.DataSource, Disposition = WriteDisposition.Upsert });
+        await using var writer = await sink.OpenAsync(Context(0, null, Token(1, "w")), default);
+        await writer.WriteAsync(Orders(0, 3), default);
+
+        var act = () => writer.CommitAsync(default).AsTask();
+
+        var error = (await act.Should().ThrowAsync<BatchKitException>()).Which;
+        error.IsTransient.Should().BeFalse("a value of the wrong type never fits, however often it is retried");
+        error.Message.Should().Contain("Order.Bucket (Int32) of record 0 of partition 'bucket-0' to column 'bucket' of type uuid");
+        (await _schema.ScalarAsync<long>($"SELECT count(*) FROM {Pg(Table)}")).Should().Be(0);
+    }
+
+    [Fact]
     public async Task Writers_MoreThanTheConnectionBudget_NeverUseMoreConnections()
     {
         await using var sink = new PostgresSink<Order>(
