@@ -197,6 +197,35 @@ internal sealed class SinkWriter<T> : ICheckpointingSinkWriter<T>
         }
     }
 
+    // Most chunks hold each key once: they are merged straight from the stage, under a savepoint. A chunk that holds a
+    // key twice makes PostgreSQL refuse the statement (21000: ON CONFLICT DO UPDATE cannot change a row twice); it is
+    // rolled back to the savepoint and merged again with the last record of each key only, so the last one wins.
+    private async Task<int> UpsertAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var map = _core.Map;
+        var key = string.Join(", ", map.Key.Select(k => k.Quoted));
+        var update = map.Columns.Where(c => !map.Key.Contains(c)).Select(c => $"{c.Quoted} = excluded.{c.Quoted}").ToList();
+        var conflict = $"ON CONFLICT ({key}) " + (update.Count == 0 ? "DO NOTHING" : "DO UPDATE SET " + string.Join(", ", update));
+        if (update.Count == 0)
+        {
+            // Every column is the key: records of one key are equal, and DO NOTHING keeps one of them.
+            return await SinkCore<T>.ExecuteAsync(connection, $"INSERT INTO {map.QuotedTable} ({map.ColumnList}) SELECT {map.ColumnList} FROM {Stage} {conflict}", cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            return await SinkCore<T>.ExecuteAsync(connection, $"SAVEPOINT bk_merge; INSERT INTO {map.QuotedTable} ({map.ColumnList}) SELECT {map.ColumnList} FROM {Stage} {conflict}", cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.CardinalityViolation)
+        {
+            await SinkCore<T>.ExecuteAsync(connection, "ROLLBACK TO SAVEPOINT bk_merge", cancellationToken).ConfigureAwait(false);
+            return await SinkCore<T>.ExecuteAsync(
+                connection,
+                $"INSERT INTO {map.QuotedTable} ({map.ColumnList}) SELECT {map.ColumnList} FROM (SELECT DISTINCT ON ({key}) * FROM {Stage} ORDER BY {key}, {SinkCore<T>.SequenceColumn} DESC) AS last {conflict}",
+                cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     private Task<int> MergeAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         var map = _core.Map;
@@ -204,13 +233,7 @@ internal sealed class SinkWriter<T> : ICheckpointingSinkWriter<T>
         switch (_core.Disposition)
         {
             case WriteDisposition.Upsert:
-                var key = string.Join(", ", map.Key.Select(k => k.Quoted));
-                var update = map.Columns.Where(c => !map.Key.Contains(c)).Select(c => $"{c.Quoted} = excluded.{c.Quoted}").ToList();
-                return SinkCore<T>.ExecuteAsync(
-                    connection,
-                    $"INSERT INTO {map.QuotedTable} ({map.ColumnList}) SELECT {map.ColumnList} FROM (SELECT DISTINCT ON ({key}) * FROM {Stage} ORDER BY {key}, {seq} DESC) AS last "
-                    + $"ON CONFLICT ({key}) " + (update.Count == 0 ? "DO NOTHING" : "DO UPDATE SET " + string.Join(", ", update)),
-                    cancellationToken);
+                return UpsertAsync(connection, cancellationToken);
             case WriteDisposition.Append:
                 return SinkCore<T>.ExecuteAsync(
                     connection,
