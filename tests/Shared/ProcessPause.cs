@@ -7,8 +7,10 @@ namespace BatchKit.Testing.Services;
 /// Pauses a process (SIGSTOP) the way the lease tests need: outside a write transaction on a SQLite state file. SQLite
 /// locks are file locks of the process that holds them; a process stopped inside a write transaction blocks every other
 /// process's state writes until it is woken or dies (docs/partition-leases.md), which is a property of SQLite, not the
-/// lease takeover a test means to prove. So after stopping it, the state file is probed with a short write transaction;
-/// when the stopped process holds the write lock, it is woken for a moment and stopped again.
+/// lease takeover a test means to prove. So after stopping it, and once every one of its threads is seen stopped
+/// (kill(2) only queues the signal: a thread on another core can still begin a transaction), the state file is probed
+/// with a short write transaction; when the stopped process holds the write lock, it is woken for a moment and stopped
+/// again.
 /// </summary>
 internal static partial class ProcessPause
 {
@@ -25,6 +27,8 @@ internal static partial class ProcessPause
             {
                 throw new InvalidOperationException($"SIGSTOP to process {pid} failed (errno {Marshal.GetLastPInvokeError()}).");
             }
+
+            await WaitUntilStoppedAsync(pid).ConfigureAwait(false);
 
             if (!File.Exists(sqliteStatePath) || await CanWriteAsync(sqliteStatePath).ConfigureAwait(false))
             {
@@ -43,6 +47,46 @@ internal static partial class ProcessPause
 
     /// <summary>Wakes a stopped process (SIGCONT); returns what kill(2) returned.</summary>
     public static int Continue(int pid) => Kill(pid, SigCont);
+
+    /// <summary>Waits until every thread of <paramref name="pid"/> is in state T (stopped) in /proc.</summary>
+    private static async Task WaitUntilStoppedAsync(int pid)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (!AllThreadsStopped(pid))
+        {
+            if (waited.Elapsed > TimeSpan.FromSeconds(10))
+            {
+                throw new InvalidOperationException($"Process {pid} did not stop within 10 s of SIGSTOP.");
+            }
+
+            await Task.Delay(2).ConfigureAwait(false);
+        }
+    }
+
+    private static bool AllThreadsStopped(int pid)
+    {
+        foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+        {
+            string stat;
+            try
+            {
+                stat = File.ReadAllText(Path.Combine(task, "stat"));
+            }
+            catch (IOException)
+            {
+                continue; // the thread ended
+            }
+
+            // "tid (comm) S ...": the state follows the last ')' (a thread name may hold parentheses).
+            var state = stat[(stat.LastIndexOf(')') + 2)..][0];
+            if (state is not ('T' or 't' or 'Z' or 'X'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     private static async Task<bool> CanWriteAsync(string path)
     {
